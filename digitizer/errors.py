@@ -1,0 +1,91 @@
+"""One exception hierarchy for the whole core.
+
+Every error a user can meet carries an ``exit_code`` (what scripts rely on) and a
+``user_message`` (one line: what happened and what to do).  Front ends (CLI, GUI)
+convert them in exactly one place.  ``docs/errors.md`` lists them.
+"""
+
+from __future__ import annotations
+
+
+class ExitCode:
+    OK = 0
+    GENERIC = 1
+    USAGE = 2
+    INPUT = 3          # bad input files (some or all pages failed)
+    MISSING_DEPENDENCY = 4
+    ENGINE = 5
+    EXPORT_INVALID = 6
+    PROJECT = 7        # project missing/locked/corrupt
+    PROFILE = 8
+    CANCELLED = 130
+    VERIFY_FAILED = 9
+
+
+class DigitizerError(Exception):
+    exit_code: int = ExitCode.GENERIC
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    @property
+    def user_message(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class MissingDependencyError(DigitizerError):
+    exit_code = ExitCode.MISSING_DEPENDENCY
+
+
+class InputFileError(DigitizerError):
+    """A single input file cannot be used. ``path`` and ``reason`` make the one-line error."""
+
+    exit_code = ExitCode.INPUT
+
+    def __init__(self, path: object, reason: str, *, hint: str | None = None):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}", hint=hint)
+
+
+# Older name kept as alias (STYLE.md calls it InputImageError)
+InputImageError = InputFileError
+
+
+class EngineError(DigitizerError):
+    exit_code = ExitCode.ENGINE
+
+
+class ExportInvalidError(DigitizerError):
+    """A document failed schema validation; nothing was written."""
+
+    exit_code = ExitCode.EXPORT_INVALID
+
+    def __init__(self, message: str, *, errors: list[str] | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.errors = list(errors or [])
+
+
+class ProjectError(DigitizerError):
+    exit_code = ExitCode.PROJECT
+
+
+class ProjectLockedError(ProjectError):
+    pass
+
+
+class ProfileError(DigitizerError):
+    exit_code = ExitCode.PROFILE
+
+
+class VerifyFailedError(DigitizerError):
+    exit_code = ExitCode.VERIFY_FAILED
+
+
+class CancelledError(DigitizerError):
+    exit_code = ExitCode.CANCELLED
+
+    def __init__(self, message: str = "cancelled by user"):
+        super().__init__(message)
