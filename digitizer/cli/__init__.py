@@ -1,0 +1,1 @@
+"""Command line front end: ``digitizer <command>``; one module per command in ``commands/``."""
