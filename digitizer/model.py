@@ -240,9 +240,10 @@ class PageLayout:
                 return ln
         return None
 
-    def transformed(self, t: Transform) -> "PageLayout":
-        """A copy with every coordinate mapped through ``t`` (clipped to width/height)."""
-        return _transform_layout(self, t, self.width, self.height)
+    def transformed(self, t: Transform, width: int | None = None, height: int | None = None) -> "PageLayout":
+        """A copy with every coordinate mapped through ``t``, clipped to the target page size
+        (``width``/``height``, default: this layout's)."""
+        return _transform_layout(self, t, width or self.width, height or self.height)
 
     def assign_ids(self, prefix: str = "") -> None:
         """Give stable, unique, XML-safe ids (``b1``, ``b1_l2``, ``b1_l2_w3``) where missing."""

@@ -1,0 +1,85 @@
+"""``digitizer run SRC... -o OUT``: import, process and export in one go.
+
+``OUT/_project/`` holds the digitizer project (open it with ``digitizer gui OUT/_project``);
+``OUT/ITEM/mets.xml`` is the METS file of each item, ``OUT/manifest-sha256.txt`` the checksums.
+Each folder given becomes one item (named after the folder); loose files go into one item.
+Running it again continues: known files are not re-imported, done pages are not re-processed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ...errors import ExitCode
+from ...fsutil import safe_name
+from ..common import close_progress, make_progress, print_import_report
+from .export import print_summary
+from .import_cmd import get_or_create_item
+
+PROJECT_DIR = "_project"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="import + process + export in one go (OUT/ITEM/mets.xml)")
+    p.add_argument("sources", nargs="+", metavar="SRC", help="image files, PDFs or folders")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
+    p.add_argument("--profile", default="printed-modern", help="processing profile (see 'digitizer profiles')")
+    p.add_argument("--lang", help="recognition languages, e.g. eng, deu+frk")
+    p.add_argument("--engine", help="engine override (tesseract, kraken, none)")
+    p.add_argument("--item", help="item identifier for loose files (default: OUT's name)")
+    p.add_argument("--project", help=f"project folder (default: OUT/{PROJECT_DIR})")
+    p.add_argument("--force", action="store_true", help="re-process pages already processed")
+    p.add_argument("--format", help="comma-separated export formats (default: the profile's)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ...ingest import ImportReport, import_paths
+    from ...pipeline.export import export_project
+    from ...pipeline.process import process_pages
+    from ...profiles import load_profile
+    from ...store import ProjectStore
+
+    out = Path(args.output)
+    profile = load_profile(args.profile)
+    if args.lang:
+        profile.recognition.languages = args.lang.split("+")
+    folders = [Path(s) for s in args.sources if Path(s).is_dir()]
+    loose = [Path(s) for s in args.sources if not Path(s).is_dir()]
+    out.mkdir(parents=True, exist_ok=True)
+    progress = make_progress(args)
+    rc = 0
+    try:
+        with ProjectStore.open(args.project or out / PROJECT_DIR, create=True) as store:
+            rep = ImportReport()
+            items = []
+            for folder in folders:
+                item = get_or_create_item(store, safe_name(folder.resolve().name), title=folder.resolve().name,
+                                          profile=profile.name)
+                items.append(item)
+                rep.merge(import_paths(store, [folder], item, pdf_dpi=profile.import_.pdf_dpi,
+                                       assume_dpi=profile.import_.assume_dpi, progress=progress))
+            if loose:
+                ident = safe_name(args.item or out.resolve().name)
+                item = get_or_create_item(store, ident, title=args.item or ident, profile=profile.name)
+                items.append(item)
+                rep.merge(import_paths(store, loose, item, pdf_dpi=profile.import_.pdf_dpi,
+                                       assume_dpi=profile.import_.assume_dpi, progress=progress))
+            print_import_report(rep, quiet=args.quiet)
+            proc = process_pages(store, items, profile=profile, engine=args.engine, force=args.force,
+                                 progress=progress)
+            for page_id, err in proc.failed:
+                print(f"page {page_id}: {err}", file=sys.stderr)
+            items = [store.get_item(i.id) for i in items]
+            summary = export_project(store, out, items=[i for i in items if i.pages],
+                                     formats=args.format.split(",") if args.format else None, profile=profile,
+                                     progress=progress)
+    finally:
+        close_progress(progress)
+    print_summary(summary, quiet=args.quiet)
+    if summary.errors:
+        rc = ExitCode.EXPORT_INVALID
+    elif rep.failures or proc.failed:
+        rc = ExitCode.INPUT
+    return rc

@@ -1,0 +1,123 @@
+"""One page through the pipeline: load → preprocess → recognise → map back to master coordinates.
+
+:func:`run_page_task` touches no database: it takes a picklable :class:`PageTask` and returns a
+:class:`PageResult` (so it can run in a worker process or on a Dask worker); the coordinator
+calls :func:`commit_page_result` to write it into the store (one writer to SQLite).
+The derived (preprocessed) image is written atomically by the worker under the project root.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..engines.base import RecognitionOptions
+from ..errors import CancelledError, DigitizerError
+from ..fsutil import atomic_write_bytes, sha256_bytes
+from ..model import FileRef, PageLayout, ProcessingStep, Transform
+from ..progress import CancelToken
+
+
+@dataclass
+class PageTask:
+    project_root: str
+    page_id: int
+    image_path: str               # absolute path of the file holding the page's pixels
+    frame: int                    # frame inside image_path (0 unless the master itself is multi-page)
+    width: int                    # master page size (the coordinate system of the result)
+    height: int
+    dpi: float | None
+    preprocess: dict[str, Any]    # profile [preprocess] table
+    engine: str
+    recognition: RecognitionOptions
+    derived_rel: str              # where to write the preprocessed image, relative to project_root
+    pdf_dpi: int = 300
+    agent: str = ""
+
+
+@dataclass
+class PageResult:
+    page_id: int
+    layout: PageLayout | None = None
+    derived: FileRef | None = None
+    transform: Transform | None = None
+    steps: list[ProcessingStep] = field(default_factory=list)
+    error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def run_page_task(task: PageTask, cancel: CancelToken | None = None) -> PageResult:
+    """Process one page; errors are returned (not raised) so a batch goes on."""
+    from ..engines.registry import get_engine
+    from ..imaging.io import load_frame
+    from ..imaging.preprocess import PreprocessOptions, preprocess
+
+    res = PageResult(page_id=task.page_id)
+    t0 = time.perf_counter()
+    try:
+        image, _dpi = load_frame(task.image_path, task.frame, pdf_dpi=task.pdf_dpi, normalize=True)
+        if image.size != (task.width, task.height):
+            raise DigitizerError(f"{task.image_path}: image is {image.size[0]}x{image.size[1]}, "
+                                 f"expected {task.width}x{task.height}")
+        res.timings["load"] = time.perf_counter() - t0
+        if cancel:
+            cancel.check()
+        t1 = time.perf_counter()
+        opts = PreprocessOptions.from_dict(task.preprocess, source="[preprocess]")
+        pre = preprocess(image, opts, cancel)
+        res.transform, res.steps = pre.transform, list(pre.steps)
+        buf = io.BytesIO()
+        pre.image.save(buf, format="PNG", dpi=(task.dpi, task.dpi) if task.dpi else None)
+        data = buf.getvalue()
+        atomic_write_bytes(Path(task.project_root) / task.derived_rel, data)
+        res.derived = FileRef(path=task.derived_rel, sha256=sha256_bytes(data), size=len(data), mime="image/png",
+                              role="derivative")
+        res.timings["preprocess"] = time.perf_counter() - t1
+        if cancel:
+            cancel.check()
+        t2 = time.perf_counter()
+        engine = get_engine(task.engine)
+        rec = RecognitionOptions(languages=list(task.recognition.languages), model=task.recognition.model,
+                                 segmentation_model=task.recognition.segmentation_model,
+                                 extra={**task.recognition.extra, **({"dpi": task.dpi} if task.dpi else {})})
+        layout = engine.process(pre.image, rec, cancel)
+        step = engine.step("recognize", rec)
+        step.agent = task.agent
+        res.timings["recognize"] = time.perf_counter() - t2
+        master_layout = layout.transformed(pre.transform.inverse(), task.width, task.height)
+        master_layout.steps = [*res.steps, step]
+        res.layout = master_layout
+        res.steps.append(step)
+    except CancelledError:
+        raise
+    except DigitizerError as exc:
+        res.error = exc.user_message
+    except Exception as exc:  # a bad page must not stop the batch
+        res.error = f"{type(exc).__name__}: {exc}"
+        res.steps.append(ProcessingStep(action="process", tool="digitizer", tool_version=__version__,
+                                        outcome="failure", detail=traceback.format_exc(limit=3)))
+    res.timings["total"] = time.perf_counter() - t0
+    return res
+
+
+def commit_page_result(store, result: PageResult) -> None:
+    """Write a page result into the store in one transaction (the single SQLite writer)."""
+    with store.transaction():
+        if result.derived is not None:
+            store.set_derived(result.page_id, "preprocessed", result.derived, result.transform)
+        if result.ok and result.layout is not None:
+            engine_step = result.steps[-1] if result.steps else None
+            store.save_layout(result.page_id, result.layout, engine_step, extra_steps=result.steps[:-1])
+        else:
+            store.set_status(result.page_id, "failed", error=result.error,
+                             step=ProcessingStep(action="process", tool="digitizer", tool_version=__version__,
+                                                 outcome="failure", detail=result.error or "", agent=store.agent))
