@@ -303,10 +303,14 @@ class ProjectStore:
         return FileRef(path=rel, sha256=sha, size=size, mime=mime, role=role)
 
     def unique_path(self, rel: str) -> str:
-        """``rel`` or ``stem-2.ext``, ... so that neither a file nor a registered path exists there."""
+        """``rel`` or ``stem-2.ext``, ... so that no registered file has that path.
+
+        A file on disk that is not registered is the leftover of a write killed before its
+        transaction committed (files are renamed into place before the commit); it may be replaced.
+        """
         p = Path(rel)
         cand, n = rel, 1
-        while (self.root / cand).exists() or self.conn.execute("SELECT 1 FROM files WHERE path=?", (cand,)).fetchone():
+        while self.conn.execute("SELECT 1 FROM files WHERE path=?", (cand,)).fetchone():
             n += 1
             cand = str(p.with_name(f"{p.stem}-{n}{p.suffix}"))
         return cand

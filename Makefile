@@ -1,0 +1,21 @@
+# Quick start (fresh Debian/Ubuntu):  make run   |   make test
+.PHONY: setup run test bench demo lint
+SHELL := /bin/bash
+
+setup:
+	@scripts/setup.sh
+
+# Sets everything up, generates the demo collection, runs digitizer on it (OUT = demo-out/),
+# then opens the workstation on the demo project when a display is present.
+run: setup
+	@scripts/run-demo.sh
+
+# Sets everything up and runs the whole test suite (CI runs exactly this through .ci/run).
+test: setup
+	@scripts/test.sh
+
+bench: setup
+	@.venv/bin/python benchmarks/run_all.py
+
+lint: setup
+	@.venv/bin/lint-imports

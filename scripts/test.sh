@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite (real tesseract, real kraken, real SQLite, real XSD validation).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OMP_THREAD_LIMIT=1 QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+.venv/bin/lint-imports
+exec .venv/bin/pytest -q "$@"
