@@ -1,0 +1,1 @@
+"""Image handling: safe input (io), and pure image-processing functions."""
