@@ -6,12 +6,11 @@ import dataclasses
 
 import numpy as np
 import pytest
-
 from _export_helpers import LANGS, PARAGRAPHS, cer, recognized_page, render_page
+
 from digitizer.engines.base import RECOGNIZE, SEGMENT, WORD_CONFIDENCES, RecognitionOptions
 from digitizer.engines.registry import get_engine
-from digitizer.engines.tesseract import TesseractEngine
-from digitizer.engines.tesseract import _exec
+from digitizer.engines.tesseract import TesseractEngine, _exec
 from digitizer.errors import CancelledError, EngineError, MissingDependencyError
 from digitizer.model import PageLayout, TextBlock
 from digitizer.progress import CancelToken

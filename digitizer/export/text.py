@@ -1,0 +1,24 @@
+"""Plain text per page: lines joined by newlines, blocks by a blank line, text as printed
+(hyphenated words stay split, with their hyphen), trailing newline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..fsutil import atomic_write_text
+from ..model import PageLayout
+
+
+def page_text(layout: PageLayout) -> str:
+    """The page's text in reading order; ``""`` for a page without text."""
+    blocks = []
+    for block in layout.blocks:
+        lines = [ln.text.rstrip() for ln in block.lines if ln.text.strip()]
+        if lines:
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def write_page_text(layout: PageLayout, path: Path) -> None:
+    """Write :func:`page_text` atomically as UTF-8."""
+    atomic_write_text(path, page_text(layout))
