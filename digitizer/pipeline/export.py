@@ -171,8 +171,10 @@ def _replace_dir(stage: Path, target: Path) -> None:
 def write_manifest(out: Path) -> Path:
     from ..export.checksums import write_sha256_manifest
 
+    projects = {p.parent for p in out.rglob("project.sqlite")}   # e.g. OUT/_project of `digitizer run`
     files = [p for p in sorted(out.rglob("*")) if p.is_file() and p.name != MANIFEST
-             and not any(part.startswith(".") for part in p.relative_to(out).parts)]
+             and not any(part.startswith(".") for part in p.relative_to(out).parts)
+             and not any(proj in p.parents for proj in projects)]
     target = out / MANIFEST
     write_sha256_manifest(out, files, target)
     return target
