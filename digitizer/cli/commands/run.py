@@ -4,6 +4,8 @@
 ``OUT/ITEM/mets.xml`` is the METS file of each item, ``OUT/manifest-sha256.txt`` the checksums.
 Each folder given becomes one item (named after the folder); loose files go into one item.
 Running it again continues: known files are not re-imported, done pages are not re-processed.
+Pages run as a resumable batch job (local process pool, or Dask with ``--scheduler``); each item is
+exported as soon as all its pages are finished, the manifest is written at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ...fsutil import safe_name
 from ..common import close_progress, make_progress, print_import_report
 from .export import print_summary
 from .import_cmd import get_or_create_item
+from .process import add_batch_args, batch_settings
 
 PROJECT_DIR = "_project"
 
@@ -31,17 +34,22 @@ def register(sub) -> None:
     p.add_argument("--project", help=f"project folder (default: OUT/{PROJECT_DIR})")
     p.add_argument("--force", action="store_true", help="re-process pages already processed")
     p.add_argument("--format", help="comma-separated export formats (default: the profile's)")
+    add_batch_args(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from ... import __version__
+    from ...batch.config import make_executor
+    from ...errors import ExportInvalidError
     from ...ingest import ImportReport, import_paths
-    from ...pipeline.export import export_project
+    from ...model import ProcessingStep
+    from ...pipeline.export import ExportSummary, export_item, write_manifest
     from ...pipeline.process import process_pages
     from ...profiles import load_profile
     from ...store import ProjectStore
 
-    out = Path(args.output)
+    out = Path(args.output).resolve()
     profile = load_profile(args.profile)
     if args.lang:
         profile.recognition.languages = args.lang.split("+")
@@ -67,14 +75,34 @@ def run(args) -> int:
                 rep.merge(import_paths(store, loose, item, pdf_dpi=profile.import_.pdf_dpi,
                                        assume_dpi=profile.import_.assume_dpi, progress=progress))
             print_import_report(rep, quiet=args.quiet)
-            proc = process_pages(store, items, profile=profile, engine=args.engine, force=args.force,
-                                 progress=progress)
+            settings = batch_settings(args, profile)
+            formats = args.format.split(",") if args.format else None
+            summary = ExportSummary(out=out)
+
+            def export_one(item) -> None:
+                item = store.get_item(item.id)
+                if not item.pages:
+                    return
+                try:
+                    summary.items.append(export_item(store, item, out, formats=formats or profile.export.formats,
+                                                     profile=profile))
+                except ExportInvalidError as exc:
+                    summary.errors.append(exc.user_message)
+                    raise
+
+            with make_executor(settings) as executor:
+                proc = process_pages(store, items, profile=profile, engine=args.engine, force=args.force,
+                                     progress=progress, executor=executor, retries=settings.retries,
+                                     item_task=export_one, job_params={"out": str(out.resolve()),
+                                                                       "formats": formats})
             for page_id, err in proc.failed:
                 print(f"page {page_id}: {err}", file=sys.stderr)
-            items = [store.get_item(i.id) for i in items]
-            summary = export_project(store, out, items=[i for i in items if i.pages],
-                                     formats=args.format.split(",") if args.format else None, profile=profile,
-                                     progress=progress)
+            summary.manifest = write_manifest(out)
+            store.record(ProcessingStep(action="export", tool="digitizer.export", tool_version=__version__,
+                                        parameters={"out": str(out.resolve()), "items": [i.identifier for i in items],
+                                                    "formats": formats or "profile"},
+                                        outcome="success" if not summary.errors else "failure",
+                                        detail="; ".join(summary.errors), agent=store.agent))
     finally:
         close_progress(progress)
     print_summary(summary, quiet=args.quiet)
