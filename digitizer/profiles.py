@@ -64,7 +64,7 @@ class Profile:
     def preprocess_options(self):
         from .imaging.preprocess import PreprocessOptions
 
-        return PreprocessOptions.from_dict(self.preprocess, source=f"{self.path or self.name}: [preprocess]")
+        return PreprocessOptions.from_dict(self.preprocess, source=self.path or self.name)
 
     def section(self, name: str) -> dict[str, Any]:
         return dict(self.raw.get(name, {}))
