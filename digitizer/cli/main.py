@@ -9,6 +9,7 @@ import os
 import pkgutil
 import sys
 import traceback
+import warnings
 
 from .. import __version__
 from ..errors import DigitizerError, ExitCode
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.verbose:   # e.g. Pillow's "Corrupt EXIF data": our own one-line error says it better
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\..*")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
     if not getattr(args, "func", None):
         parser.print_help()
         return ExitCode.USAGE
