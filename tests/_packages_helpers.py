@@ -1,0 +1,68 @@
+"""Fixtures for the package tests: a project with real scans and their ground-truth layouts.
+
+The layouts come from the corpus' PAGE ground truth (real line boxes and text), stored through
+the real store API as a recognition result plus one human correction, so the export sees the
+same event log a processed project has.  No OCR runs here (that is tested elsewhere).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from digitizer.htr.xmlread import read_xml
+from digitizer.ingest import import_paths
+from digitizer.model import BBox, Line, PageLayout, ProcessingStep, TextBlock
+from digitizer.store import ProjectStore
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
+if not DEV.is_dir():
+    DEV = Path("/work/shared/corpus/dev")
+KANT = [DEV / "ocrd-assets-kant" / "INPUT_0017.tif", DEV / "ocrd-assets-kant" / "INPUT_0020.tif"]
+KANT_GT = [DEV / "ocrd-assets-kant" / "PAGE_0017_PAGE.xml", DEV / "ocrd-assets-kant" / "PAGE_0020_PAGE.xml"]
+POILUS = DEV / "testaments-de-poilus" / "TestamentsDePoilus_will_AD78_0002-0.jpg"
+
+METADATA = {
+    "title": "Beantwortung der Frage: Was ist Aufklärung?",
+    "names": [{"name": "Kant, Immanuel", "role": "aut"},
+              {"name": "Berlinische Monatsschrift", "type": "corporate", "role": "pbl"}],
+    "date_issued": "1784-12",
+    "languages": ["ger"],
+    "subjects": ["Enlightenment", "Philosophy"],
+    "extent": "2 pages",
+    "rights": "http://creativecommons.org/licenses/by-sa/4.0/",
+    "rights_holder": "OCR-D / Deutsches Textarchiv",
+    "sections": [{"label": "Beginning", "type": "article", "start": 1, "end": 1},
+                 {"label": "Continuation", "type": "article", "start": 2, "end": 2}],
+}
+
+
+def gt_layout(xml: Path) -> PageLayout:
+    """One block per PAGE region, lines with their GT text and boxes."""
+    page = read_xml(xml)
+    blocks: dict[str, TextBlock] = {}
+    for ln in page.lines:
+        if not ln.bbox or not ln.text.strip():
+            continue
+        box = BBox(*ln.bbox).clip(page.width, page.height)
+        block = blocks.setdefault(ln.region or "r", TextBlock(id="", bbox=box))
+        block.bbox = block.bbox.union(box)
+        block.lines.append(Line(id="", bbox=box, text=ln.text, confidence=0.9, baseline=None))
+    return PageLayout(width=page.width, height=page.height, blocks=list(blocks.values()))
+
+
+def make_project(root: Path, *, with_text: bool = True, metadata: dict | None = None) -> ProjectStore:
+    """A project with one item (the two Kant pages), GT text as recognition + one correction."""
+    store = ProjectStore.create(root / "proj", name="packages-test", agent="tester")
+    item = store.add_item("kant-1784", title="Kant 1784", metadata=metadata if metadata is not None else METADATA)
+    rep = import_paths(store, KANT, item)
+    assert not rep.failures, rep.failures
+    if with_text:
+        for page, gt in zip(store.pages(item.id), KANT_GT):
+            layout = gt_layout(gt)
+            step = ProcessingStep(action="recognize", tool="tesseract", tool_version="5.3.0", model="deu",
+                                  parameters={"psm": 3, "oem": 1}, agent="tester")
+            store.save_layout(page.id, layout, step)
+            first = store.load_layout(page.id).lines()[0]
+            store.update_line_text(page.id, first.id, first.text + " ", agent="corrector")
+            store.update_line_text(page.id, first.id, first.text, agent="corrector")
+    return store
