@@ -153,8 +153,24 @@ class SerialExecutor(Executor):
         return _cf_outcome(future)
 
 
-def _init_worker() -> None:
+def _init_worker(coordinator: int) -> None:
+    """Pool worker setup: single-threaded OpenMP, and exit when the coordinator dies (kill -9),
+    since a worker blocked on the task queue would otherwise never notice."""
+    import threading
+
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(coordinator, 0)
+            except ProcessLookupError:
+                os._exit(70)
+            except PermissionError:  # pragma: no cover - pid reused by another user's process
+                os._exit(70)
+
+    threading.Thread(target=watch, name="digitizer-coordinator-watch", daemon=True).start()
 
 
 class LocalProcessExecutor(Executor):
@@ -181,7 +197,7 @@ class LocalProcessExecutor(Executor):
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx, initializer=_init_worker,
-                                      max_tasks_per_child=self.max_tasks_per_child)
+                                      initargs=(os.getpid(),), max_tasks_per_child=self.max_tasks_per_child)
 
     @property
     def slots(self) -> int:

@@ -15,12 +15,17 @@ import json
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from ..model import utcnow
 from ..store import ProjectStore
 
 RESUMABLE = ("running", "cancelled")
+
+
+def utcnow() -> str:
+    """UTC timestamp with milliseconds (rates of fast batches need more than whole seconds)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass
