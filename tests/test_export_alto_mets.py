@@ -70,6 +70,8 @@ def test_validate_reports_errors_with_line_numbers():
     report = validate(bad, "alto", subject="x.xml")
     assert not report.is_valid
     assert report.errors[0].message.startswith("line 3:") and report.errors[0].subject == "x.xml"
+    broken = validate(b"<alto><unclosed></alto>", "alto", subject="y.xml")
+    assert not broken.is_valid and "cannot read XML" in broken.errors[0].message
 
 
 def test_parse_xml_does_not_resolve_external_entities(tmp_path):

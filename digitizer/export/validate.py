@@ -183,9 +183,15 @@ def validation_errors(doc: etree._ElementTree | etree._Element | bytes | str | P
 
 def validate(doc: etree._ElementTree | etree._Element | bytes | str | Path, kind: str,
              subject: str = "") -> Report:
-    """Validate ``doc`` against ``kind``; a :class:`Report` with one error finding per problem."""
+    """Validate ``doc`` against ``kind``; a :class:`Report` with one error finding per problem
+    (unreadable or malformed XML is a finding too, not an exception)."""
     report = Report(title=f"{kind} validation{': ' + subject if subject else ''}")
-    for err in validation_errors(doc, kind):
+    try:
+        errors = validation_errors(doc, kind)
+    except (etree.XMLSyntaxError, OSError) as exc:
+        report.error(f"cannot read XML: {exc}", subject)
+        return report
+    for err in errors:
         report.error(err, subject)
     if report.is_valid:
         report.notice(f"valid {kind}", subject)
