@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digitizer.htr.xmlread import read_xml
+from lxml import etree
+
 from digitizer.ingest import import_paths
 from digitizer.model import BBox, Line, PageLayout, ProcessingStep, TextBlock
 from digitizer.store import ProjectStore
@@ -37,17 +38,23 @@ METADATA = {
 
 
 def gt_layout(xml: Path) -> PageLayout:
-    """One block per PAGE region, lines with their GT text and boxes."""
-    page = read_xml(xml)
-    blocks: dict[str, TextBlock] = {}
-    for ln in page.lines:
-        if not ln.bbox or not ln.text.strip():
-            continue
-        box = BBox(*ln.bbox).clip(page.width, page.height)
-        block = blocks.setdefault(ln.region or "r", TextBlock(id="", bbox=box))
-        block.bbox = block.bbox.union(box)
-        block.lines.append(Line(id="", bbox=box, text=ln.text, confidence=0.9, baseline=None))
-    return PageLayout(width=page.width, height=page.height, blocks=list(blocks.values()))
+    """One block per PAGE TextRegion, lines with their GT text and the boxes of their Coords."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.parse(str(xml), parser).getroot()
+    ns = {"p": root.nsmap[None]}
+    page = root.find("p:Page", ns)
+    width, height = int(page.get("imageWidth")), int(page.get("imageHeight"))
+    blocks = []
+    for region in page.iter(f"{{{ns['p']}}}TextRegion"):
+        lines = []
+        for tl in region.findall("p:TextLine", ns):
+            text = "".join(tl.xpath("./p:TextEquiv/p:Unicode/text()", namespaces=ns)).strip()
+            pts = [tuple(float(v) for v in xy.split(",")) for xy in tl.find("p:Coords", ns).get("points").split()]
+            if text and pts:
+                lines.append(Line(id="", bbox=BBox.from_points(pts).clip(width, height), text=text, confidence=0.9))
+        if lines:
+            blocks.append(TextBlock(id="", bbox=BBox.union_all([ln.bbox for ln in lines]), lines=lines))
+    return PageLayout(width=width, height=height, blocks=blocks)
 
 
 def make_project(root: Path, *, with_text: bool = True, metadata: dict | None = None) -> ProjectStore:

@@ -35,8 +35,11 @@ def detect(path: Path) -> str:
 
 def verify_bag(path: Path) -> Report:
     """Validate a bag with ``bagit`` (every checksum, not only Payload-Oxum)."""
+    import logging
+
     import bagit
 
+    logging.getLogger("bagit").setLevel(logging.ERROR)     # findings go into the report instead
     rep = Report(title=f"BagIt fixity check: {path}")
     try:
         bag = bagit.Bag(str(path))
@@ -175,9 +178,10 @@ def verify_export(path: Path) -> Report:
         covered = {r.split("/", 1)[1] for r in in_manifest if r.startswith(item + "/")}
         sub, _ = verify_mets(mets, covered=covered)
         rep.findings += [f for f in sub.findings if not f.message.startswith("extra")]
+    projects = {p.parent for p in path.rglob("project.sqlite")}
     for p in sorted(path.rglob("*")):
         rel = p.relative_to(path).as_posix()
-        if p.is_file() and rel != MANIFEST and rel not in in_manifest \
+        if p.is_file() and rel != MANIFEST and rel not in in_manifest and not any(d in p.parents for d in projects) \
                 and not any(part.startswith(".") for part in p.relative_to(path).parts):
             rep.error("extra (not in the checksum manifest)", rel)
     return rep

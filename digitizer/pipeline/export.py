@@ -107,7 +107,7 @@ def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterab
                    progress: ProgressSink | None = None, cancel: CancelToken | None = None,
                    bag: bool = False, zip_bag: bool = False, base_url: str | None = None) -> ExportSummary:
     """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag."""
-    out = Path(out)
+    out = Path(out).absolute()
     progress = progress or NullProgress()
     items = list(items) if items is not None else store.items()
     bag = bag or zip_bag or bool(formats and "bag" in formats)
