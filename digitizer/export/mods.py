@@ -123,7 +123,7 @@ def build_dc(meta: dict[str, Any]) -> etree._Element:
     for alt in meta.get("alternative", []):
         dc("title", alt)
     for n in meta.get("names", []):
-        dc("creator" if n.get("role") in (None, "", "aut", "cre", "art", "pht", "scr", "cmp", "ctg") else
+        dc("creator" if n.get("role") in (None, "", "aut", "cre", "art", "pht", "cmp", "ctg", "crp", "sgn") else
            "contributor", n["name"])
     for key in ("date_created", "date_issued"):
         if meta.get(key):
