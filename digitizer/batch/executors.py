@@ -241,7 +241,7 @@ class DaskExecutor(Executor):
     name = "dask"
 
     def __init__(self, address: str | None = None, *, client: Any = None, path_map: dict[str, str] | None = None,
-                 in_flight_per_thread: int = 2, connect_timeout: float = 30.0):
+                 in_flight_per_thread: int = 2, connect_timeout: float = 15.0):
         try:
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - dask is a dependency
@@ -259,6 +259,7 @@ class DaskExecutor(Executor):
                                      hint="start one with 'dask scheduler' and workers with 'dask worker ADDRESS'"
                                      ) from exc
         self.client = client
+        self._desc = f"dask:{getattr(client.scheduler, 'address', None) or address}"
         self.path_map = dict(path_map or {})
         self.in_flight_per_thread = max(1, in_flight_per_thread)
         self._slots = 0
@@ -275,7 +276,7 @@ class DaskExecutor(Executor):
         return self._slots
 
     def describe(self) -> str:
-        return f"dask:{self.client.scheduler.address}"
+        return self._desc
 
     def submit(self, task: PageTask) -> Any:
         self._n += 1
@@ -287,7 +288,8 @@ class DaskExecutor(Executor):
         from distributed.utils import TimeoutError as DaskTimeout
 
         try:
-            done, _ = wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
+            with self.client.as_current():
+                done, _ = wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
         except (DaskTimeout, TimeoutError):
             return set()
         return set(done)

@@ -8,6 +8,7 @@ item) runs in the coordinator once every page task of that item has finished.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
@@ -128,7 +129,8 @@ class BatchRunner:
             self._run_ready_items()
         except BaseException:
             self._abandon()
-            self.jobs.finish_job(self.job.id, "cancelled")
+            with contextlib.suppress(Exception):    # keep the original error; rerun resumes either way
+                self.jobs.finish_job(self.job.id, "cancelled")
             raise
         self.jobs.finish_job(self.job.id, "done")
         self.progress.finish()
