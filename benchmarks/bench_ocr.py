@@ -99,12 +99,14 @@ def lev(a: str, b: str) -> int:
     return prev[-1]
 
 
-def score(gt: list[GtLine], words: list[tuple[str, tuple[int, int, int, int]]]) -> tuple[float, float]:
+def score(gt: list[GtLine], words: list[tuple[str, tuple[int, int, int, int]]],
+          to_gt=lambda x, y: (x, y)) -> tuple[float, float]:
+    """``to_gt`` maps a word centre into the GT's coordinate frame (for rotated copies)."""
     edits_raw = edits_norm = chars_raw = chars_norm = 0
+    centres = [(t, to_gt((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)) for t, b in words]
     for line in gt:
         x0, y0, x1, y1 = line.box
-        hyp = [(b[0], t) for t, b in words
-               if x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1]
+        hyp = [(c[0], t) for t, c in centres if x0 <= c[0] <= x1 and y0 <= c[1] <= y1]
         hyp_text = " ".join(t for _, t in sorted(hyp))
         ref = " ".join(line.text.split())
         edits_raw += lev(ref, " ".join(hyp_text.split()))
@@ -147,8 +149,9 @@ def digitizer_page(image: Path, profile_name: str, tmp: Path) -> tuple[float, li
     return dt, words, res.timings
 
 
-def degrade(src: Path, dst: Path, gt: list[GtLine], angle: float = 4.0) -> list[GtLine]:
-    """Rotate by ``angle`` (about the centre, same canvas) and add noise; GT boxes rotated too."""
+def degrade(src: Path, dst: Path, angle: float = 4.0):
+    """Rotate by ``angle`` (about the centre, same canvas) and add noise; returns the map from the
+    degraded image's coordinates back to the original's (where the GT boxes are)."""
     im = Image.open(src).convert("L")
     w, h = im.size
     rot = im.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
@@ -159,17 +162,11 @@ def degrade(src: Path, dst: Path, gt: list[GtLine], angle: float = 4.0) -> list[
     th = np.deg2rad(angle)
     cx, cy = w / 2, h / 2
 
-    def rp(x, y):   # PIL rotates counter-clockwise for positive angles (y down)
+    def back(x, y):   # inverse of PIL's counter-clockwise rotation (y down)
         dx, dy = x - cx, y - cy
-        return cx + dx * np.cos(th) + dy * np.sin(th), cy - dx * np.sin(th) + dy * np.cos(th)
+        return cx + dx * np.cos(th) - dy * np.sin(th), cy + dx * np.sin(th) + dy * np.cos(th)
 
-    out = []
-    for ln in gt:
-        x0, y0, x1, y1 = ln.box
-        pts = [rp(x0, y0), rp(x1, y0), rp(x1, y1), rp(x0, y1)]
-        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        out.append(GtLine(ln.text, (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys)))))
-    return out
+    return back
 
 
 def main() -> int:
@@ -184,17 +181,18 @@ def main() -> int:
         tmp = Path(tmpd)
         for rel, gt_rel, prof in pages:
             img, gt = DEV / rel, read_gt(DEV / gt_rel)
-            cases = [("orig", img, gt)]
+            cases = [("orig", img, lambda x, y: (x, y))]
             if args.degraded:
                 dimg = tmp / (img.stem + "_rot4_noise.png")
-                cases.append(("rot4+noise", dimg, degrade(img, dimg, gt)))
+                cases.append(("rot4+noise", dimg, degrade(img, dimg)))
             langs = "+".join(load_profile(prof).recognition.languages)
-            for variant, path, g in cases:
+            for variant, path, to_gt in cases:
                 t_bare, w_bare = bare_tesseract(path, langs)
                 t_dig, w_dig, tim = digitizer_page(path, prof, tmp)
-                rows.append({"page": Path(rel).name, "variant": variant, "langs": langs, "lines": len(g),
+                rows.append({"page": Path(rel).name, "variant": variant, "langs": langs, "lines": len(gt),
                              "t_bare": t_bare, "t_dig": t_dig, "ratio": t_dig / t_bare,
-                             "cer_bare": score(g, w_bare), "cer_dig": score(g, w_dig), "timings": tim})
+                             "cer_bare": score(gt, w_bare, to_gt), "cer_dig": score(gt, w_dig, to_gt),
+                             "timings": tim})
                 r = rows[-1]
                 print(f"{r['page'][:34]:<34} {variant:<10} {langs:<8} {r['lines']:3d} lines  "
                       f"bare {t_bare:5.2f}s  digitizer {t_dig:5.2f}s  ratio {r['ratio']:.2f}  "
