@@ -10,14 +10,15 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${1:-/tmp/digitizer-viewer-smoke}; PORT=${PORT:-8777}; BASE="http://127.0.0.1:$PORT"
 PY="$ROOT/.venv/bin/python"; [ -x "$PY" ] || PY=python3
-mkdir -p "$W/npm"
+NPM=${NPM_DIR:-/tmp/digitizer-viewer-npm}   # kept between runs
+mkdir -p "$W" "$NPM"
 if ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
   else echo "viewer-smoke: chromium missing (apt-get install -y chromium)" >&2; exit 2; fi
 fi
 "$PY" -c "import playwright" 2>/dev/null || "$PY" -m pip install -q playwright
-if [ ! -f "$W/npm/node_modules/mirador/dist/mirador.min.js" ]; then
-  (cd "$W/npm" && npm init -y >/dev/null && npm install --ignore-scripts --no-audit --no-fund mirador@4.0.0 >/dev/null)
+if [ ! -f "$NPM/node_modules/mirador/dist/mirador.min.js" ]; then
+  (cd "$NPM" && npm init -y >/dev/null && npm install --ignore-scripts --no-audit --no-fund mirador@4.0.0 >/dev/null)
 fi
 rm -rf "$W/site" "$W/proj"
 # 1. a real item exported with our code (ids under BASE)
@@ -39,7 +40,7 @@ prefix = f"{base}/kant-1784/"
 for p in [rel / "manifest.json", *rel.glob("iiif/*/info.json")]:
     p.write_text(p.read_text().replace(prefix, "" if p.name == "manifest.json" else "../../"))
 PY
-cp "$W/npm/node_modules/mirador/dist/mirador.min.js" "$W/site/"
+cp "$NPM/node_modules/mirador/dist/mirador.min.js" "$W/site/"
 for v in abs rel; do
   m=$([ $v = abs ] && echo "$BASE/kant-1784/manifest.json" || echo "rel/manifest.json")
   cat > "$W/site/mirador-$v.html" <<HTML
@@ -74,7 +75,8 @@ with sync_playwright() as p:
         for _ in range(30):
             reqs = [ln.split('"')[1].split()[1] + " " + ln.split('"')[2].split()[0]
                     for ln in open(f"{w}/http.log").read().splitlines()[start:] if '"GET ' in ln]
-            if any("/iiif/0001/" in r and "default.jpg 200" in r for r in reqs):
+            if any("/iiif/0001/" in r and "default.jpg 200" in r for r in reqs) or \
+                    any("info.json 404" in r for r in reqs):
                 break
             time.sleep(0.5)
         time.sleep(2)
