@@ -34,7 +34,7 @@ def new_project(root: Path, n: int, src: Path, warm: int = 2):
 
     store = ProjectStore.create(root)
     bench, warm_item = store.add_item("bench"), store.add_item("warm")
-    assert len(import_paths(store, [src], bench).added) == n
+    assert len(import_paths(store, sorted(src.glob("*.png"))[:n], bench).added) == n
     wsrc = root.parent / f"{root.name}-warm"
     make_pages(wsrc, warm, (600, 300))
     import_paths(store, [wsrc], warm_item)
@@ -229,6 +229,7 @@ def main() -> None:
     print(f"{'measurement':<{width}}  {'value':>22}  note")
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>22}  {note}")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

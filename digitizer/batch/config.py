@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ProfileError, DigitizerError
+from ..errors import DigitizerError, ProfileError
 from .executors import DaskExecutor, Executor, LocalProcessExecutor, SerialExecutor, default_workers
 
 DEFAULT_RETRIES = 2
