@@ -152,3 +152,17 @@ def test_status_cli_json_and_text(store):
     assert job["pages_per_minute"] > 0
     text = subprocess.run(digitizer_cmd("status", str(store.root)), capture_output=True, text=True, timeout=60)
     assert "6 done, 0 failed, 0 remaining of 6" in text.stdout
+
+
+def test_path_map_rewrites_task_paths_for_workers(store):
+    from digitizer.batch.executors import map_paths
+    from digitizer.pipeline.process import make_task
+
+    page, item = store.pages()[0], store.get_item("box1")
+    task = make_task(store, page, item, load_profile("printed-modern"))
+    root = task.project_root
+    moved = map_paths(task, {root: "/mnt/worker/proj", root + "-other": "/nope"})
+    assert moved.project_root == "/mnt/worker/proj"
+    assert moved.image_path == "/mnt/worker/proj/" + page.master.path
+    assert moved.derived_rel == task.derived_rel and task.project_root == root      # the original is untouched
+    assert map_paths(task, {"/elsewhere": "/x"}) == task
