@@ -34,7 +34,7 @@ from deskew import determine_skew  # noqa: E402
 
 from digitizer.imaging.skew import estimate_skew  # noqa: E402
 
-EXTRA_ANGLES = [-13.37, -7.77, -2.63, 0.37, 4.41, 11.2]
+EXTRA_ANGLES = [-2.63, 0.37]   # plus two arbitrary non-integer angles
 REAL_PAGES = ["INPUT_0017.tif", "22_c266f_default.jpg", "TestamentsDePoilus_will_AN_0182-0.jpg"]
 
 
@@ -58,8 +58,9 @@ def timed(fn: Callable[[np.ndarray], float], gray: np.ndarray) -> tuple[float, f
 
 def synthetic(quick: bool) -> dict[str, dict[str, list[float]]]:
     size = (1240, 1754) if quick else (2480, 3508)
-    step = 2.5 if quick else 2.0
-    angles = [round(a, 2) for a in np.arange(-15.0, 15.01, step)] + (EXTRA_ANGLES[2:4] if quick else EXTRA_ANGLES)
+    # steps of 2.5 / 1.5 deg alternate whole and half degrees (deskew's Hough grid is 1 deg)
+    step = 2.5 if quick else 1.5
+    angles = [round(a, 2) for a in np.arange(-15.0, 15.01, step)] + EXTRA_ANGLES
     pages = [render_text_page(*size, seed=1), render_text_page(*size, seed=2, font_name="DejaVuSansMono.ttf")]
     out: dict[str, dict[str, list[float]]] = {t: {"err": [], "time": []} for t in TOOLS}
     for i, angle in enumerate(angles):

@@ -264,6 +264,9 @@ def test_options_from_dict_valid():
     opts = PreprocessOptions.from_dict({"deskew": False, "binarize": "sauvola", "sauvola_window": 31,
                                         "denoise": "median", "denoise_strength": 5, "deskew_max_angle": 10})
     assert opts.binarize == "sauvola" and opts.sauvola_window == 31 and not opts.deskew
+    assert isinstance(opts.deskew_max_angle, float) and opts.deskew_max_angle == 10.0
+    with pytest.raises(ProfileError, match="must be a table"):
+        PreprocessOptions.from_dict("otsu", source="p.toml")  # type: ignore[arg-type]
     assert PreprocessOptions.from_dict({}) == PreprocessOptions()
 
 
