@@ -74,7 +74,7 @@ def test_every_export_validates_against_official_schemas(demo_run):
         rep = validate(etree.parse(str(alto)), "alto")
         assert rep.is_valid, (alto, rep.lines())
     for mets in out.glob("*/mets.xml"):
-        rep = validate(etree.parse(str(mets)), "mets")
+        rep = validate(etree.parse(str(mets)), "mets+mods+premis")
         assert rep.is_valid, (mets, rep.lines())
 
 
