@@ -62,6 +62,7 @@ def test_mets_is_valid_with_embedded_mods_and_premis(exported):
     _, summary, _ = exported
     mets = summary.items[0].mets
     assert validation_errors(mets, "mets+mods+premis") == []
+    assert validation_errors(mets, "mets") == []                # also with the METS schema alone
     tree = parse_xml(mets)
     mods = tree.find(".//mods:mods", NS)
     assert validation_errors(etree.ElementTree(mods), "mods") == []
@@ -94,7 +95,7 @@ def test_premis_events_and_agents_come_from_the_event_log(exported):
     agents = {a.findtext("premis:agentName", namespaces=NS): a.findtext("premis:agentType", namespaces=NS)
               for a in tree.iterfind(".//premis:agent", NS)}
     assert agents["tesseract"] == "software" and agents["corrector"] == "person" and agents["tester"] == "person"
-    tech = tree.find(".//mets:techMD[@ID='TECH_0001']//premis:object", NS)
+    tech = tree.find(".//mets:techMD[@ID='TECH_0001']/mets:mdWrap/mets:xmlData", NS)
     assert tech.findtext(".//premis:messageDigest", namespaces=NS) == \
         tree.find(".//mets:file[@ID='IMG_0001']", NS).get("CHECKSUM")
     sig = {p.findtext("premis:significantPropertiesType", namespaces=NS):

@@ -1,8 +1,9 @@
 """PREMIS 3 for METS: technical metadata of files (techMD) and provenance (digiprovMD).
 
-* :func:`file_object` - a ``premis:object xsi:type="premis:file"`` with SHA-256 fixity, size, format,
-  the image's significant properties (width, height, bits, samples, resolution, ICC) and the
-  original file name.
+* :func:`file_object` - the semantic units of a PREMIS file object (identifier, SHA-256 fixity,
+  size, format, the image's significant properties: width, height, bits, samples, resolution, ICC;
+  the original file name) as standalone global elements, so the METS validates with the METS XSD
+  alone as well as with METS+MODS+PREMIS.
 * :func:`provenance` - the item's event log (:meth:`ProjectStore.events`) as PREMIS events and the
   software / person agents behind them.  Line corrections are folded into one event per page and
   operator (``N lines corrected``) so the METS stays readable; each event links the object (the
@@ -60,18 +61,28 @@ def _premis_root(tag: str) -> etree._Element:
 
 def file_object(*, ident: str, sha256: str, size: int, mime: str, format_version: str = "",
                 original_name: str = "", properties: dict[str, Any] | None = None,
-                application: tuple[str, str] | None = None) -> etree._Element:
-    """A standalone ``premis:object`` (xsi:type premis:file) for one file."""
-    obj = _premis_root("object")
-    obj.set(f"{{{XSI_NS}}}type", "premis:file")
-    _ident(obj, "object", ident)
+                application: tuple[str, str] | None = None) -> list[etree._Element]:
+    """PREMIS 3 semantic units of one file as standalone elements, in ``premis:file`` order:
+    objectIdentifier, significantProperties*, objectCharacteristics, originalName.
+
+    They are the content of a ``premis:object xsi:type="premis:file"`` without the wrapper: the
+    abstract ``object`` needs ``xsi:type``, which a validator of the METS schema alone cannot
+    resolve ("type definition is absent"), while these global elements validate both ways.
+    """
+    def root(tag: str) -> etree._Element:
+        return etree.Element(_p(tag), nsmap={"premis": PREMIS_NS})
+
+    out = [root("objectIdentifier")]
+    _sub(out[0], "objectIdentifierType", "local")
+    _sub(out[0], "objectIdentifierValue", ident)
     for key, value in (properties or {}).items():
         if value in (None, ""):
             continue
-        sp = _sub(obj, "significantProperties")
+        sp = root("significantProperties")
         _sub(sp, "significantPropertiesType", key)
         _sub(sp, "significantPropertiesValue", str(value))
-    ch = _sub(obj, "objectCharacteristics")
+        out.append(sp)
+    ch = root("objectCharacteristics")
     _sub(ch, "compositionLevel", "0")
     fx = _sub(ch, "fixity")
     _sub(fx, "messageDigestAlgorithm", "SHA-256", authority="cryptographicHashFunctions",
@@ -89,9 +100,11 @@ def file_object(*, ident: str, sha256: str, size: int, mime: str, format_version
         _sub(app, "creatingApplicationName", application[0])
         if application[1]:
             _sub(app, "creatingApplicationVersion", application[1])
+    out.append(ch)
     if original_name:
-        _sub(obj, "originalName", original_name)
-    return obj
+        out.append(root("originalName"))
+        out[-1].text = original_name
+    return out
 
 
 @dataclass(frozen=True)
@@ -204,11 +217,14 @@ def agent_element(agent: Agent) -> etree._Element:
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 
 
-def md_wrap(kind: str, sec_id: str, payload: etree._Element, mdtype: str = "PREMIS:OBJECT") -> etree._Element:
+def md_wrap(kind: str, sec_id: str, payload: etree._Element | list[etree._Element],
+            mdtype: str = "PREMIS:OBJECT") -> etree._Element:
     """``mets:techMD|digiprovMD|rightsMD[@ID]/mdWrap[@MDTYPE]/xmlData/payload``."""
     sec = etree.Element(f"{{{METS_NS}}}{kind}", ID=sec_id)
     wrap = etree.SubElement(sec, f"{{{METS_NS}}}mdWrap", MDTYPE=mdtype, MDTYPEVERSION="3.0")
-    etree.SubElement(wrap, f"{{{METS_NS}}}xmlData").append(payload)
+    data = etree.SubElement(wrap, f"{{{METS_NS}}}xmlData")
+    for el in payload if isinstance(payload, list) else [payload]:
+        data.append(el)
     return sec
 
 
