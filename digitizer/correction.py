@@ -96,6 +96,14 @@ def unique_id(layout: PageLayout, base: str) -> str:
     return cand
 
 
+def fresh_id(layout: PageLayout, prefix: str) -> str:
+    """A new id (``prefix`` + 8 hex digits) for a line or region made by hand.  Random, so an id of a
+    deleted line (whose versions stay in the store's history) is never given to a new one."""
+    import uuid
+
+    return unique_id(layout, f"{prefix}{uuid.uuid4().hex[:8]}")
+
+
 def locate_line(layout: PageLayout, line_id: str) -> tuple[TextBlock, int]:
     """The block holding ``line_id`` and the line's index in it; KeyError if absent."""
     for b in layout.blocks:
@@ -181,7 +189,7 @@ def split_line(layout: PageLayout, line_id: str, at_word: int) -> tuple[Line, Li
         raise ValueError(f"line {line_id!r} has {len(line.words)} word(s); cannot split before word {at_word}")
     left, right = line.words[:at_word], line.words[at_word:]
     cut = right[0].bbox.x0
-    new = Line(id=unique_id(layout, f"{line.id}s"), bbox=BBox(cut, line.bbox.y0, max(cut, line.bbox.x1), line.bbox.y1),
+    new = Line(id=fresh_id(layout, f"{block.id}_s"), bbox=BBox(cut, line.bbox.y0, max(cut, line.bbox.x1), line.bbox.y1),
                text=" ".join(w.text for w in right), words=right, language=line.language,
                baseline=_clip_points(line.baseline, cut, line.bbox.x1), hyphenated=line.hyphenated,
                confidence=_mean(w.confidence for w in right))
@@ -206,7 +214,7 @@ def _overlap(a: BBox, b: BBox) -> int:
 
 def add_region(layout: PageLayout, bbox: BBox, *, type: str = "text", index: int | None = None) -> TextBlock:
     """Add an empty region (block); by default it goes before the first block that starts below it."""
-    block = TextBlock(id=unique_id(layout, f"b{len(layout.blocks) + 1}"), bbox=bbox, type=type)
+    block = TextBlock(id=fresh_id(layout, "r"), bbox=bbox, type=type)
     if index is None:
         index = next((i for i, b in enumerate(layout.blocks) if b.bbox.y0 > bbox.y0), len(layout.blocks))
     layout.blocks.insert(index, block)
@@ -223,7 +231,7 @@ def add_line(layout: PageLayout, bbox: BBox, text: str = "", *, block_id: str | 
         scored = [(_overlap(b.bbox, bbox), i) for i, b in enumerate(layout.blocks)]
         best = max(scored, default=(0, -1))
         block = layout.blocks[best[1]] if best[0] > 0 else add_region(layout, bbox)
-    line = Line(id=unique_id(layout, f"{block.id}_l{len(block.lines) + 1}"), bbox=bbox, polygon=polygon,
+    line = Line(id=fresh_id(layout, f"{block.id}_n"), bbox=bbox, polygon=polygon,
                 baseline=baseline or [(bbox.x0, bbox.y1 - bbox.height * 0.2), (bbox.x1, bbox.y1 - bbox.height * 0.2)])
     if text:
         set_line_text(line, text)
@@ -400,3 +408,19 @@ def next_low_confidence(layouts: PageLayout | Sequence[tuple[Hashable, PageLayou
         if key(p) > here:
             return p
     return hits[0] if wrap else None
+
+
+def low_confidence_spans(text: str, line: Line, threshold: float) -> list[tuple[int, int]]:
+    """Character spans in ``text`` (the line being edited) of words still under ``threshold``.
+
+    Tokens are matched to ``line.words`` by position while the word count is unchanged; a token
+    the user changed is no longer flagged.  Without words, the whole line is flagged when its own
+    confidence is low."""
+    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
+    if not line.words:
+        low = line.confidence is not None and line.confidence < threshold and tokens
+        return [(tokens[0][0], tokens[-1][1])] if low else []
+    if len(tokens) != len(line.words):
+        return []
+    return [(s, e) for (s, e, tok), w in zip(tokens, line.words)
+            if w.confidence is not None and w.confidence < threshold and tok == w.text]

@@ -162,3 +162,13 @@ def test_find_replace_preview_then_apply(tmp_path):
     regex = C.find_replacements(store, r"(\w+) (world)", r"\2 \1", regex=True)
     assert regex[0].new == "world Hello"
     store.close()
+
+
+def test_low_confidence_spans_track_edits():
+    ln = _layout().find_line("b1_l2")          # "second line here", "here" at 0.70
+    assert C.low_confidence_spans(ln.text, ln, 0.8) == [(12, 16)]
+    assert C.low_confidence_spans(ln.text, ln, 0.6) == []
+    assert C.low_confidence_spans("second line hear", ln, 0.8) == []      # the user fixed it
+    assert C.low_confidence_spans("second line", ln, 0.8) == []           # words no longer align
+    bare = Line(id="x", bbox=BBox(0, 0, 10, 10), text="abc def", confidence=0.5)
+    assert C.low_confidence_spans("abc def", bare, 0.8) == [(0, 7)]

@@ -1,0 +1,438 @@
+"""The transcription editor: one row per line, the line's image crop above its editable text.
+
+Keyboard first: Enter/Down go to the next line, Up to the previous one (each move saves the
+line it leaves), Ctrl+Enter asks to mark the page corrected, F3 jumps to the next
+low-confidence word.  The editor never writes to the store itself: it emits
+``commitRequested(line_id, old, new)`` and the window saves it through the undo stack, then
+calls :meth:`LineEditor.update_line` with the stored line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import (QColor, QFont, QImage, QKeyEvent, QKeySequence, QPainter, QPixmap, QSyntaxHighlighter,
+                           QTextCharFormat, QTextCursor)
+from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+                               QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+
+from ..correction import Position, low_confidence_spans, word_spans
+from ..model import Line, PageLayout
+
+# shortcuts that belong to the window even while a line has the focus
+PASSTHROUGH = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo, QKeySequence.StandardKey.Find,
+               QKeySequence.StandardKey.FindNext)
+PASSTHROUGH_KEYS = {Qt.Key.Key_F1, Qt.Key.Key_F3, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8}
+
+
+def parse_unicode(text: str) -> str:
+    """``U+017F``, ``017f``, ``0x17F`` or a character name (``LATIN SMALL LETTER LONG S``) -> the
+    character(s); several code points may be separated by spaces.  ValueError when not understood."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty")
+    try:
+        return unicodedata.lookup(text)
+    except KeyError:
+        pass
+    out = []
+    for part in text.replace(",", " ").split():
+        hexpart = part.upper().removeprefix("U+").removeprefix("0X").removeprefix("\\U")
+        try:
+            out.append(chr(int(hexpart, 16)))
+        except (ValueError, OverflowError):
+            raise ValueError(f"not a code point or character name: {part!r}") from None
+    return "".join(out)
+
+
+def char_label(ch: str) -> str:
+    """How a palette button shows ``ch`` (combining marks on a dotted circle)."""
+    return "◌" + ch if ch and all(unicodedata.combining(c) for c in ch) else ch
+
+
+class LowConfidenceHighlighter(QSyntaxHighlighter):
+    """Marks words still under the threshold (amber background, red wavy underline)."""
+
+    def __init__(self, document: Any) -> None:
+        super().__init__(document)
+        self.line: Line | None = None
+        self.threshold = 0.8
+        self.fmt = QTextCharFormat()
+        self.fmt.setBackground(QColor(255, 224, 130))
+        self.fmt.setForeground(QColor(20, 20, 20))
+        self.fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        self.fmt.setUnderlineColor(QColor(211, 47, 47))
+
+    def highlightBlock(self, text: str) -> None:
+        if self.line is None:
+            return
+        for start, end in low_confidence_spans(text, self.line, self.threshold):
+            self.setFormat(start, end - start, self.fmt)
+
+
+class LineTextEdit(QPlainTextEdit):
+    """A one-line editor; emits ``navigate(delta)`` for Enter/Down (+1) and Up (-1)."""
+
+    navigate = Signal(int)
+    pageDone = Signal()
+    # key combinations of window actions: they win over the text edit's own handling
+    window_shortcuts: set[Any] = set()
+    focused = Signal()
+    left = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTabChangesFocus(True)
+        self.setUndoRedoEnabled(False)       # undo is the window's (store-backed) undo stack
+        font = QFont(self.font())
+        font.setPointSizeF(max(11.0, font.pointSizeF() * 1.2))
+        self.setFont(font)
+        height = self.fontMetrics().lineSpacing() + 2 * int(self.document().documentMargin()) + 2 * self.frameWidth() + 2
+        self.setFixedHeight(height)
+        self.highlighter = LowConfidenceHighlighter(self.document())
+
+    def text(self) -> str:
+        return self.toPlainText().replace("\n", " ")
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            ctrl_enter = (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                          and event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            if ctrl_enter or event.keyCombination() in self.window_shortcuts or event.key() in PASSTHROUGH_KEYS or any(event.matches(k) for k in PASSTHROUGH) \
+                    or (event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in
+                        (Qt.Key.Key_L, Qt.Key.Key_H, Qt.Key.Key_U, Qt.Key.Key_Y)):
+                event.ignore()
+                return False
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, mods = event.key(), event.modifiers()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if mods & Qt.KeyboardModifier.ControlModifier:
+                self.pageDone.emit()
+            else:
+                self.navigate.emit(1)
+            event.accept()
+        elif key == Qt.Key.Key_Down and not mods & Qt.KeyboardModifier.ShiftModifier:
+            self.navigate.emit(1)
+            event.accept()
+        elif key == Qt.Key.Key_Up and not mods & Qt.KeyboardModifier.ShiftModifier:
+            self.navigate.emit(-1)
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    def focusInEvent(self, event: Any) -> None:
+        super().focusInEvent(event)
+        self.focused.emit()
+
+    def focusOutEvent(self, event: Any) -> None:
+        super().focusOutEvent(event)
+        self.left.emit()
+
+    def insertFromMimeData(self, source: Any) -> None:
+        self.insertPlainText(" ".join(source.text().split()))
+
+
+class LineRow(QFrame):
+    """Crop above text; paints an accent bar when it is the current line."""
+
+    def __init__(self, number: int, line: Line, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.line_id = line.id
+        self.current = False
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 4, 4, 4)
+        lay.setSpacing(2)
+        self.crop = QLabel()
+        self.crop.setMinimumHeight(24)
+        self.crop.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.crop.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.crop.setText(f"<span style='color:gray'>line {number}</span>")
+        self.edit = LineTextEdit()
+        self.edit.setPlainText(line.text)
+        lay.addWidget(self.crop)
+        lay.addWidget(self.edit)
+
+    def set_crop(self, image: QImage) -> None:
+        self.crop.setPixmap(QPixmap.fromImage(image))
+        self.crop.setFixedHeight(image.height() + 2)
+
+    def set_current(self, current: bool) -> None:
+        if current != self.current:
+            self.current = current
+            self.update()
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if self.current:
+            p = QPainter(self)
+            p.fillRect(0, 0, 5, self.height(), QColor(255, 111, 0))
+            p.end()
+
+
+class LineEditor(QWidget):
+    """Rows for the lines of one page plus the tool bar (threshold, F3, palette, Unicode input)."""
+
+    lineChanged = Signal(str)
+    commitRequested = Signal(str, str, str)
+    nextLowConfidenceRequested = Signal()
+    thresholdChanged = Signal(float)
+    pageDoneRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.page_id: int | None = None
+        self.threshold = 0.8
+        self._lines: dict[str, Line] = {}
+        self._rows: list[LineRow] = []
+        self._index: dict[str, int] = {}
+        self._current = -1
+        self._committing = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        outer.addWidget(self._build_bar())
+        self.palette_bar = QWidget()
+        self._palette_layout = QHBoxLayout(self.palette_bar)
+        self._palette_layout.setContentsMargins(6, 0, 6, 0)
+        self._palette_layout.setSpacing(2)
+        outer.addWidget(self.palette_bar)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._container = QWidget()
+        self._rows_layout = QVBoxLayout(self._container)
+        self._rows_layout.setContentsMargins(0, 0, 0, 0)
+        self._rows_layout.setSpacing(0)
+        self._rows_layout.addStretch(1)
+        self.scroll.setWidget(self._container)
+        outer.addWidget(self.scroll, 1)
+        self.empty_label = QLabel("No page open. Pick a page in the project browser.")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setStyleSheet("color: gray; padding: 24px;")
+        self._rows_layout.insertWidget(0, self.empty_label)
+
+    def _build_bar(self) -> QWidget:
+        bar = QWidget()
+        lay = QHBoxLayout(bar)
+        lay.setContentsMargins(6, 4, 6, 0)
+        self.title = QLabel("")
+        self.title.setStyleSheet("font-weight: bold;")
+        lay.addWidget(self.title, 1)
+        lay.addWidget(QLabel("Low conf. <"))
+        self.threshold_box = QDoubleSpinBox()
+        self.threshold_box.setRange(0.0, 1.0)
+        self.threshold_box.setSingleStep(0.05)
+        self.threshold_box.setDecimals(2)
+        self.threshold_box.setValue(self.threshold)
+        self.threshold_box.setToolTip("Words under this confidence are highlighted and reached with F3")
+        self.threshold_box.valueChanged.connect(self._threshold_edited)
+        lay.addWidget(self.threshold_box)
+        nxt = QPushButton("Next low (F3)")
+        nxt.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        nxt.clicked.connect(self.nextLowConfidenceRequested)
+        lay.addWidget(nxt)
+        self.unicode_input = QLineEdit()
+        self.unicode_input.setPlaceholderText("U+017F or name (Ctrl+U)")
+        self.unicode_input.setMaximumWidth(190)
+        self.unicode_input.setToolTip("Insert any character: a code point (U+017F, 0x364) or a Unicode name")
+        self.unicode_input.returnPressed.connect(self._insert_unicode)
+        lay.addWidget(self.unicode_input)
+        return bar
+
+    # ------------------------------------------------------------------ content
+    def set_special_characters(self, chars: list[str]) -> None:
+        while self._palette_layout.count():
+            w = self._palette_layout.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        for ch in chars:
+            btn = QToolButton()
+            btn.setText(char_label(ch))
+            names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in ch)
+            btn.setToolTip(names)
+            btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            btn.setMinimumSize(QSize(28, 26))
+            btn.clicked.connect(lambda _=False, c=ch: self.insert_text(c))
+            self._palette_layout.addWidget(btn)
+        self._palette_layout.addStretch(1)
+        self.palette_bar.setVisible(bool(chars))
+
+    def set_page(self, page_id: int | None, layout: PageLayout | None, title: str = "") -> None:
+        """Show the lines of ``layout`` (``None``: an empty editor)."""
+        self._container.setUpdatesEnabled(False)
+        for row in self._rows:
+            self._rows_layout.removeWidget(row)
+            row.deleteLater()
+        self._rows, self._index, self._lines, self._current = [], {}, {}, -1
+        self.page_id = page_id
+        self.title.setText(title)
+        lines = layout.lines() if layout else []
+        for n, line in enumerate(lines, 1):
+            row = LineRow(n, line)
+            row.edit.highlighter.line, row.edit.highlighter.threshold = line, self.threshold
+            row.edit.highlighter.rehighlight()
+            i = len(self._rows)
+            row.edit.navigate.connect(lambda d, i=i: self.move(d, from_row=i))
+            row.edit.focused.connect(lambda i=i: self._row_focused(i))
+            row.edit.left.connect(lambda i=i: self._commit_row(i))
+            row.edit.pageDone.connect(self.pageDoneRequested)
+            self._rows_layout.insertWidget(i, row)
+            self._rows.append(row)
+            self._index[line.id] = i
+            self._lines[line.id] = line
+        if layout is None:
+            msg = "No page open. Pick a page in the project browser."
+        elif not lines:
+            msg = "This page has no text lines yet. Process it (Ctrl+R) or draw a line on the page."
+        else:
+            msg = ""
+        self.empty_label.setText(msg)
+        self.empty_label.setVisible(bool(msg))
+        self._container.setUpdatesEnabled(True)
+
+    def set_crops(self, crops: dict[str, QImage]) -> None:
+        for line_id, image in crops.items():
+            i = self._index.get(line_id)
+            if i is not None:
+                self._rows[i].set_crop(image)
+
+    def update_line(self, line: Line) -> None:
+        """The store saved ``line``: show its text (if it differs) and its word confidences."""
+        i = self._index.get(line.id)
+        if i is None:
+            return
+        self._lines[line.id] = line
+        edit = self._rows[i].edit
+        if edit.text() != line.text:
+            edit.setPlainText(line.text)
+        edit.highlighter.line = line
+        edit.highlighter.rehighlight()
+
+    def _threshold_edited(self, value: float) -> None:
+        self.set_threshold(value)
+        self.thresholdChanged.emit(value)
+
+    def set_threshold(self, value: float) -> None:
+        self.threshold = value
+        if abs(self.threshold_box.value() - value) > 1e-9:
+            self.threshold_box.blockSignals(True)
+            self.threshold_box.setValue(value)
+            self.threshold_box.blockSignals(False)
+        for row in self._rows:
+            row.edit.highlighter.threshold = value
+            row.edit.highlighter.rehighlight()
+
+    # ------------------------------------------------------------------ navigation
+    def line_ids(self) -> list[str]:
+        return [r.line_id for r in self._rows]
+
+    def row(self, line_id: str) -> LineRow:
+        return self._rows[self._index[line_id]]
+
+    def current_line_id(self) -> str | None:
+        return self._rows[self._current].line_id if 0 <= self._current < len(self._rows) else None
+
+    def current_position(self) -> Position | None:
+        """Page, line and the word the cursor is in (for F3 'next after here')."""
+        lid = self.current_line_id()
+        if lid is None or self.page_id is None:
+            return None
+        edit = self._rows[self._current].edit
+        pos = edit.textCursor().selectionStart()
+        word = None
+        for i, (s, e, _w) in enumerate(word_spans(self._lines[lid])):
+            if s <= pos <= e:
+                word = i
+                break
+        return Position(self.page_id, lid, word)
+
+    def move(self, delta: int, *, from_row: int | None = None) -> None:
+        """Save the current line and go ``delta`` lines down (negative: up)."""
+        start = self._current if from_row is None else from_row
+        target = max(0, min(len(self._rows) - 1, start + delta))
+        self.focus_line_index(target)
+
+    def focus_line_index(self, index: int) -> None:
+        if not self._rows:
+            return
+        row = self._rows[index]
+        row.edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self._current != index:
+            self._row_focused(index)
+        self.scroll.ensureWidgetVisible(row, 0, 40)
+
+    def focus_line(self, line_id: str, word: int | None = None) -> bool:
+        """Put the cursor in ``line_id`` and select word number ``word`` (if given)."""
+        i = self._index.get(line_id)
+        if i is None:
+            return False
+        self.focus_line_index(i)
+        edit = self._rows[i].edit
+        cur = edit.textCursor()
+        spans = word_spans(self._lines[line_id]) if word is not None else []
+        if word is not None and 0 <= word < len(spans) and edit.text() == self._lines[line_id].text:
+            cur.setPosition(spans[word][0])
+            cur.setPosition(spans[word][1], QTextCursor.MoveMode.KeepAnchor)
+        else:
+            cur.movePosition(QTextCursor.MoveOperation.End)
+        edit.setTextCursor(cur)
+        return True
+
+    def _row_focused(self, index: int) -> None:
+        if index == self._current:
+            return
+        if 0 <= self._current < len(self._rows):
+            self._commit_row(self._current)      # leaving a line saves it (also without focus events)
+            self._rows[self._current].set_current(False)
+        self._current = index
+        self._rows[index].set_current(True)
+        self.lineChanged.emit(self._rows[index].line_id)
+
+    # ------------------------------------------------------------------ saving
+    def commit_current(self) -> bool:
+        """Ask to save the current line if its text changed; True when a save was requested."""
+        return self._commit_row(self._current) if self._current >= 0 else False
+
+    def _commit_row(self, index: int) -> bool:
+        if self._committing or not 0 <= index < len(self._rows):
+            return False
+        row = self._rows[index]
+        line = self._lines.get(row.line_id)
+        new = " ".join(row.edit.text().split())
+        if line is None or new == line.text:
+            return False
+        self._committing = True
+        try:
+            self.commitRequested.emit(row.line_id, line.text, new)
+        finally:
+            self._committing = False
+        return True
+
+    def pending_text(self, line_id: str) -> str:
+        return self.row(line_id).edit.text()
+
+    # ------------------------------------------------------------------ characters
+    def insert_text(self, text: str) -> None:
+        """Insert at the cursor of the current line (the palette and Unicode input use this)."""
+        if not 0 <= self._current < len(self._rows):
+            return
+        edit = self._rows[self._current].edit
+        edit.insertPlainText(text)
+        edit.setFocus()
+
+    def _insert_unicode(self) -> None:
+        try:
+            text = parse_unicode(self.unicode_input.text())
+        except ValueError as exc:
+            self.unicode_input.setToolTip(str(exc))
+            self.unicode_input.selectAll()
+            return
+        self.unicode_input.clear()
+        self.insert_text(text)

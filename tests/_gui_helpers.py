@@ -1,0 +1,114 @@
+"""Shared fixtures for the GUI tests: real projects with generated pages, windows, leak checks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from digitizer.ingest import import_paths
+from digitizer.store import ProjectStore
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+
+PAGE_TEXTS = [
+    ["The quick brown fox jumps", "over the lazy dog today", "Archives keep old letters"],
+    ["Second page begins here", "with three short lines", "of clear printed text"],
+    ["Third page of the batch", "written for the queue", "to cancel part of it"],
+    ["Fourth page stays unread", "until someone asks again", "for more recognition"],
+]
+
+
+def render_page(path: Path, lines: list[str], *, size: tuple[int, int] = (1240, 700), dpi: int = 300,
+                font_size: int = 40) -> Path:
+    """A clean printed page (grey, PNG with a dpi tag)."""
+    img = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, font_size)
+    for i, text in enumerate(lines):
+        draw.text((90, 90 + i * int(font_size * 1.9)), text, font=font, fill=0)
+    img.save(path, dpi=(dpi, dpi))
+    return path
+
+
+def make_project(root: Path, pages: int = 1, *, profile: str = "printed-modern") -> ProjectStore:
+    """A project with one item and ``pages`` imported (not processed) generated pages."""
+    src = root.parent / f"{root.name}-src"
+    src.mkdir(parents=True, exist_ok=True)
+    files = [render_page(src / f"page{i + 1:02d}.png", PAGE_TEXTS[i % len(PAGE_TEXTS)]) for i in range(pages)]
+    store = ProjectStore.create(root)
+    item = store.add_item("letters", title="Letters", profile=profile)
+    rep = import_paths(store, files, item)
+    assert len(rep.added) == pages, rep.failures
+    return store
+
+
+@pytest.fixture
+def gui_env(tmp_path, monkeypatch):
+    """Private preview cache and settings file for one test."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path
+
+
+@pytest.fixture
+def settings_path(gui_env) -> Path:
+    return gui_env / "settings.ini"
+
+
+@pytest.fixture
+def no_leaks(qapp):
+    """Fail a test that leaves workers running or the stall timer active."""
+    from PySide6.QtCore import QThreadPool
+
+    from digitizer.gui.workers import live_workers
+
+    yield
+    assert QThreadPool.globalInstance().waitForDone(60000), "workers still running after the test"
+    qapp.processEvents()
+    assert live_workers() == 0
+
+
+def open_window(qtbot, settings_path: Path, project: Path | None = None):
+    from digitizer.gui.main_window import MainWindow
+    from digitizer.gui.settings import Settings
+
+    win = MainWindow(Settings(settings_path))
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    if project is not None:
+        with qtbot.waitSignal(win.pageImageReady, timeout=20000, raising=False):
+            win.open_project(str(project))
+    return win
+
+
+def wait_full_image(qtbot, win) -> None:
+    qtbot.waitUntil(lambda: win.viewer.image_item.full_loaded, timeout=20000)
+
+
+def process_and_wait(qtbot, win, page_ids: list[int], *, force: bool = False, timeout: int = 90000) -> int:
+    """Queue processing through the window and wait until the queue is idle."""
+    with qtbot.waitSignal(win.queue.idle, timeout=timeout):
+        job = win.process_pages(page_ids, force=force)
+    return job
+
+
+@pytest.fixture(scope="session")
+def processed_template(tmp_path_factory) -> Path:
+    """Two pages processed once with the real tesseract (tests copy it with :func:`copy_project`)."""
+    from digitizer.pipeline.process import process_pages
+
+    root = tmp_path_factory.mktemp("tpl") / "proj"
+    store = make_project(root, pages=2)
+    rep = process_pages(store)
+    assert len(rep.done) == 2, rep.failed
+    store.close()
+    return root
+
+
+def copy_project(template: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "proj"
+    shutil.copytree(template, dst)
+    return dst
