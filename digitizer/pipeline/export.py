@@ -243,7 +243,7 @@ def _checked_metadata(item: Item, profile: Profile) -> dict[str, Any]:
 def _master(ctx: _Ctx, page: Page) -> tuple[Any, dict[str, Any]]:
     """The MASTER file of a page (byte-exact copy, or a lossless TIFF master) and its properties."""
     from ..export.mets import MetsFile
-    from ..export.tiff import MasterTags, write_master
+    from ..export.tiff import write_master
 
     src, mime = _page_files(ctx.store, page)
     stem = f"{page.seq:04d}_{safe_name(Path(src).stem, 'page')}"
