@@ -11,7 +11,8 @@ run: setup
 	@scripts/run-demo.sh
 
 # Sets everything up and runs the whole test suite (CI runs exactly this through .ci/run).
-test: setup
+test:
+	@scripts/setup.sh --with-chromium
 	@scripts/test.sh
 
 bench: setup

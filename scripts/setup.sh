@@ -45,7 +45,4 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   echo "$want" > "$STAMP"
 fi
-if [ "$WITH_CHROMIUM" = 1 ] && ! .venv/bin/python -c "import playwright" 2>/dev/null; then
-  .venv/bin/python -m pip install -q playwright
-fi
 echo "setup: ok ($(tesseract --version 2>&1 | head -1); $(.venv/bin/python --version))"
