@@ -79,10 +79,11 @@ class FindReplaceDialog(QDialog):
                                     whole_word=self.word.isChecked())
         self.worker.signals.returned.connect(self._found)
         self.worker.signals.errored.connect(self._error)
-        self.worker.signals.finished.connect(self._idle)
+        self.worker.signals.finished.connect(lambda w=self.worker: self._idle(w))
         self.worker.start()
 
     def _found(self, rows: list[Replacement]) -> None:
+        self.worker = None
         self.model.set_rows(rows)
         n = sum(r.count for r in rows)
         self.status.setText(f"{n} match(es) in {len(rows)} line(s). Uncheck lines to leave them alone.")
@@ -99,10 +100,11 @@ class FindReplaceDialog(QDialog):
         self.worker = create_worker(replace_job, self.root, rows, agent=self.agent)
         self.worker.signals.returned.connect(lambda res: self._applied(res, pages))
         self.worker.signals.errored.connect(self._error)
-        self.worker.signals.finished.connect(self._idle)
+        self.worker.signals.finished.connect(lambda w=self.worker: self._idle(w))
         self.worker.start()
 
     def _applied(self, result: tuple[int, list[Replacement]], pages: list[int]) -> None:
+        self.worker = None
         count, skipped = result
         msg = f"Replaced in {count} line(s)."
         if skipped:
@@ -112,10 +114,12 @@ class FindReplaceDialog(QDialog):
         self.applied.emit(count, pages)
 
     def _error(self, exc: BaseException) -> None:
+        self.worker = None
         self.status.setText(getattr(exc, "user_message", None) or str(exc))
 
-    def _idle(self) -> None:
-        self.worker = None
+    def _idle(self, worker: Worker) -> None:
+        if self.worker is worker:
+            self.worker = None
 
     def _jump(self, index: Any) -> None:
         row = self.model.row_at(index.row())
