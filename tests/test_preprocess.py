@@ -273,7 +273,7 @@ def test_options_from_dict_valid():
 @pytest.mark.parametrize(("table", "needle"), [
     ({"deskw": True}, "profiles/x.toml: [preprocess] unknown key 'deskw' (known: grayscale, deskew,"),
     ({"binarize": "foo"}, "profiles/x.toml: [preprocess] binarize = 'foo' must be one of none, otsu, sauvola"),
-    ({"denoise": "gauss"}, "denoise = 'gauss' must be one of none, median, nlmeans"),
+    ({"denoise": "gauss"}, "denoise = 'gauss' must be one of none, auto, median, gaussian, nlmeans"),
     ({"denoise": "median", "denoise_strength": 4}, "denoise_strength = 4 must be an odd integer"),
     ({"deskew": "yes"}, "deskew = 'yes' must be true or false"),
     ({"deskew_max_angle": 90}, "deskew_max_angle = 90 must be a number"),
@@ -292,3 +292,27 @@ def test_preprocess_rejects_bad_options_and_modes():
         preprocess(render_text_page(seed=1), PreprocessOptions(binarize="nope"))
     with pytest.raises(ValueError, match="mode 'RGBA'"):
         preprocess(Image.new("RGBA", (10, 10)), PreprocessOptions())
+
+
+def test_estimate_noise_tracks_added_gaussian_noise():
+    from digitizer.imaging.preprocess import estimate_noise
+
+    page = 40 + np.asarray(render_text_page(seed=11)).astype(np.float32) * (170 / 255)   # paper 210: no clipping
+    assert estimate_noise(page.astype(np.uint8)) < 2.0
+    rng = np.random.default_rng(5)
+    for sigma in (8, 20):
+        noisy = np.clip(page + rng.normal(0, sigma, page.shape), 0, 255).astype(np.uint8)
+        assert abs(estimate_noise(noisy) - sigma) < 0.25 * sigma
+
+
+def test_auto_denoise_leaves_clean_pages_alone_and_filters_noisy_ones():
+    page = Image.fromarray((40 + np.asarray(render_text_page(seed=12)) * (170 / 255)).astype(np.uint8))
+    clean = preprocess(page, PreprocessOptions(deskew=False, denoise="auto"))
+    assert np.array_equal(np.asarray(clean.image), np.asarray(page))
+    assert clean.steps[-1].parameters["applied"] == "none"
+    a = np.asarray(page).astype(np.float32)
+    noisy = np.clip(a + np.random.default_rng(6).normal(0, 20, a.shape), 0, 255).astype(np.uint8)
+    res = preprocess(Image.fromarray(noisy), PreprocessOptions(deskew=False, denoise="auto"))
+    assert res.steps[-1].parameters["applied"] == "gaussian"
+    paper = _flat_paper(np.asarray(render_text_page(seed=12)))
+    assert np.asarray(res.image)[paper].std() < 0.5 * noisy[paper].std()
