@@ -26,15 +26,18 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from _batch_helpers import make_pages  # noqa: E402
 
+DEV = Path(os.environ.get("DIGITIZER_SHARED", HERE.parent.parent / "shared")) / "corpus" / "dev"
 
-def new_project(root: Path, n: int, src: Path, warm: int = 2):
+
+def new_project(root: Path, n: int, src: Path | list[Path], warm: int = 2):
     """Project with item 'bench' (n pages from src) and item 'warm' (to start pools before timing)."""
     from digitizer.ingest import import_paths
     from digitizer.store import ProjectStore
 
     store = ProjectStore.create(root)
     bench, warm_item = store.add_item("bench"), store.add_item("warm")
-    assert len(import_paths(store, sorted(src.glob("*.png"))[:n], bench).added) == n
+    files = sorted(src.glob("*.png")) if isinstance(src, Path) else list(src)
+    assert len(import_paths(store, files[:n], bench).added) == n
     wsrc = root.parent / f"{root.name}-warm"
     make_pages(wsrc, warm, (600, 300))
     import_paths(store, [wsrc], warm_item)
@@ -65,15 +68,17 @@ def bench_scaling(work: Path, src: Path, n: int, repeats: int) -> dict[str, floa
     return {"n": n, "t1": best[1], "t2": best[2]}
 
 
-def bench_overhead(work: Path, src: Path, n: int, repeats: int) -> dict[str, float]:
+def bench_overhead(work: Path, src: Path | list[Path], n: int, repeats: int, name: str = "overhead",
+                   lang: str = "eng") -> dict[str, float]:
     """Serial, in one process: run_page_task alone vs + commit vs the batch runner."""
     from digitizer.batch import SerialExecutor
     from digitizer.pipeline.page import commit_page_result, run_page_task
     from digitizer.pipeline.process import make_task, process_pages
     from digitizer.profiles import load_profile
 
-    store, item, _ = new_project(work / "overhead", n, src)
+    store, item, _ = new_project(work / name, n, src)
     prof = load_profile(item.profile)
+    prof.recognition.languages = [lang]
     tasks = [make_task(store, p, item, prof, engine="tesseract") for p in store.pages(item.id)]
     run_page_task(tasks[0])          # warm caches (engine lookup, imports)
     best = {"direct": float("inf"), "commit": float("inf"), "runner": float("inf")}
@@ -87,7 +92,7 @@ def bench_overhead(work: Path, src: Path, n: int, repeats: int) -> dict[str, flo
             commit_page_result(store, run_page_task(t))
         best["commit"] = min(best["commit"], time.perf_counter() - t0)
         t0 = time.perf_counter()
-        process_pages(store, [item], executor=SerialExecutor(), engine="tesseract", force=True)
+        process_pages(store, [item], executor=SerialExecutor(), engine="tesseract", languages=[lang], force=True)
         best["runner"] = min(best["runner"], time.perf_counter() - t0)
     store.close()
     return {"n": n, **best}
@@ -180,7 +185,7 @@ def main() -> None:
     ap.add_argument("--engine", default="none", help=argparse.SUPPRESS)
     ap.add_argument("--size", default="800x400", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
-    ap.add_argument("--skip", default="", help="comma list of sections to skip: scaling,overhead,cluster,rss")
+    ap.add_argument("--skip", default="", help="comma list of sections to skip: scaling,overhead,overhead-real,cluster,rss")
     args = ap.parse_args()
     if args.rss_child:
         w, h = (int(v) for v in args.size.split("x"))
@@ -206,6 +211,15 @@ def main() -> None:
                       f"{100 * (o['commit'] / o['direct'] - 1):+.1f} %"),
                      ("batch runner (SerialExecutor)", f"{o['runner'] / o['n'] * 1000:.0f} ms/page",
                       f"{100 * (o['runner'] / o['direct'] - 1):+.1f} % ({per:+.1f} ms/page; goal <= 5 %)")]
+        real = sorted((DEV / "tapuscorpus").glob("*.jp*g"))
+        if "overhead-real" not in skip and real:
+            k = 3 if args.quick else len(real)
+            o = bench_overhead(work, real, k, args.repeats, name="overhead-real", lang="fra")
+            rows += [(f"real scans ({k} typewritten, fra): run_page_task", f"{o['direct'] / k * 1000:.0f} ms/page",
+                      "baseline"),
+                     ("  batch runner (SerialExecutor)", f"{o['runner'] / k * 1000:.0f} ms/page",
+                      f"{100 * (o['runner'] / o['direct'] - 1):+.1f} % (+commit alone "
+                      f"{100 * (o['commit'] / o['direct'] - 1):+.1f} %)")]
         if "cluster" not in skip:
             c = bench_cluster(work, src, n, args.repeats)
             rows += [("local pool, 2 processes", f"{60 * n / c['pool']:.1f} pages/min", "baseline"),

@@ -101,6 +101,7 @@ class BatchRunner:
         self.report = BatchReport(job_id=job.id)
         self.rate = Rate()
         self.in_flight: dict[Any, TaskRow] = {}
+        self._unmarked: list[int] = []
         self.open_pages: dict[int, int] = {}
         self.remaining = 0
 
@@ -121,8 +122,11 @@ class BatchRunner:
                 self._refill(feed)
                 if not self.in_flight:
                     break
-                for fut in self.executor.wait(list(self.in_flight), timeout=1.0):
+                finished = self.executor.wait(list(self.in_flight), timeout=1.0)
+                for fut in finished:
                     self._handle(self.in_flight.pop(fut), self.executor.outcome(fut), feed)
+                if not finished:
+                    self._flush_running()
                 if time.monotonic() - last_report >= self.report_every:
                     self.progress.message(self.status_line())
                     last_report = time.monotonic()
@@ -154,9 +158,16 @@ class BatchRunner:
             rows.append(row)
         if not rows:
             return
-        self.jobs.mark_running(r.id for r in rows)
         for row in rows:
             self.in_flight[self.executor.submit(self.make_task(row))] = row
+            self._unmarked.append(row.id)
+
+    def _flush_running(self) -> None:
+        """Mark submitted tasks ``running``; called inside the next result's transaction, so that
+        bookkeeping costs no extra commit (a row briefly still reads ``pending``: same on resume)."""
+        if self._unmarked:
+            self.jobs.mark_running(self._unmarked)
+            self._unmarked = []
 
     def _abandon(self) -> None:
         if self.in_flight:
@@ -170,12 +181,14 @@ class BatchRunner:
         error = out.error if res is None else res.error
         if error is None and res is not None:
             with self.store.transaction():
+                self._flush_running()
                 commit_page_result(self.store, res)
                 self.jobs.mark_done(row.id, worker=out.worker, seconds=out.seconds, timings=res.timings)
             self.report.done.append(row.page_id)
             self._finished_page(row)
             return
         with self.store.transaction():
+            self._flush_running()
             retry = self.jobs.mark_failed_attempt(row.id, error or "failed", max_attempts=self.job.max_attempts,
                                                   worker=out.worker or None, seconds=out.seconds)
             if not retry:
