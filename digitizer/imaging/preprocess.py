@@ -46,6 +46,7 @@ class PreprocessOptions:
     grayscale: bool = True
     deskew: bool = True
     deskew_max_angle: float = 15.0
+    deskew_min_angle: float = MIN_ROTATION   # smaller skews are measured and recorded, not rotated
     denoise: str = "none"          # "none" | "auto" | "median" | "gaussian" | "nlmeans"
     denoise_strength: int = 3      # median kernel size (odd) or nlmeans h
     binarize: str = "none"         # "none" | "otsu" | "sauvola"
@@ -112,6 +113,7 @@ _CHECKS: dict[str, Callable[[Any, Any], str | None]] = {
     "grayscale": _is_bool,
     "deskew": _is_bool,
     "deskew_max_angle": _number(0.0, 45.0),
+    "deskew_min_angle": _number(0.0, 5.0),
     "denoise": _choice(DENOISE_MODES),
     "denoise_strength": _strength,
     "binarize": _choice(BINARIZE_MODES),
@@ -132,6 +134,7 @@ class PreprocessResult:
     transform: Transform
     skew_angle: float
     steps: list[ProcessingStep] = field(default_factory=list)
+    pixels_changed: bool = True     # False: only a grey conversion (an engine may read the master itself)
 
 
 @dataclass
@@ -141,6 +144,7 @@ class _State:
     transform: Transform = field(default_factory=Transform)
     skew_angle: float = 0.0
     steps: list[ProcessingStep] = field(default_factory=list)
+    changed: bool = False
 
     def record(self, name: str, **parameters: Any) -> None:
         self.steps.append(ProcessingStep(action="preprocess", tool=f"digitizer.{name}",
@@ -168,14 +172,15 @@ def _step_deskew(st: _State, opts: PreprocessOptions) -> None:
         return
     angle = estimate_skew(st.gray(), opts.deskew_max_angle)
     st.skew_angle = angle
-    rotated = abs(angle) >= MIN_ROTATION
+    rotated = abs(angle) >= max(opts.deskew_min_angle, 1e-9)
     if rotated:
         h, w = st.img.shape[:2]
         t, nw, nh = rotation_transform(w, h, -angle)
         st.img = warp(st.img, t, (nw, nh), st.fill())
         st.transform = st.transform.then(t)
+        st.changed = True
     st.record("deskew", angle=angle, max_angle=opts.deskew_max_angle, rotated=rotated,
-              min_rotation=MIN_ROTATION, method="projection-profile", interpolation="cubic", fill="white")
+              min_rotation=opts.deskew_min_angle, method="projection-profile", interpolation="cubic", fill="white")
 
 
 def _step_crop(st: _State, opts: PreprocessOptions) -> None:
@@ -187,6 +192,7 @@ def _step_crop(st: _State, opts: PreprocessOptions) -> None:
     if box is not None and cropped:
         st.img = np.ascontiguousarray(st.img[box.y0:box.y1, box.x0:box.x1])
         st.transform = st.transform.then(Transform(1, 0, -box.x0, 0, 1, -box.y0))
+        st.changed = True
     full = BBox(0, 0, w, h)
     st.record("crop_border", box=list(dataclasses.astuple(box or full)), cropped=cropped)
 
@@ -231,13 +237,16 @@ def _step_denoise(st: _State, opts: PreprocessOptions) -> None:
         sigma = estimate_noise(st.img)
         if sigma < AUTO_NOISE_MIN:
             st.record("denoise", method="auto", noise_sigma=round(sigma, 2), applied="none")
-        elif sigma < AUTO_NOISE_STRONG:
+            return
+        st.changed = True
+        if sigma < AUTO_NOISE_STRONG:
             st.img = cv2.medianBlur(st.img, 3)
             st.record("denoise", method="auto", noise_sigma=round(sigma, 2), applied="median", ksize=3)
         else:
             st.img = cv2.GaussianBlur(st.img, (5, 5), 0)
             st.record("denoise", method="auto", noise_sigma=round(sigma, 2), applied="gaussian", ksize=5)
         return
+    st.changed = True
     if opts.denoise == "gaussian":
         st.img = cv2.GaussianBlur(st.img, (k, k), 0)
         st.record("denoise", method="gaussian", ksize=k)
@@ -256,6 +265,7 @@ def _step_binarize(st: _State, opts: PreprocessOptions) -> None:
     if opts.binarize == "none":
         return
     gray = st.gray()
+    st.changed = True
     if opts.binarize == "otsu":
         thr, st.img = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         st.record("binarize", method="otsu", threshold=float(thr))
@@ -278,7 +288,7 @@ def preprocess(image: Image.Image, opts: PreprocessOptions, cancel: CancelToken 
             cancel.check()
         step(st, opts)
     mode = "L" if st.img.ndim == 2 else "RGB"
-    return PreprocessResult(Image.fromarray(st.img, mode), st.transform, st.skew_angle, st.steps)
+    return PreprocessResult(Image.fromarray(st.img, mode), st.transform, st.skew_angle, st.steps, st.changed)
 
 
 # --------------------------------------------------------------------------- algorithms

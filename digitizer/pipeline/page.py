@@ -82,9 +82,11 @@ def run_page_task(task: PageTask, cancel: CancelToken | None = None) -> PageResu
             cancel.check()
         t2 = time.perf_counter()
         engine = get_engine(task.engine)
+        extra = {**task.recognition.extra, **({"dpi": task.dpi} if task.dpi else {})}
+        if not pre.pixels_changed and task.frame == 0 and _engine_readable(task.image_path):
+            extra["image_file"] = task.image_path
         rec = RecognitionOptions(languages=list(task.recognition.languages), model=task.recognition.model,
-                                 segmentation_model=task.recognition.segmentation_model,
-                                 extra={**task.recognition.extra, **({"dpi": task.dpi} if task.dpi else {})})
+                                 segmentation_model=task.recognition.segmentation_model, extra=extra)
         layout = engine.process(pre.image, rec, cancel)
         step = engine.step("recognize", rec)
         step.agent = task.agent
@@ -107,6 +109,18 @@ def run_page_task(task: PageTask, cancel: CancelToken | None = None) -> PageResu
 
 
 _WRITER = None
+
+
+def _engine_readable(path: str) -> bool:
+    """A single-frame 8-bit grey/RGB TIFF, JPEG or PNG: decoded by the engine exactly as our copy."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return (im.format in ("TIFF", "JPEG", "PNG") and im.mode in ("L", "RGB")
+                    and getattr(im, "n_frames", 1) == 1)
+    except OSError:
+        return False
 
 
 def _writer():

@@ -9,6 +9,8 @@ dpi tag), ``config`` (tesseract variables, ``{"preserve_interword_spaces": 1}``)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -128,7 +130,12 @@ class TesseractEngine(Engine):
         if cancel:
             cancel.check()
         psm = int(opts.extra.get("psm", 3))
-        rows = _exec.run_tsv(images=[image], psm=psm, cancelled=(lambda: cancel.cancelled) if cancel else None, **kw)
+        # the caller may say that ``image`` has exactly the pixels of a file tesseract can read itself
+        # (no geometric or pixel change in preprocessing): then tesseract decodes that file, as the
+        # bare command line would, instead of a re-encoded copy
+        source = opts.extra.get("image_file")
+        inp = Path(source) if source and Path(source).is_file() else image
+        rows = _exec.run_tsv(images=[inp], psm=psm, cancelled=(lambda: cancel.cancelled) if cancel else None, **kw)
         layout = layout_from_rows(rows, image.width, image.height,
                                   block_level=str(opts.extra.get("block_level", "paragraph")))
         layout.steps.append(self.step("ocr", opts, psm=psm, dpi=kw["dpi"]))
