@@ -76,7 +76,9 @@ def run_page_task(task: PageTask, cancel: CancelToken | None = None) -> PageResu
         pre = preprocess(image, opts, cancel)
         res.transform, res.steps = pre.transform, list(pre.steps)
         # the derived image is encoded in a thread while the engine runs (PNG of a 16 MP page: ~1 s)
-        derived = _writer().submit(_write_derived, pre.image, Path(task.project_root), task.derived_rel, task.dpi)
+        # (a copy: PIL's Image.save keeps per-call encoder state on the image object, not thread-safe)
+        derived = _writer().submit(_write_derived, pre.image.copy(), Path(task.project_root), task.derived_rel,
+                                   task.dpi)
         res.timings["preprocess"] = time.perf_counter() - t1
         if cancel:
             cancel.check()
