@@ -24,6 +24,7 @@ from ..model import Line, PageLayout
 # shortcuts that belong to the window even while a line has the focus
 PASSTHROUGH = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo, QKeySequence.StandardKey.Find,
                QKeySequence.StandardKey.FindNext)
+PREWARM_ROWS = 40     # rows built at start-up, so opening a page does not build widgets
 PASSTHROUGH_KEYS = {Qt.Key.Key_F1, Qt.Key.Key_F3, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8}
 
 
@@ -142,9 +143,9 @@ class LineTextEdit(QPlainTextEdit):
 class LineRow(QFrame):
     """Crop above text; paints an accent bar when it is the current line."""
 
-    def __init__(self, number: int, line: Line, parent: QWidget | None = None) -> None:
+    def __init__(self, number: int, line: Line | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.line_id = line.id
+        self.line_id = line.id if line else ""
         self.current = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 4, 4, 4)
@@ -152,12 +153,26 @@ class LineRow(QFrame):
         self.crop = QLabel()
         self.crop.setMinimumHeight(24)
         self.crop.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.crop.setTextFormat(Qt.TextFormat.PlainText)
+        self.crop.setStyleSheet("color: gray;")
         self.crop.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.crop.setText(f"<span style='color:gray'>line {number}</span>")
         self.edit = LineTextEdit()
-        self.edit.setPlainText(line.text)
         lay.addWidget(self.crop)
         lay.addWidget(self.edit)
+        if line is not None:
+            self.bind(number, line, 0.8)
+
+    def bind(self, number: int, line: Line, threshold: float) -> None:
+        """Show ``line`` in this (possibly reused) row; the crop follows with :meth:`set_crop`."""
+        self.line_id = line.id
+        self.set_current(False)
+        self.crop.setText(f"line {number}")
+        hl = self.edit.highlighter
+        hl.line, hl.threshold = line, threshold
+        if self.edit.toPlainText() != line.text:
+            self.edit.setPlainText(line.text)     # highlights through the highlighter
+        else:
+            hl.rehighlight()
 
     def set_crop(self, image: QImage) -> None:
         self.crop.setPixmap(QPixmap.fromImage(image))
@@ -190,7 +205,8 @@ class LineEditor(QWidget):
         self.page_id: int | None = None
         self.threshold = 0.8
         self._lines: dict[str, Line] = {}
-        self._rows: list[LineRow] = []
+        self._rows: list[LineRow] = []           # the rows in use (a prefix of the pool)
+        self._pool: list[LineRow] = []
         self._index: dict[str, int] = {}
         self._current = -1
         self._committing = False
@@ -217,6 +233,7 @@ class LineEditor(QWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setStyleSheet("color: gray; padding: 24px;")
         self._rows_layout.insertWidget(0, self.empty_label)
+        self._ensure_rows(PREWARM_ROWS)
 
     def _build_bar(self) -> QWidget:
         bar = QWidget()
@@ -248,6 +265,9 @@ class LineEditor(QWidget):
 
     # ------------------------------------------------------------------ content
     def set_special_characters(self, chars: list[str]) -> None:
+        if list(chars) == getattr(self, "_chars", None):
+            return
+        self._chars = list(chars)
         while self._palette_layout.count():
             w = self._palette_layout.takeAt(0).widget()
             if w is not None:
@@ -267,26 +287,21 @@ class LineEditor(QWidget):
     def set_page(self, page_id: int | None, layout: PageLayout | None, title: str = "") -> None:
         """Show the lines of ``layout`` (``None``: an empty editor)."""
         self._container.setUpdatesEnabled(False)
-        for row in self._rows:
-            self._rows_layout.removeWidget(row)
-            row.deleteLater()
-        self._rows, self._index, self._lines, self._current = [], {}, {}, -1
+        self._index, self._lines, self._current = {}, {}, -1
         self.page_id = page_id
         self.title.setText(title)
         lines = layout.lines() if layout else []
-        for n, line in enumerate(lines, 1):
-            row = LineRow(n, line)
-            row.edit.highlighter.line, row.edit.highlighter.threshold = line, self.threshold
-            row.edit.highlighter.rehighlight()
-            i = len(self._rows)
-            row.edit.navigate.connect(lambda d, i=i: self.move(d, from_row=i))
-            row.edit.focused.connect(lambda i=i: self._row_focused(i))
-            row.edit.left.connect(lambda i=i: self._commit_row(i))
-            row.edit.pageDone.connect(self.pageDoneRequested)
-            self._rows_layout.insertWidget(i, row)
-            self._rows.append(row)
+        self._ensure_rows(len(lines))
+        self._rows = self._pool[:len(lines)]
+        for i, (row, line) in enumerate(zip(self._rows, lines)):
+            row.bind(i + 1, line, self.threshold)
+            if row.isHidden():
+                row.setVisible(True)
             self._index[line.id] = i
             self._lines[line.id] = line
+        for row in self._pool[len(lines):]:
+            if not row.isHidden():
+                row.setVisible(False)
         if layout is None:
             msg = "No page open. Pick a page in the project browser."
         elif not lines:
@@ -296,6 +311,20 @@ class LineEditor(QWidget):
         self.empty_label.setText(msg)
         self.empty_label.setVisible(bool(msg))
         self._container.setUpdatesEnabled(True)
+
+    def _ensure_rows(self, n: int) -> None:
+        """Rows are pooled and reused from page to page (building 40 rows costs ~60 ms; reusing ~5)."""
+        while len(self._pool) < n:
+            i = len(self._pool)
+            row = LineRow(i + 1)
+            row.edit.navigate.connect(lambda d, i=i: self.move(d, from_row=i))
+            row.edit.focused.connect(lambda i=i: self._row_focused(i))
+            row.edit.left.connect(lambda i=i: self._commit_row(i))
+            row.edit.pageDone.connect(self.pageDoneRequested)
+            self._rows_layout.insertWidget(i, row)
+            row.ensurePolished()
+            row.setVisible(False)
+            self._pool.append(row)
 
     def set_crops(self, crops: dict[str, QImage]) -> None:
         for line_id, image in crops.items():
@@ -386,7 +415,7 @@ class LineEditor(QWidget):
         return True
 
     def _row_focused(self, index: int) -> None:
-        if index == self._current:
+        if index == self._current or index >= len(self._rows):
             return
         if 0 <= self._current < len(self._rows):
             self._commit_row(self._current)      # leaving a line saves it (also without focus events)

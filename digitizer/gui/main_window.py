@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, Q
 
 from .. import __version__
 from ..correction import (Position, add_line, add_region, commit_layout, delete_line, locate_line, merge_lines,
-                          move_line, next_low_confidence, split_line)
+                          move_line, next_low_confidence, set_line_text, split_line)
 from ..errors import DigitizerError
 from ..model import Page, PageLayout, ProcessingStep, layout_from_dict, to_dict
 from ..pipeline.process import DONE_STATUSES
@@ -475,12 +475,16 @@ class MainWindow(QMainWindow):
         if self.page is None or page_id != self.page.id:
             self.open_page(page_id, line_id)
             return
-        self.layout_ = self.store.load_layout(page_id)
-        line = self.layout_.find_line(line_id)
+        line = self.layout_.find_line(line_id) if self.layout_ else None
+        if line is None:
+            self.open_page(page_id, line_id)
+            return
+        set_line_text(line, text)         # the same core change the store just saved, no reload
         self.editor.update_line(line)
         self.viewer.update_line(line)
-        self.viewer.layout_ = self.layout_
-        self.page = self.store.get_page(page_id)
+        if self.page.status in ("imported", "processed", "failed"):
+            self.page.status = "corrected"
+        self.page.mean_confidence = self.layout_.mean_confidence()
         self.browser.update_page(self.page)
 
     def save_layout(self, page_id: int, layout: PageLayout, action: str, focus: str | None = None,
