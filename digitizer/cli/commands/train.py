@@ -1,0 +1,131 @@
+"""``digitizer train``: train or fine-tune a kraken recognition model; Ctrl+C cancels, keeping the checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from typing import Any
+
+from ...errors import DigitizerError
+from ...progress import CancelToken
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("train", help="train or fine-tune a kraken HTR model on line images or ALTO/PAGE",
+                       description="Train a kraken recognition model (or fine-tune --base-model) on lines from a "
+                                   "folder of images + .gt.txt (split by split.tsv or by page prefix) or from "
+                                   "ALTO/PAGE files with their images (split by page). The best model by "
+                                   "validation CER is registered under --name.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--from-folder", metavar="DIR", help="line images with .gt.txt files (e.g. train-htr)")
+    src.add_argument("--from-xml", metavar="FILE", nargs="+", help="ALTO or PAGE XML files; images beside them")
+    p.add_argument("--split-tsv", metavar="FILE", help="train/validation split (columns id, split, source_page)")
+    p.add_argument("--val-fraction", type=float, default=0.1, help="validation share when no split.tsv (by page)")
+    p.add_argument("--name", required=True, help="registry name of the new model, e.g. poilus-fr-v1")
+    p.add_argument("--base-model", help="registry name or file of a model to fine-tune")
+    p.add_argument("--spec", help="VGSL spec for a new model (default: a small CPU-friendly net)")
+    p.add_argument("--epochs", type=int, default=50, help="maximum epochs (default 50)")
+    p.add_argument("--min-epochs", type=int, default=0)
+    p.add_argument("--patience", type=int, default=5, help="early stopping: epochs without CER improvement")
+    p.add_argument("--time-limit", type=float, metavar="MIN", help="stop after about this many minutes")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=0.002, help="learning rate (default 0.002)")
+    p.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    p.add_argument("--augment", action="store_true", help="image augmentation during training")
+    p.add_argument("--checkpoint-dir", help="where checkpoints go (default: <models dir>/.training/NAME)")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")
+    p.add_argument("--overwrite", action="store_true", help="replace a registered model of the same name")
+    p.add_argument("--language", default="", help="e.g. fr")
+    p.add_argument("--script", default="", help="ISO 15924, e.g. Latn")
+    p.add_argument("--licence", default="", help="licence of the training data / model")
+    p.add_argument("--source", default="", help="citation of the training data")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run)
+
+
+class RichTrainProgress:
+    """ProgressSink with a rich bar (lines trained, ETA to the epoch limit) and epoch messages."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self._progress: Any = None
+        self._task: Any = None
+        self.t0 = time.monotonic()
+
+    def start(self, total: int | None, desc: str = "") -> None:
+        if self.quiet:
+            return
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                                  transient=False)
+        self._progress.start()
+        self._task = self._progress.add_task(desc, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+    def message(self, text: str) -> None:
+        if self._progress is not None:
+            self._progress.console.print(text)
+        elif not self.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def _samples(args: argparse.Namespace) -> tuple[list, list, str]:
+    from ...htr.datasets import load_folder, load_xml, split_by_page
+
+    if args.from_folder:
+        tr, va = load_folder(args.from_folder, args.split_tsv, args.val_fraction)
+        return tr, va, f"folder {args.from_folder}" + (f" (split {args.split_tsv})" if args.split_tsv else "")
+    samples = load_xml(args.from_xml)
+    tr, va = split_by_page(samples, args.val_fraction)
+    return tr, va, f"{len(args.from_xml)} ALTO/PAGE files"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ...htr.train import result_to_dict, train
+
+    tr, va, desc = ([], [], "resumed") if args.resume else _samples(args)
+    cancel = CancelToken()
+    sink = RichTrainProgress(quiet=args.quiet or args.json)
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        sink.message("cancelling after the current batch (press Ctrl+C again to abort) ...")
+        cancel.cancel()
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        res = train(tr, va, output_name=args.name, base_model=args.base_model, spec=args.spec,
+                    max_epochs=args.epochs, min_epochs=args.min_epochs, patience=args.patience,
+                    batch_size=args.batch_size, lr=args.lr, device=args.device, threads=args.threads,
+                    time_limit_s=args.time_limit * 60 if args.time_limit else None, progress=sink, cancel=cancel,
+                    checkpoint_dir=args.checkpoint_dir, resume=args.resume, overwrite=args.overwrite,
+                    augment=args.augment, language=args.language, script=args.script, licence=args.licence,
+                    source=args.source, data_source=desc)
+    except DigitizerError:
+        sink.finish()
+        raise
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if args.json:
+        print(json.dumps(result_to_dict(res), ensure_ascii=False, indent=2))
+    else:
+        print(f"model {res.name}: validation CER {res.val_cer:.2%} after {res.epochs} epochs "
+              f"(best epoch {res.best_epoch}, stopped: {res.stopped}, {res.lines_per_s} lines/s); "
+              f"file {res.model_path}")
+    return 0

@@ -1,0 +1,213 @@
+"""kraken behind the common engine interface: blla segmentation + line recognition.
+
+``opts.model``: a registry name or a model file (see ``digitizer models list``).
+``opts.segmentation_model``: optional blla model file (default: the one in the kraken wheel).
+``opts.extra``: ``threads`` (torch threads, default ``$DIGITIZER_TORCH_THREADS`` or 1).
+
+Recognition with a model trained on line images (``seg_type`` bbox, what ``digitizer train``
+makes from line folders) cuts every line out along its boundary polygon exactly like the
+training corpus (:mod:`.linecrop`); a baseline model gets the page and the baselines.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterator
+
+from PIL import Image
+
+from ...errors import EngineError
+from ...model import BBox, Line, PageLayout, TextBlock, Word
+from ...progress import CancelToken
+from ..base import (BASELINES, CHAR_CONFIDENCES, POLYGONS, RECOGNIZE, SEGMENT, TRAINABLE, WORD_CONFIDENCES,
+                    Engine, EngineInfo, RecognitionOptions)
+from . import _exec
+from .linecrop import LineCrop, crop_line
+
+NO_MODEL_HINT = ("import one with 'digitizer models import FILE --name NAME', or train one with "
+                 "'digitizer train --from-folder DIR --name NAME', then pass its name as the model")
+REGION_TYPES = {"text": "text", "main": "text", "paragraph": "text", "title": "heading", "heading": "heading",
+                "margin": "marginalia", "marginalia": "marginalia", "caption": "caption", "table": "table",
+                "image": "image", "illustration": "image"}
+
+
+def _threads(opts: RecognitionOptions) -> int:
+    return int(opts.extra.get("threads") or os.environ.get("DIGITIZER_TORCH_THREADS") or 1)
+
+
+def _clip_pts(pts: Any, w: int, h: int) -> list[tuple[float, float]]:
+    return [(float(min(max(x, 0), w)), float(min(max(y, 0), h))) for x, y in pts]
+
+
+class KrakenEngine(Engine):
+    name = "kraken"
+    capabilities = frozenset({SEGMENT, RECOGNIZE, BASELINES, POLYGONS, WORD_CONFIDENCES, CHAR_CONFIDENCES,
+                              TRAINABLE})
+
+    def info(self) -> EngineInfo:
+        from ...htr import registry
+
+        _exec._import_kraken()
+        models = [m.name for m in registry.list_models() if m.engine == "kraken"]
+        return EngineInfo(name="kraken", version=_exec.kraken_version(), languages=[], models=models)
+
+    # ------------------------------------------------------------------ segmentation
+
+    def segment(self, image: Image.Image, opts: RecognitionOptions) -> PageLayout:
+        seg_path = opts.segmentation_model or str(_exec.default_segmentation_model())
+        seg = _exec.segment(image, model_path=seg_path, threads=_threads(opts))
+        layout = segmentation_to_layout(seg, image.width, image.height)
+        step = self.step("segment", opts, segmentation_model=os.path.basename(seg_path))
+        step.model, step.model_sha256 = os.path.basename(seg_path), _exec.file_sha256(seg_path)
+        layout.steps.append(step)
+        return layout
+
+    # ------------------------------------------------------------------ recognition
+
+    def _model(self, opts: RecognitionOptions) -> Any:
+        from ...htr import registry
+
+        if not opts.model:
+            raise EngineError("kraken needs a recognition model and none was given", hint=NO_MODEL_HINT)
+        try:
+            return registry.resolve(opts.model)
+        except registry.ModelNotFoundError as exc:
+            raise EngineError(f"kraken recognition model {opts.model!r} not found", hint=NO_MODEL_HINT) from exc
+
+    def recognize(self, image: Image.Image, layout: PageLayout, opts: RecognitionOptions,
+                  cancel: CancelToken | None = None) -> Iterator[Line]:
+        info = self._model(opts)
+        threads = _threads(opts)
+        lines = layout.lines()
+        if _exec.recognizer_seg_type(info.path) == "baselines" and all(ln.baseline and ln.polygon for ln in lines):
+            yield from self._recognize_baselines(image, lines, info.path, threads, cancel)
+            return
+        for ln in lines:
+            if cancel is not None:
+                cancel.check()
+            yield self._recognize_crop(image, ln, info.path, threads)
+
+    def _recognize_crop(self, image: Image.Image, ln: Line, model_path: str, threads: int) -> Line:
+        try:
+            crop = crop_line(image, ln.polygon, ln.baseline, (ln.bbox.x0, ln.bbox.y0, ln.bbox.x1, ln.bbox.y1))
+        except ValueError:
+            return _with_text(ln, "", [], [])
+        rec = _exec.recognize_crop(crop.image, model_path=model_path, threads=threads)
+        boxes = [_crop_box_to_page(BBox.from_points(c), crop, ln) for c in rec.cuts]
+        return _with_text(ln, rec.prediction, list(rec.confidences), boxes)
+
+    def _recognize_baselines(self, image: Image.Image, lines: list[Line], model_path: str, threads: int,
+                             cancel: CancelToken | None) -> Iterator[Line]:
+        spec = [(ln.id, list(ln.baseline or []), list(ln.polygon or [])) for ln in lines]
+        for ln, rec in zip(lines, _exec.recognize_baselines(image, spec, model_path=model_path, threads=threads)):
+            if cancel is not None:
+                cancel.check()
+            boxes = []
+            for c in rec.cuts:
+                try:
+                    boxes.append(BBox.from_points(c).clip(image.width, image.height))
+                except (TypeError, ValueError):
+                    boxes.append(ln.bbox)
+            yield _with_text(ln, rec.prediction, list(rec.confidences), boxes)
+
+    def process(self, image: Image.Image, opts: RecognitionOptions,
+                cancel: CancelToken | None = None) -> PageLayout:
+        info = self._model(opts)          # fail before the slow segmentation
+        layout = self.segment(image, opts)
+        by_id = {ln.id: ln for ln in self.recognize(image, layout, opts, cancel)}
+        for block in layout.blocks:
+            block.lines = [by_id.get(ln.id, ln) for ln in block.lines]
+        step = self.step("htr", opts, threads=_threads(opts))
+        step.model, step.model_sha256 = info.name, info.sha256 or _exec.file_sha256(info.path)
+        layout.steps.append(step)
+        return layout
+
+    def recognition_step(self, opts: RecognitionOptions) -> Any:
+        """Provenance record for a recognise-only run (the pipeline calls recognize() itself)."""
+        info = self._model(opts)
+        step = self.step("htr", opts, threads=_threads(opts))
+        step.model, step.model_sha256 = info.name, info.sha256 or _exec.file_sha256(info.path)
+        return step
+
+
+# ---------------------------------------------------------------------- mapping helpers
+
+
+def segmentation_to_layout(seg: Any, width: int, height: int) -> PageLayout:
+    """kraken ``Segmentation`` (baselines, regions, reading order) -> :class:`PageLayout`."""
+    regions: dict[str, tuple[str, list]] = {}
+    for rtype, regs in (seg.regions or {}).items():
+        for r in regs:
+            regions[r.id] = (str(rtype), list(r.boundary or []))
+    order = list(range(len(seg.lines)))
+    if seg.line_orders:
+        first = list(seg.line_orders[0])
+        if sorted(first) == order:
+            order = first
+    blocks: dict[str, TextBlock] = {}
+    for idx in order:
+        kl = seg.lines[idx]
+        boundary = _clip_pts(kl.boundary or [], width, height)
+        baseline = _clip_pts(kl.baseline or [], width, height)
+        pts = boundary or baseline
+        if not pts:
+            continue
+        bbox = BBox.from_points(pts).clip(width, height)
+        line = Line(id="", bbox=bbox, polygon=boundary or None, baseline=baseline or None)
+        rid = next((r for r in (kl.regions or []) if r in regions), "_free")
+        if rid not in blocks:
+            rtype, rpoly = regions.get(rid, ("text", []))
+            rpts = _clip_pts(rpoly, width, height)
+            rbox = BBox.from_points(rpts).clip(width, height) if len(rpts) >= 3 else bbox
+            blocks[rid] = TextBlock(id="", bbox=rbox, polygon=rpts if len(rpts) >= 3 else None,
+                                    type=REGION_TYPES.get(rtype.lower(), "text"))
+        blk = blocks[rid]
+        blk.lines.append(line)
+        blk.bbox = blk.bbox.union(bbox)
+    layout = PageLayout(width=width, height=height, blocks=list(blocks.values()))
+    layout.assign_ids()
+    return layout
+
+
+def _crop_box_to_page(box: BBox, crop: LineCrop, ln: Line) -> BBox:
+    """x range of a box in crop pixels -> page box spanning the line's height."""
+    if crop.rotated or crop.image.width == 0:
+        f0, f1 = box.x0 / crop.image.width, box.x1 / crop.image.width
+        x0 = ln.bbox.x0 + f0 * ln.bbox.width
+        x1 = ln.bbox.x0 + f1 * ln.bbox.width
+    else:
+        x0 = crop.x0 + box.x0 / crop.scale
+        x1 = crop.x0 + box.x1 / crop.scale
+    x0 = min(max(x0, ln.bbox.x0), ln.bbox.x1)
+    x1 = min(max(x1, x0), ln.bbox.x1)
+    return BBox(int(x0), ln.bbox.y0, max(int(x0), int(round(x1))), ln.bbox.y1)
+
+
+def _with_text(ln: Line, text: str, confs: list[float], boxes: list[BBox]) -> Line:
+    """A copy of ``ln`` with text, mean confidence and words (split on spaces, boxes from char cuts)."""
+    words: list[Word] = []
+    cur: list[int] = []
+
+    def flush() -> None:
+        if not cur:
+            return
+        wt = "".join(text[i] for i in cur)
+        wb = BBox.union_all([boxes[i] for i in cur if i < len(boxes)]) or ln.bbox
+        wc = [float(confs[i]) for i in cur if i < len(confs)]
+        words.append(Word(text=wt, bbox=wb, confidence=_unit(sum(wc) / len(wc)) if wc else None,
+                          id=f"{ln.id}_w{len(words) + 1}", char_confidences=[_unit(c) for c in wc] or None))
+        cur.clear()
+
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            flush()
+        else:
+            cur.append(i)
+    flush()
+    conf = _unit(sum(confs) / len(confs)) if confs else None
+    return Line(id=ln.id, bbox=ln.bbox, text=text.strip(), confidence=conf, words=words, polygon=ln.polygon,
+                baseline=ln.baseline, hyphenated=text.rstrip().endswith(("-", "¬")), language=ln.language)
+
+
+def _unit(v: float) -> float:
+    return float(min(1.0, max(0.0, v)))

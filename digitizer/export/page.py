@@ -1,0 +1,144 @@
+"""PAGE XML 2019-07-15 writer: one :class:`~digitizer.model.PageLayout` -> one PcGts document.
+
+* ``TextRegion`` (Coords = block polygon or box) > ``TextLine`` (Coords = boundary polygon or box,
+  ``Baseline`` when known, ``Word``s with Coords + TextEquiv, then the line's ``TextEquiv``);
+  ``TextEquiv/@conf`` is the engine confidence in [0, 1].
+* ``ReadingOrder/OrderedGroup`` lists the regions in layout order.
+* Coordinates are non-negative integers clipped to the page; IDs are NCNames, unique per file.
+* ``Metadata/MetadataItem[@type=processingStep]`` records every ``layout.steps`` entry.
+* Validated against ``schemas/page/pagecontent-2019-07-15.xsd`` before it is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lxml import etree
+
+from .. import __version__
+from ..model import BBox, Line, PageLayout, Point, TextBlock, Word, utcnow
+from .validate import ensure_valid, ncname
+
+PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+REGION_TYPES = {"text": "paragraph", "heading": "heading", "marginalia": "marginalia", "caption": "caption",
+                "table": "other", "image": "other", "other": "other"}
+
+
+def _q(tag: str) -> str:
+    return f"{{{PAGE_NS}}}{tag}"
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def __call__(self, want: str, fallback: str) -> str:
+        base = ncname(want or fallback)
+        out, n = base, 1
+        while out in self.seen:
+            n += 1
+            out = f"{base}_{n}"
+        self.seen.add(out)
+        return out
+
+
+def _points(pts: Sequence[Point], w: int, h: int) -> str:
+    out = []
+    for x, y in pts:
+        xi = int(round(min(max(float(x), 0.0), float(w))))
+        yi = int(round(min(max(float(y), 0.0), float(h))))
+        if not out or out[-1] != (xi, yi):
+            out.append((xi, yi))
+    return " ".join(f"{x},{y}" for x, y in out)
+
+
+def _coords(parent: etree._Element, polygon: Sequence[Point] | None, box: BBox, w: int, h: int) -> None:
+    pts = list(polygon) if polygon and len(polygon) >= 3 else box.as_polygon()
+    s = _points(pts, w, h)
+    if len(s.split()) < 3:
+        s = _points(box.as_polygon(), w, h)
+    if len(s.split()) < 2:   # zero-size box: the schema needs two distinct points
+        s = f"{min(box.x0, w)},{min(box.y0, h)} {min(box.x0 + 1, w)},{min(box.y0 + 1, h)}"
+    etree.SubElement(parent, _q("Coords"), points=s)
+
+
+def _text_equiv(parent: etree._Element, text: str, conf: float | None) -> None:
+    te = etree.SubElement(parent, _q("TextEquiv"))
+    if conf is not None:
+        te.set("conf", f"{min(1.0, max(0.0, conf)):.4f}")
+    etree.SubElement(te, _q("Unicode")).text = text
+
+
+def _word(parent: etree._Element, word: Word, wid: str, w: int, h: int) -> None:
+    el = etree.SubElement(parent, _q("Word"), id=wid)
+    _coords(el, None, word.bbox, w, h)
+    _text_equiv(el, word.text, word.confidence)
+
+
+def _line(parent: etree._Element, line: Line, ids: _Ids, w: int, h: int) -> None:
+    lid = ids(line.id, "line")
+    el = etree.SubElement(parent, _q("TextLine"), id=lid)
+    _coords(el, line.polygon, line.bbox, w, h)
+    if line.baseline and len(line.baseline) >= 2:
+        bl = _points(line.baseline, w, h)
+        if len(bl.split()) >= 2:
+            etree.SubElement(el, _q("Baseline"), points=bl)
+    if " ".join(wd.text for wd in line.words) == line.text:
+        for i, wd in enumerate(line.words, 1):
+            _word(el, wd, ids(wd.id, f"{lid}_w{i}"), w, h)
+    _text_equiv(el, line.text, line.confidence)
+
+
+def _region(parent: etree._Element, block: TextBlock, rid: str, ids: _Ids, w: int, h: int) -> None:
+    el = etree.SubElement(parent, _q("TextRegion"), id=rid, type=REGION_TYPES.get(block.type, "other"))
+    _coords(el, block.polygon, block.bbox, w, h)
+    for line in block.lines:
+        _line(el, line, ids, w, h)
+    if block.lines:
+        confs = [ln.confidence for ln in block.lines if ln.confidence is not None]
+        _text_equiv(el, block.text, sum(confs) / len(confs) if confs else None)
+
+
+def _metadata(root: etree._Element, layout: PageLayout, creator: str) -> None:
+    md = etree.SubElement(root, _q("Metadata"))
+    etree.SubElement(md, _q("Creator")).text = creator
+    now = utcnow()
+    created = min((s.timestamp for s in layout.steps if s.timestamp), default=now)
+    etree.SubElement(md, _q("Created")).text = created
+    etree.SubElement(md, _q("LastChange")).text = now
+    for s in layout.steps:
+        value = f"{s.tool} {s.tool_version}".strip()
+        if s.model:
+            value += f"; model {s.model}" + (f" sha256:{s.model_sha256}" if s.model_sha256 else "")
+        item = etree.SubElement(md, _q("MetadataItem"), type="processingStep", name=s.action, value=value)
+        if s.timestamp:
+            item.set("date", s.timestamp)
+
+
+def build_page(layout: PageLayout, *, image_filename: str,
+               creator: str = f"digitizer {__version__}") -> etree._ElementTree:
+    """The PAGE 2019 tree for ``layout`` (coordinates in pixels of ``image_filename``)."""
+    w, h = layout.width, layout.height
+    root = etree.Element(_q("PcGts"), nsmap={None: PAGE_NS, "xsi": XSI_NS})
+    root.set(f"{{{XSI_NS}}}schemaLocation",
+             f"{PAGE_NS} http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15/pagecontent.xsd")
+    ids = _Ids()
+    root.set("pcGtsId", ids("pc_" + (image_filename.rsplit("/", 1)[-1] or "page"), "pc"))
+    _metadata(root, layout, creator)
+    page = etree.SubElement(root, _q("Page"), imageFilename=image_filename, imageWidth=str(w), imageHeight=str(h))
+    rids = [ids(b.id, f"r{i}") for i, b in enumerate(layout.blocks, 1)]
+    if rids:
+        ro = etree.SubElement(page, _q("ReadingOrder"))
+        og = etree.SubElement(ro, _q("OrderedGroup"), id=ids("ro", "ro"), caption="reading order")
+        for i, rid in enumerate(rids):
+            etree.SubElement(og, _q("RegionRefIndexed"), index=str(i), regionRef=rid)
+    for block, rid in zip(layout.blocks, rids):
+        _region(page, block, rid, ids, w, h)
+    return root.getroottree()
+
+
+def page_bytes(layout: PageLayout, *, image_filename: str, creator: str = f"digitizer {__version__}") -> bytes:
+    """Serialised PAGE XML, validated (raises ExportInvalidError, never returns an invalid document)."""
+    tree = build_page(layout, image_filename=image_filename, creator=creator)
+    return ensure_valid(tree, "page", subject=f"PAGE XML for {image_filename}")

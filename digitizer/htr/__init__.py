@@ -1,0 +1,1 @@
+"""Handwritten text recognition: model registry, training, evaluation (CER/WER)."""

@@ -1,0 +1,340 @@
+"""CER / WER with standard Levenshtein edit distance, raw and normalised, per line/page/item/category.
+
+Definitions (the usual ones, e.g. ocrevalUAtion, dinglehopper, jiwer):
+
+* ``CER = (S + D + I) / N`` over Unicode code points of the reference, where S, D, I are the
+  substitutions, deletions and insertions of a minimal alignment and N the reference length.
+  ``WER`` is the same over whitespace-separated words.  Values can exceed 1 (many insertions).
+* An empty reference (nothing to read) gives rate ``errors / 1``: 0 when the hypothesis is empty
+  too, else the number of inserted characters (words).  Totals are **micro averages**: sum of
+  errors / sum of reference lengths, so one empty line cannot dominate a page.
+* Line pairing: by order when GT and hypothesis have the same number of lines, else by a global
+  alignment of the two line sequences (cost of pairing two lines = their edit distance, of
+  leaving a line unpaired = its length); unpaired GT lines count as deleted, unpaired
+  hypothesis lines as inserted.
+* Blank lines are ignored in both; ``raw`` only strips line ends and collapses runs of spaces.
+"""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence, TypeVar
+
+T = TypeVar("T")
+
+HISTORICAL = {"ſ": "s", "ꝛ": "r", "ﬅ": "st", "ﬆ": "st", "ꝰ": "us", "ꝯ": "con"}
+COMBINING_E = "\u0364"
+UMLAUT = {"a": "ä", "o": "ö", "u": "ü", "A": "Ä", "O": "Ö", "U": "Ü"}
+
+
+# ---------------------------------------------------------------------- edit distance
+
+
+def align(ref: Sequence[T], hyp: Sequence[T]) -> list[tuple[str, T | None, T | None]]:
+    """Minimal Levenshtein alignment: ``(op, ref_item, hyp_item)`` with op in match/sub/del/ins."""
+    n, m = len(ref), len(hyp)
+    prev = list(range(m + 1))
+    rows = [prev]
+    for i in range(1, n + 1):
+        cur = [i] + [0] * m
+        ri = ref[i - 1]
+        for j in range(1, m + 1):
+            cost = 0 if ri == hyp[j - 1] else 1
+            cur[j] = min(prev[j - 1] + cost, prev[j] + 1, cur[j - 1] + 1)
+        rows.append(cur)
+        prev = cur
+    ops: list[tuple[str, T | None, T | None]] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        if i > 0 and j > 0 and rows[i][j] == rows[i - 1][j - 1] + (0 if ref[i - 1] == hyp[j - 1] else 1):
+            ops.append(("match" if ref[i - 1] == hyp[j - 1] else "sub", ref[i - 1], hyp[j - 1]))
+            i, j = i - 1, j - 1
+        elif i > 0 and rows[i][j] == rows[i - 1][j] + 1:
+            ops.append(("del", ref[i - 1], None))
+            i -= 1
+        else:
+            ops.append(("ins", None, hyp[j - 1]))
+            j -= 1
+    ops.reverse()
+    return ops
+
+
+def distance(ref: Sequence[T], hyp: Sequence[T]) -> int:
+    """Levenshtein distance (two-row DP)."""
+    if len(ref) < len(hyp):
+        ref, hyp = hyp, ref
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i]
+        for j, h in enumerate(hyp, 1):
+            cur.append(min(prev[j - 1] + (r != h), prev[j] + 1, cur[j - 1] + 1))
+        prev = cur
+    return prev[-1]
+
+
+def cer(ref: str, hyp: str) -> float:
+    """Character error rate of one string pair (see the module docstring for empty references)."""
+    return _rate(distance(ref, hyp), len(ref))
+
+
+def wer(ref: str, hyp: str) -> float:
+    r, h = ref.split(), hyp.split()
+    return _rate(distance(r, h), len(r))
+
+
+# ---------------------------------------------------------------------- normalisation
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """How texts are normalised before comparison; ``name`` labels the result columns."""
+
+    name: str = "raw"
+    form: str | None = None           # None | NFC | NFD | NFKC | NFKD
+    casefold: bool = False
+    no_punct: bool = False
+    historical: bool = False          # ſ->s, combining e above -> umlaut, a few ligatures
+
+    def __call__(self, text: str) -> str:
+        if self.historical:
+            text = historical_normalize(text)
+        if self.form:
+            text = unicodedata.normalize(self.form, text)
+        if self.casefold:
+            text = text.casefold()
+        if self.no_punct:
+            text = "".join(c for c in text if not unicodedata.category(c).startswith("P")
+                           and c not in string.punctuation)
+        return " ".join(text.split())
+
+
+RAW = Normalization("raw")
+
+
+def historical_normalize(text: str) -> str:
+    """ſ->s and other historical glyphs; vowel + U+0364 (combining e above) -> umlaut."""
+    text = unicodedata.normalize("NFD", text)
+    out: list[str] = []
+    for c in text:
+        if c == COMBINING_E and out and out[-1] in UMLAUT:
+            out[-1] = UMLAUT[out[-1]]
+            continue
+        out.append(HISTORICAL.get(c, c))
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def normalization_from_options(form: str | None = None, casefold: bool = False, no_punct: bool = False,
+                               historical: bool = False) -> Normalization:
+    parts = [p for p in ((form or "").upper(), "casefold" if casefold else "", "nopunct" if no_punct else "",
+                         "historical" if historical else "") if p]
+    return Normalization("+".join(parts) or "raw", (form or "").upper() or None, casefold, no_punct, historical)
+
+
+# ---------------------------------------------------------------------- scores
+
+
+@dataclass
+class Counts:
+    char_errors: int = 0
+    ref_chars: int = 0
+    word_errors: int = 0
+    ref_words: int = 0
+    lines: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.char_errors += other.char_errors
+        self.ref_chars += other.ref_chars
+        self.word_errors += other.word_errors
+        self.ref_words += other.ref_words
+        self.lines += other.lines
+
+    @property
+    def cer(self) -> float:
+        return _rate(self.char_errors, self.ref_chars)
+
+    @property
+    def wer(self) -> float:
+        return _rate(self.word_errors, self.ref_words)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"cer": self.cer, "wer": self.wer, "char_errors": self.char_errors, "ref_chars": self.ref_chars,
+                "word_errors": self.word_errors, "ref_words": self.ref_words, "lines": self.lines}
+
+
+def _rate(errors: int, n: int) -> float:
+    return errors / n if n else float(errors)
+
+
+@dataclass
+class LineScore:
+    ref: str
+    hyp: str
+    counts: Counts
+    index: int = -1            # GT line index, -1 for an inserted hypothesis line
+    confusions: Counter = field(default_factory=Counter)
+
+
+def score_line(ref: str, hyp: str, index: int = -1) -> LineScore:
+    """Errors of one (already normalised) line pair, with its character confusions."""
+    ops = align(ref, hyp)
+    conf: Counter = Counter()
+    errors = 0
+    for op, r, h in ops:
+        if op != "match":
+            errors += 1
+            conf[(r or "", h or "")] += 1
+    rw, hw = ref.split(), hyp.split()
+    c = Counts(errors, len(ref), distance(rw, hw), len(rw), 1)
+    return LineScore(ref, hyp, c, index, conf)
+
+
+def pair_lines(refs: Sequence[str], hyps: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs ``(ref_index, hyp_index)``; -1 marks an unpaired side (see module docstring)."""
+    if len(refs) == len(hyps):
+        return [(i, i) for i in range(len(refs))]
+    n, m = len(refs), len(hyps)
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    back: list[list[str]] = [[""] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i and cost[i - 1][j] + len(refs[i - 1]) < cost[i][j]:
+                cost[i][j], back[i][j] = cost[i - 1][j] + len(refs[i - 1]), "del"
+            if j and cost[i][j - 1] + len(hyps[j - 1]) < cost[i][j]:
+                cost[i][j], back[i][j] = cost[i][j - 1] + len(hyps[j - 1]), "ins"
+            if i and j:
+                c = cost[i - 1][j - 1] + distance(refs[i - 1], hyps[j - 1])
+                if c < cost[i][j]:
+                    cost[i][j], back[i][j] = c, "pair"
+    out: list[tuple[int, int]] = []
+    i, j = n, m
+    while i or j:
+        b = back[i][j]
+        if b == "pair":
+            out.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif b == "del":
+            out.append((i - 1, -1))
+            i -= 1
+        else:
+            out.append((-1, j - 1))
+            j -= 1
+    out.reverse()
+    return out
+
+
+def clean_lines(lines: Sequence[str]) -> list[str]:
+    return [ln.strip("\r\n") for ln in lines if ln.strip()]
+
+
+def score_page(refs: Sequence[str], hyps: Sequence[str], norm: Normalization = RAW) -> list[LineScore]:
+    """Normalise, pair and score the lines of one page."""
+    r = [norm(x) for x in clean_lines(refs)]
+    h = [norm(x) for x in clean_lines(hyps)]
+    r_keep = [i for i, x in enumerate(r) if x]
+    r = [r[i] for i in r_keep]
+    h = [x for x in h if x]
+    out = []
+    for ri, hi in pair_lines(r, h):
+        out.append(score_line(r[ri] if ri >= 0 else "", h[hi] if hi >= 0 else "", r_keep[ri] if ri >= 0 else -1))
+    return out
+
+
+# ---------------------------------------------------------------------- many pages
+
+
+@dataclass
+class PageInput:
+    key: str                     # page identifier (e.g. GT file stem)
+    ref_lines: list[str]
+    hyp_lines: list[str]
+    item: str = ""
+    category: str = ""
+
+
+@dataclass
+class PageResult:
+    key: str
+    item: str
+    category: str
+    norm: str
+    lines: list[LineScore]
+    totals: Counts
+
+
+@dataclass
+class EvalResult:
+    norms: list[str]
+    pages: list[PageResult]
+    totals: dict[str, Counts]                       # norm -> micro total
+    by_item: dict[str, dict[str, Counts]]           # norm -> item -> counts
+    by_category: dict[str, dict[str, Counts]]
+    confusions: dict[str, Counter]                  # norm -> (ref, hyp) -> n
+
+    def top_confusions(self, norm: str, n: int = 20) -> list[tuple[str, str, int]]:
+        return [(r, h, c) for (r, h), c in self.confusions[norm].most_common(n)]
+
+    def to_dict(self, top: int = 30) -> dict[str, object]:
+        return {
+            "definitions": "CER=(S+D+I)/N code points, WER over words; micro-averaged totals",
+            "normalizations": self.norms,
+            "totals": {k: v.to_dict() for k, v in self.totals.items()},
+            "by_item": {k: {i: c.to_dict() for i, c in v.items()} for k, v in self.by_item.items()},
+            "by_category": {k: {i: c.to_dict() for i, c in v.items()} for k, v in self.by_category.items()},
+            "confusions": {k: [{"ref": r, "hyp": h, "count": c} for r, h, c in self.top_confusions(k, top)]
+                           for k in self.norms},
+            "pages": [{"page": p.key, "item": p.item, "category": p.category, "normalization": p.norm,
+                       **p.totals.to_dict(),
+                       "lines": [{"index": ls.index, "ref": ls.ref, "hyp": ls.hyp, **ls.counts.to_dict()}
+                                 for ls in p.lines]} for p in self.pages],
+        }
+
+
+def evaluate(pages: Sequence[PageInput], norms: Sequence[Normalization] = (RAW,)) -> EvalResult:
+    """Score every page under every normalisation; aggregate per item, category and overall."""
+    res = EvalResult([n.name for n in norms], [], {}, {}, {}, {})
+    for norm in norms:
+        tot, items, cats, conf = Counts(), {}, {}, Counter()
+        for p in pages:
+            scores = score_page(p.ref_lines, p.hyp_lines, norm)
+            pt = Counts()
+            for s in scores:
+                pt.add(s.counts)
+                conf.update(s.confusions)
+            res.pages.append(PageResult(p.key, p.item, p.category, norm.name, scores, pt))
+            tot.add(pt)
+            items.setdefault(p.item, Counts()).add(pt)
+            cats.setdefault(p.category, Counts()).add(pt)
+        res.totals[norm.name], res.by_item[norm.name], res.by_category[norm.name] = tot, items, cats
+        res.confusions[norm.name] = conf
+    return res
+
+
+# ---------------------------------------------------------------------- file readers
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """Text lines of a PAGE/ALTO file (in reading order) or of a plain-text file."""
+    p = Path(path)
+    if p.suffix.lower() == ".xml":
+        from .xmlread import read_xml
+
+        return [ln.text for ln in read_xml(p).lines]
+    return clean_lines(p.read_text(encoding="utf-8").splitlines())
+
+
+def page_key(path: str | Path) -> str:
+    """Matching key of a GT/hypothesis file: the name without ``.gt``/``.txt``/``.xml`` and ``_ALTO``/``_PAGE``."""
+    name = Path(path).name
+    for suf in (".xml", ".txt", ".gt", ".hyp", ".pred"):
+        if name.lower().endswith(suf):
+            name = name[: -len(suf)]
+    for suf in ("_ALTO", "_PAGE", ".alto", ".page"):
+        if name.endswith(suf):
+            name = name[: -len(suf)]
+    return name

@@ -1,0 +1,112 @@
+"""CER/WER maths against hand-computed cases, normalisation, line pairing, reports, CLI."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+from PIL import Image
+
+from digitizer.cli.main import main
+from digitizer.htr.evaluate import (RAW, Normalization, PageInput, align, cer, distance, evaluate,
+                                    historical_normalize, normalization_from_options, pair_lines, read_lines,
+                                    score_page, wer)
+
+
+def test_kitten_sitting_by_hand():
+    # k->s, e->i, +g: 3 edits over the 6 reference characters of "kitten"
+    assert distance("kitten", "sitting") == 3
+    assert cer("kitten", "sitting") == pytest.approx(3 / 6)
+    # the other way round the reference has 7 characters
+    assert cer("sitting", "kitten") == pytest.approx(3 / 7)
+    ops = [op for op, _, _ in align("kitten", "sitting")]
+    assert ops.count("sub") == 2 and ops.count("ins") == 1 and ops.count("match") == 4
+
+
+def test_wer_by_hand():
+    # ref 3 words, hyp: 1 substitution (b->x) + 1 insertion (d)
+    assert wer("a b c", "a x c d") == pytest.approx(2 / 3)
+    assert wer("le chat noir", "le chat noir") == 0.0
+    assert wer("le chat", "") == 1.0
+
+
+def test_empty_references():
+    assert cer("", "") == 0.0
+    assert cer("", "abc") == 3.0          # rate over a length-1 denominator: every char is an insertion
+    assert cer("abc", "") == 1.0
+    scores = score_page(["", "abc"], ["abc"])   # blank GT lines are dropped before pairing
+    assert len(scores) == 1 and scores[0].counts.char_errors == 0
+
+
+def test_unicode_nfc_vs_nfd():
+    ref = unicodedata.normalize("NFC", "café")
+    hyp = unicodedata.normalize("NFD", "café")     # e + U+0301
+    assert ref != hyp
+    assert cer(ref, hyp) == pytest.approx(2 / 4)     # é -> e (sub) + inserted combining accent
+    nfc = Normalization("nfc", form="NFC")
+    assert cer(nfc(ref), nfc(hyp)) == 0.0
+
+
+def test_nfkc_casefold_punct_and_historical():
+    n = normalization_from_options("nfkc", casefold=True, no_punct=True)
+    assert n.name == "NFKC+casefold+nopunct"
+    assert n("ﬁn, Fin !") == "fin fin"                # ligature fi (NFKC), case, punctuation
+    assert historical_normalize("Monatsſchrift uͤber Koͤnig") == "Monatsschrift über König"
+    h = normalization_from_options(historical=True)
+    assert cer(h("ſchoͤn"), h("schön")) == 0.0
+    assert cer("ſchoͤn", "schön") > 0
+
+
+def test_line_pairing_when_counts_differ():
+    refs = ["premiere ligne", "deuxieme ligne", "troisieme ligne"]
+    hyps = ["premiere ligne", "troisieme ligne"]
+    assert pair_lines(refs, hyps) == [(0, 0), (1, -1), (2, 1)]
+    scores = score_page(refs, hyps)
+    assert sum(s.counts.char_errors for s in scores) == len("deuxieme ligne")
+    # an extra hypothesis line is an insertion against an empty reference
+    scores = score_page(refs[:1], ["premiere ligne", "bruit"])
+    assert sum(s.counts.char_errors for s in scores) == 5
+
+
+def test_micro_average_and_groups():
+    pages = [PageInput("p1", ["abcd"], ["abcx"], item="i1", category="hand"),      # 1/4
+             PageInput("p2", ["ab", "cdef"], ["ab", "cdef"], item="i1", category="hand"),   # 0/6
+             PageInput("p3", ["xy"], ["zz"], item="i2", category="print")]          # 2/2
+    res = evaluate(pages, [RAW, Normalization("nfc", form="NFC")])
+    assert res.totals["raw"].char_errors == 3 and res.totals["raw"].ref_chars == 12
+    assert res.totals["raw"].cer == pytest.approx(3 / 12)          # micro, not mean of page CERs
+    assert res.by_item["raw"]["i1"].cer == pytest.approx(1 / 10)
+    assert res.by_category["raw"]["print"].cer == pytest.approx(1.0)
+    top = res.top_confusions("raw", 5)
+    assert ("y", "z", 1) in top and ("x", "z", 1) in top and ("d", "x", 1) in top
+    d = res.to_dict()
+    assert d["totals"]["nfc"]["cer"] == pytest.approx(0.25)
+    assert len(d["pages"]) == 6
+
+
+def test_read_ground_truth_alto_and_text(dev_corpus):
+    base = dev_corpus / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0"
+    xml_lines = read_lines(base.with_suffix(".xml"))
+    txt_lines = read_lines(base.with_suffix(".gt.txt"))
+    assert len(xml_lines) == 20 and xml_lines == txt_lines
+    kant_page = read_lines(dev_corpus / "ocrd-assets-kant" / "PAGE_0017_PAGE.xml")
+    assert "Berliniſche Monatsſchrift." in kant_page[0]
+
+
+def test_cli_evaluate_writes_report(tmp_path, dev_corpus, capsys):
+    gt = dev_corpus / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0.xml"
+    lines = read_lines(gt)
+    hyp = tmp_path / "TestamentsDePoilus_will_AN_0154-0.txt"
+    hyp.write_text("\n".join([lines[0].upper()] + lines[1:]) + "\n", encoding="utf-8")
+    rc = main(["evaluate", "--gt", str(gt), "--hyp", str(hyp), "--normalize", "nfkc", "--casefold",
+               "--report", str(tmp_path / "rep"), "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    upper_errors = sum(1 for a, b in zip(lines[0], lines[0].upper()) if a != b)
+    assert out["totals"]["raw"]["char_errors"] == upper_errors > 0
+    assert out["totals"]["NFKC+casefold"]["char_errors"] == 0
+    md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    assert "| raw |" in md and "confusions" in md
+    with Image.open(tmp_path / "rep" / "cer_by_page.png") as im:
+        assert im.width > 100 and im.height > 40

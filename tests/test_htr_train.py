@@ -1,0 +1,126 @@
+"""Training a tiny kraken model for real (bounded time), recognising with it, cancel/resume, registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from _htr_helpers import (TINY_VOCAB, make_samples, synthetic_page, tiny_samples, train_tiny,
+                          write_line_folder)
+from digitizer.engines.base import RecognitionOptions
+from digitizer.engines.kraken.engine import KrakenEngine
+from digitizer.engines.kraken.linecrop import crop_line, quantize_levels
+from digitizer.errors import CancelledError
+from digitizer.htr import registry
+from digitizer.htr.datasets import load_folder, load_xml, split_by_page
+from digitizer.htr.evaluate import cer
+from digitizer.htr.train import train
+from digitizer.progress import CancelToken, NullProgress
+
+TINY_SPEC_SMALL = "[1,24,0,1 Cr3,3,8 Mp2,2 S1(1x0)1,3 Lbx16]"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return train_tiny(tmp_path_factory.mktemp("tiny"))
+
+
+def test_tiny_model_trains_registers_and_recognises(tiny, monkeypatch):
+    assert Path(tiny.model_path).is_file()
+    assert tiny.epochs >= 1 and tiny.lines_per_s > 0
+    assert tiny.history and all(0 <= h["val_cer"] <= 1 for h in tiny.history)
+    info = registry.resolve(tiny.model_path)
+    assert info.name == "tiny-test" and info.cer == pytest.approx(tiny.val_cer)
+    assert set("".join(TINY_VOCAB)) <= set(info.alphabet)
+    assert info.training["train_lines"] == 64 and info.training["val_pages"] == 8
+    from digitizer.fsutil import sha256_file
+    assert info.sha256 == sha256_file(tiny.model_path)
+
+    # recognise unseen rendered lines through the engine's real code path (crop + kraken predict)
+    held_out = tiny_samples(12, 99, "h")
+    page, layout = synthetic_page(held_out)
+    lines = list(KrakenEngine().recognize(page, layout, RecognitionOptions(model=tiny.model_path)))
+    assert [ln.id for ln in lines] == [ln.id for ln in layout.lines()]
+    refs = " ".join(s.text for s in held_out)
+    hyps = " ".join(ln.text for ln in lines)
+    score = cer(refs, hyps)
+    # an untrained network emits blanks only (CER 1.0); the trained one must be far better
+    assert score < 0.5, f"CER {score:.2%} after {tiny.epochs} epochs: {hyps!r}"
+    for ln in lines:
+        assert ln.confidence is None or 0 <= ln.confidence <= 1
+        for w in ln.words:
+            assert ln.bbox.x0 <= w.bbox.x0 <= w.bbox.x1 <= ln.bbox.x1
+
+
+def test_resume_continues_from_checkpoint(tiny):
+    ckdir = Path(tiny.checkpoint_dir)
+    assert (ckdir / "last.ckpt").is_file()
+    done = tiny.history[-1]["epoch"]
+    res = train([], [], output_name="tiny-test", resume=True, checkpoint_dir=ckdir, max_epochs=done + 2,
+                patience=40, batch_size=1, lr=0.005, threads=1, device="cpu", register=False)
+    assert res.history[0]["epoch"] == done + 1          # continued, not restarted
+    # weights were restored: the first resumed epoch is nowhere near an untrained model
+    assert res.history[0]["val_cer"] < 0.9
+
+
+def test_cancel_keeps_checkpoint_and_resume_finishes(tmp_path):
+    cancel = CancelToken()
+
+    class CancelSoon(NullProgress):
+        def advance(self, n: int = 1) -> None:
+            super().advance(n)
+            if self.done >= 3:
+                cancel.cancel()
+
+    sink = CancelSoon()
+    with pytest.raises(CancelledError):
+        train(tiny_samples(16, 5, "a"), tiny_samples(4, 6, "b"), output_name="cancel-me", spec=TINY_SPEC_SMALL,
+              max_epochs=3, batch_size=1, threads=1, device="cpu", progress=sink, cancel=cancel,
+              checkpoint_dir=tmp_path / "ck")
+    assert sink.done == 3
+    assert (tmp_path / "ck" / "checkpoint_abort.ckpt").is_file()
+    with pytest.raises(registry.ModelNotFoundError):
+        registry.get("cancel-me")
+    res = train([], [], output_name="cancel-me", resume=True, checkpoint_dir=tmp_path / "ck", max_epochs=1,
+                batch_size=1, threads=1, device="cpu")
+    assert res.epochs >= 1 and registry.get("cancel-me").path == res.model_path
+
+
+def test_folder_split_by_page_prefix_is_deterministic(tmp_path):
+    folder = write_line_folder(tmp_path / "lines", make_samples(40, 4, pages=8))
+    tr1, va1 = load_folder(folder)
+    tr2, va2 = load_folder(folder)
+    assert [s.id for s in va1] == [s.id for s in va2] and va1 and tr1
+    assert not {s.page_key for s in tr1} & {s.page_key for s in va1}     # no page on both sides
+    assert 0.05 <= len(va1) / 40 <= 0.3
+    (folder / "split.tsv").write_text("id\tsplit\tsource_page\n" + "".join(
+        f"{p.name.split('.')[0]}\t{'validation' if i < 5 else 'train'}\tpg{i // 5}\n"
+        for i, p in enumerate(sorted(folder.glob('*.png')))), encoding="utf-8")
+    tr3, va3 = load_folder(folder)
+    assert len(va3) == 5 and len(tr3) == 35
+
+
+def test_shared_corpus_split_is_by_will(shared_dir):
+    tr, va = load_folder(shared_dir / "corpus" / "train-htr")
+    assert (len(tr), len(va)) == (2397, 274)
+    assert not {s.page_key for s in tr} & {s.page_key for s in va}
+    tr2, va2 = split_by_page(tr + va, 0.1)
+    assert not {s.page_key for s in tr2} & {s.page_key for s in va2}
+
+
+def test_lines_cut_from_alto_like_training_corpus(dev_corpus):
+    xml = dev_corpus / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0.xml"
+    samples = load_xml([xml])
+    assert len(samples) == 20 and samples[1].text.startswith("J’institue")
+    levels = set()
+    for s in samples:
+        im = s.load()
+        assert im.mode == "L" and im.height <= 120
+        levels |= set(im.tobytes())
+    assert levels <= {round(i * 17) for i in range(16)}
+    img = Image.new("L", (10, 10), 100)
+    assert set(quantize_levels(img).tobytes()) == {102}
+    crop = crop_line(Image.new("L", (300, 200), 0), [(10, 10), (290, 30), (290, 60), (10, 40)])
+    assert crop.image.getpixel((0, crop.image.height - 1)) == 255     # outside the polygon -> white

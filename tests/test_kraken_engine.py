@@ -1,0 +1,99 @@
+"""kraken engine: torchvision shim, real blla segmentation on a real page, errors, PAGE/ALTO export."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+from PIL import Image
+
+from _htr_helpers import synthetic_page, tiny_samples, train_tiny
+from digitizer.engines.base import RecognitionOptions
+from digitizer.engines.kraken.engine import KrakenEngine
+from digitizer.engines.kraken.tvcompat import ensure_torchvision
+from digitizer.engines.registry import get_engine
+from digitizer.errors import EngineError
+from digitizer.export.alto import alto_bytes
+from digitizer.export.page import PAGE_NS, page_bytes
+from digitizer.export.validate import validation_errors
+
+NS = {"p": PAGE_NS}
+POILUS = "testaments-de-poilus/TestamentsDePoilus_will_AN_0154-0.jpg"
+
+
+def test_torchvision_shim_is_idempotent():
+    first = ensure_torchvision()
+    assert ensure_torchvision() is first
+    import torchvision.transforms.v2 as t2   # the part kraken needs
+
+    assert hasattr(t2, "Compose")
+
+
+def test_registry_maps_kraken_engine():
+    eng = get_engine("kraken")
+    assert isinstance(eng, KrakenEngine)
+    assert eng.info().version.startswith("7.")
+
+
+def test_process_without_model_says_how_to_get_one():
+    img = Image.new("L", (200, 100), 255)
+    with pytest.raises(EngineError) as exc:
+        KrakenEngine().process(img, RecognitionOptions(model=None))
+    assert "digitizer models import" in exc.value.user_message and "digitizer train" in exc.value.user_message
+    with pytest.raises(EngineError, match="not found"):
+        KrakenEngine().process(img, RecognitionOptions(model="no-such-model"))
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return train_tiny(tmp_path_factory.mktemp("tiny"))
+
+
+def test_recognised_page_exports_valid_page_and_alto(tiny):
+    page, layout = synthetic_page(tiny_samples(6, 7, "e"))
+    eng = KrakenEngine()
+    opts = RecognitionOptions(model=tiny.model_path)
+    by_id = {ln.id: ln for ln in eng.recognize(page, layout, opts)}
+    layout.blocks[0].lines = [by_id[ln.id] for ln in layout.blocks[0].lines]
+    layout.steps.append(eng.recognition_step(opts))
+    assert layout.steps[-1].model_sha256 and layout.steps[-1].model == "tiny-test"
+    data = page_bytes(layout, image_filename="synthetic.png")
+    tree = etree.fromstring(data)
+    assert validation_errors(tree.getroottree(), "page") == []
+    tl = tree.findall(".//p:TextLine", NS)
+    assert len(tl) == 6
+    assert all(t.find("p:Baseline", NS) is not None and t.find("p:Coords", NS) is not None for t in tl)
+    confs = [float(e.get("conf")) for e in tree.findall(".//p:TextLine/p:TextEquiv", NS)]
+    assert confs and all(0 <= c <= 1 for c in confs)
+    ro = tree.findall(".//p:ReadingOrder/p:OrderedGroup/p:RegionRefIndexed", NS)
+    assert [r.get("regionRef") for r in ro] == [r.get("id") for r in tree.findall(".//p:TextRegion", NS)]
+    if any(ln.text for ln in layout.lines()):
+        assert tree.findall(".//p:Word/p:TextEquiv/p:Unicode", NS)
+    alto = alto_bytes(layout, image_filename="synthetic.png")
+    assert b"BASELINE" in alto and b"Polygon" in alto
+
+
+@pytest.mark.slow
+def test_blla_segmentation_of_real_handwritten_page(dev_corpus, tiny):
+    """Real kraken blla on a real will page (about 20 s idle, over a minute on a busy machine)."""
+    img = Image.open(dev_corpus / POILUS)
+    img.load()
+    eng = KrakenEngine()
+    layout = eng.segment(img, RecognitionOptions(extra={"threads": 1}))
+    lines = layout.lines()
+    assert len(lines) > 10          # the GT has 20 text lines
+    w, h = img.size
+    for ln in lines:
+        assert ln.polygon and len(ln.polygon) >= 3 and ln.baseline and len(ln.baseline) >= 2
+        for x, y in ln.polygon + ln.baseline:
+            assert 0 <= x <= w and 0 <= y <= h
+        assert 0 <= ln.bbox.x0 < ln.bbox.x1 <= w and 0 <= ln.bbox.y0 < ln.bbox.y1 <= h
+    # reading order: mostly top to bottom within the main block
+    ys = [ln.bbox.y0 for ln in max(layout.blocks, key=lambda b: len(b.lines)).lines]
+    assert sum(b >= a for a, b in zip(ys, ys[1:])) >= 0.8 * (len(ys) - 1)
+    assert layout.steps[0].model == "blla.mlmodel" and len(layout.steps[0].model_sha256) == 64
+    # recognition (tiny model: the text is nonsense, the path is real) + valid exports
+    by_id = {ln.id: ln for ln in eng.recognize(img, layout, RecognitionOptions(model=tiny.model_path))}
+    for b in layout.blocks:
+        b.lines = [by_id[ln.id] for ln in b.lines]
+    assert validation_errors(etree.fromstring(page_bytes(layout, image_filename=POILUS)).getroottree(), "page") == []
+    assert b"BASELINE" in alto_bytes(layout, image_filename=POILUS)
