@@ -236,4 +236,7 @@ def test_drop_files_imports_into_item(qtbot, gui_env, settings_path, tmp_path, p
         tree.dropEvent(event)
     qtbot.waitUntil(lambda: len(win.browser.model.pages()) == 3, timeout=5000)
     assert win.browser.model.pages()[-1].status == "imported"
+    from digitizer.gui.capture_panel import CapturePanel   # docked once a project is open
+
+    assert isinstance(win.capture_dock.widget(), CapturePanel) and win.capture_panel.store_root == win.root
     win.close()

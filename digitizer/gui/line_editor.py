@@ -25,7 +25,7 @@ from ..model import Line, PageLayout
 PASSTHROUGH = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo, QKeySequence.StandardKey.Find,
                QKeySequence.StandardKey.FindNext)
 PREWARM_ROWS = 40     # rows built at start-up, so opening a page does not build widgets
-PASSTHROUGH_KEYS = {Qt.Key.Key_F1, Qt.Key.Key_F3, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8}
+PASSTHROUGH_KEYS = {Qt.Key.Key_F1, Qt.Key.Key_F3, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8, Qt.Key.Key_F9}
 
 
 def parse_unicode(text: str) -> str:
@@ -166,6 +166,7 @@ class LineRow(QFrame):
         """Show ``line`` in this (possibly reused) row; the crop follows with :meth:`set_crop`."""
         self.line_id = line.id
         self.set_current(False)
+        self._crop_image = None
         self.crop.setText(f"line {number}")
         hl = self.edit.highlighter
         hl.line, hl.threshold = line, threshold
@@ -175,8 +176,25 @@ class LineRow(QFrame):
             hl.rehighlight()
 
     def set_crop(self, image: QImage) -> None:
-        self.crop.setPixmap(QPixmap.fromImage(image))
+        self._crop_image = image
+        self._crop_width = -1
+        self._fit_crop()
         self.crop.setFixedHeight(image.height() + 2)
+
+    def _fit_crop(self) -> None:
+        """Show the crop scaled down to the row's width (never up), so the whole line is visible."""
+        image = getattr(self, "_crop_image", None)
+        width = max(50, self.crop.width())
+        if image is None or width == self._crop_width:
+            return
+        self._crop_width = width
+        if image.width() > width:
+            image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        self.crop.setPixmap(QPixmap.fromImage(image))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_crop()
 
     def set_current(self, current: bool) -> None:
         if current != self.current:

@@ -115,18 +115,12 @@ class MainWindow(QMainWindow):
         self.browser_dock = self._dock("Project", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.queue = QueuePanel()
         self.queue_dock = self._dock("Jobs", self.queue, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.capture_dock = None
-        try:
-            from .capture_panel import CapturePanel
-        except ImportError:
-            CapturePanel = None
-        if CapturePanel is not None:
-            try:
-                self.capture_panel = CapturePanel()
-                self.capture_dock = self._dock("Capture", self.capture_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-                self.capture_dock.hide()
-            except Exception as exc:  # a capture problem must not stop the workstation
-                self.statusBar().showMessage(f"capture panel unavailable: {exc}", 8000)
+        self.capture_dock = QDockWidget("Capture", self)     # filled when a project is open
+        self.capture_dock.setObjectName("dock-capture")
+        self.capture_dock.setWidget(QLabel("Open a project to capture into it."))
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.capture_dock)
+        self.capture_dock.hide()
+        self.capture_panel = None
         self.status_label = QLabel("")
         self.statusBar().addPermanentWidget(self.status_label)
         self.browser.pageActivated.connect(lambda pid: self.open_page(pid))
@@ -218,12 +212,11 @@ class MainWindow(QMainWindow):
         self.preprocessed_action = self._act(v, "Show &preprocessed image", self.set_show_preprocessed, "F6",
                                              checkable=True)
         self._act(v, "Show &blocks and lines", self._toggle_lines, "F7", checkable=True, checked=True)
-        self._act(v, "Show &words by confidence", lambda on: self.viewer.set_overlay_visible("words", on), "F8",
+        self._act(v, "Show &words by confidence", lambda on: self.viewer.set_overlay_visible("words", on), "F9",
                   checkable=True, checked=True)
         v.addSeparator()
         for dock in (self.browser_dock, self.queue_dock, self.capture_dock):
-            if dock is not None:
-                v.addAction(dock.toggleViewAction())
+            v.addAction(dock.toggleViewAction())
         h = mb.addMenu("&Help")
         self._act(h, "&Keyboard shortcuts", self.show_help, "F1")
         self._act(h, "&About digitizer", self._about)
@@ -256,6 +249,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1500, 950)
+            self.resizeDocks([self.browser_dock], [290], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.queue_dock], [150], Qt.Orientation.Vertical)
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
@@ -286,6 +281,7 @@ class MainWindow(QMainWindow):
         info = self.store.info()
         self.setWindowTitle(f"{info.name} — digitizer")
         self.refresh_browser(info.items)
+        self._attach_capture()
         pos = self.settings.last_position(path)
         if pos and pos.get("page_id") and self.browser.model.page(int(pos["page_id"])) is not None:
             self.open_page(int(pos["page_id"]), pos.get("line_id"))
@@ -310,10 +306,33 @@ class MainWindow(QMainWindow):
             if w is not None:
                 w.quit()
         self.undo_stack.clear()
+        self._detach_capture()
         self.store.close()
         self.store, self.page, self.layout_ = None, None, None
         self.editor.set_page(None, None)
         self.browser.set_items([])
+
+    def _attach_capture(self) -> None:
+        """Dock the capture panel (scanner, hot folder) for this project when it is installed."""
+        try:
+            from .capture_panel import CapturePanel
+        except ImportError:
+            return
+        try:
+            item = self.browser.model.items()[0].identifier if self.browser.model.items() else None
+            self.capture_panel = CapturePanel(self.root, item)
+        except Exception as exc:  # a capture problem must not stop the workstation
+            self.statusBar().showMessage(f"capture panel unavailable: {exc}", 8000)
+            return
+        self.capture_panel.pages_added.connect(lambda _ids: self.refresh_browser())
+        self.capture_dock.setWidget(self.capture_panel)
+
+    def _detach_capture(self) -> None:
+        if self.capture_panel is not None:
+            self.capture_panel.wait_idle()
+            self.capture_dock.setWidget(QLabel("Open a project to capture into it."))
+            self.capture_panel.deleteLater()
+            self.capture_panel = None
 
     def refresh_browser(self, items: list | None = None) -> None:
         if self.store is None:
@@ -790,6 +809,8 @@ class MainWindow(QMainWindow):
         self.settings.set_window_state(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.queue.cancel_all()
+        if self.capture_panel is not None:
+            self.capture_panel.wait_idle()
         for w in (self._image_worker, self._thumb_worker, self._search_worker):
             if w is not None:
                 w.quit()

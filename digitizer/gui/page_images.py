@@ -139,20 +139,11 @@ def load_page_images(path: str, frame: int = 0, sha256: str | None = None, *,
 
 def thumbnail(path: str, frame: int = 0, sha256: str | None = None) -> QImage:
     """A small page image for the project browser (made from the cached preview)."""
+    from PySide6.QtCore import Qt
+
     preview, _size, _decoded = make_preview(path, frame, sha256)
-    return preview.scaled(THUMB_MAX, THUMB_MAX, aspectRatioMode=_keep_aspect(), mode=_smooth())
-
-
-def _keep_aspect():
-    from PySide6.QtCore import Qt
-
-    return Qt.AspectRatioMode.KeepAspectRatio
-
-
-def _smooth():
-    from PySide6.QtCore import Qt
-
-    return Qt.TransformationMode.SmoothTransformation
+    return preview.scaled(THUMB_MAX, THUMB_MAX, Qt.AspectRatioMode.KeepAspectRatio,
+                          Qt.TransformationMode.SmoothTransformation)
 
 
 def iter_thumbnails(jobs: list[tuple[int, str, int, str]]) -> Iterator[tuple[int, QImage | None]]:
