@@ -124,3 +124,49 @@ def test_lines_cut_from_alto_like_training_corpus(dev_corpus):
     assert set(quantize_levels(img).tobytes()) == {102}
     crop = crop_line(Image.new("L", (300, 200), 0), [(10, 10), (290, 30), (290, 60), (10, 40)])
     assert crop.image.getpixel((0, crop.image.height - 1)) == 255     # outside the polygon -> white
+
+
+def test_models_cli_import_list_info_remove_fetch_offline(tiny, tmp_path, monkeypatch, capsys):
+    from digitizer.cli.main import main
+
+    monkeypatch.setenv("DIGITIZER_MODELS_DIR", str(tmp_path / "reg"))
+    assert main(["models", "import", tiny.model_path, "--name", "my-hand", "--language", "fr",
+                 "--licence", "CC0"]) == 0
+    info = registry.get("my-hand")
+    assert info.sha256 == registry.resolve(tiny.model_path).sha256 and info.seg_type == "bbox"
+    assert set("".join(TINY_VOCAB)) <= set(info.alphabet) and info.language == "fr"
+    assert main(["models", "list"]) == 0 and "my-hand" in capsys.readouterr().out
+    assert main(["models", "info", "my-hand", "--json"]) == 0
+    assert '"licence": "CC0"' in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", open("/dev/null"))
+    assert main(["models", "remove", "my-hand"]) != 0            # not interactive, no --yes
+    assert "--yes" in capsys.readouterr().err
+    assert main(["models", "remove", "my-hand", "--yes"]) == 0
+    with pytest.raises(registry.ModelNotFoundError):
+        registry.get("my-hand")
+    bogus = tmp_path / "bogus.safetensors"
+    bogus.write_bytes(b"not a model")
+    assert main(["models", "import", str(bogus)]) == 3
+    assert "not a kraken model" in capsys.readouterr().err
+    # offline: fails at once with a clear message, no network call is attempted
+    monkeypatch.setenv("DIGITIZER_OFFLINE", "1")
+    assert main(["models", "fetch", "10.5281/zenodo.0000000"]) != 0
+    assert "offline" in capsys.readouterr().err
+
+
+def test_train_cli_from_folder(tmp_path, capsys):
+    import json
+
+    from _htr_helpers import TINY_SPEC
+    from digitizer.cli.main import main
+
+    assert main(["train", "--name", "nothing"]) == 1
+    assert "--from-folder" in capsys.readouterr().err
+    folder = write_line_folder(tmp_path / "lines", tiny_samples(24, 11, "f"))
+    rc = main(["train", "--from-folder", str(folder), "--name", "cli-tiny", "--epochs", "1", "--spec", TINY_SPEC,
+               "--batch-size", "2", "--checkpoint-dir", str(tmp_path / "ck"), "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["epochs"] == 1 and out["info"]["name"] == "cli-tiny"
+    assert out["info"]["training"]["train_lines"] + out["info"]["training"]["val_lines"] == 24
+    assert registry.get("cli-tiny").cer == pytest.approx(out["val_cer"])

@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
                                    "folder of images + .gt.txt (split by split.tsv or by page prefix) or from "
                                    "ALTO/PAGE files with their images (split by page). The best model by "
                                    "validation CER is registered under --name.")
-    src = p.add_mutually_exclusive_group(required=True)
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--from-folder", metavar="DIR", help="line images with .gt.txt files (e.g. train-htr)")
     src.add_argument("--from-xml", metavar="FILE", nargs="+", help="ALTO or PAGE XML files; images beside them")
     p.add_argument("--split-tsv", metavar="FILE", help="train/validation split (columns id, split, source_page)")
@@ -98,6 +98,8 @@ def _samples(args: argparse.Namespace) -> tuple[list, list, str]:
 def run(args: argparse.Namespace) -> int:
     from ...htr.train import result_to_dict, train
 
+    if not args.resume and not (args.from_folder or args.from_xml):
+        raise DigitizerError("nothing to train on", hint="give --from-folder DIR or --from-xml FILES (or --resume)")
     tr, va, desc = ([], [], "resumed") if args.resume else _samples(args)
     cancel = CancelToken()
     sink = RichTrainProgress(quiet=args.quiet or args.json)
