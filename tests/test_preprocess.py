@@ -126,11 +126,11 @@ def test_steps_record_tool_version_and_angle():
     import cv2
 
     res = preprocess(rotate_page(render_text_page(seed=8), 2.5), PreprocessOptions(denoise="median", binarize="otsu"))
-    assert [s.tool for s in res.steps] == ["digitizer.deskew", "digitizer.denoise", "digitizer.binarize"]
+    assert [s.tool for s in res.steps] == ["digitizer.denoise", "digitizer.deskew", "digitizer.binarize"]
     assert all(s.action == "preprocess" for s in res.steps)
-    assert res.steps[0].tool_version == f"{digitizer.__version__} opencv {cv2.__version__}"
-    assert res.steps[0].parameters["angle"] == res.skew_angle
-    assert res.steps[0].parameters["angle"] == pytest.approx(2.5, abs=0.1)
+    assert res.steps[1].tool_version == f"{digitizer.__version__} opencv {cv2.__version__}"
+    assert res.steps[1].parameters["angle"] == res.skew_angle
+    assert res.steps[1].parameters["angle"] == pytest.approx(2.5, abs=0.1)
 
 
 def test_cancel_token_stops_preprocessing():
@@ -272,7 +272,7 @@ def test_options_from_dict_valid():
 
 @pytest.mark.parametrize(("table", "needle"), [
     ({"deskw": True}, "profiles/x.toml: [preprocess] unknown key 'deskw' (known: grayscale, deskew,"),
-    ({"binarize": "foo"}, "profiles/x.toml: [preprocess] binarize = 'foo' must be one of none, otsu, sauvola"),
+    ({"binarize": "foo"}, "profiles/x.toml: [preprocess] binarize = 'foo' must be one of none, auto, otsu, sauvola"),
     ({"denoise": "gauss"}, "denoise = 'gauss' must be one of none, auto, median, gaussian, nlmeans"),
     ({"denoise": "median", "denoise_strength": 4}, "denoise_strength = 4 must be an odd integer"),
     ({"deskew": "yes"}, "deskew = 'yes' must be true or false"),
@@ -316,3 +316,30 @@ def test_auto_denoise_leaves_clean_pages_alone_and_filters_noisy_ones():
     assert res.steps[-1].parameters["applied"] == "gaussian"
     paper = _flat_paper(np.asarray(render_text_page(seed=12)))
     assert np.asarray(res.image)[paper].std() < 0.5 * noisy[paper].std()
+
+
+def test_auto_binarize_only_on_strongly_noisy_pages():
+    faint = 160 + np.asarray(render_text_page(seed=13)) * (70 / 255)      # faint ink on grey paper
+    page = Image.fromarray(faint.astype(np.uint8))
+    clean = preprocess(page, PreprocessOptions(deskew=False, denoise="auto", binarize="auto"))
+    assert clean.steps[-1].parameters["applied"] == "none" and not clean.pixels_changed
+    a = np.asarray(page).astype(np.float32)
+    noisy = np.clip(a + np.random.default_rng(7).normal(0, 20, a.shape), 0, 255).astype(np.uint8)
+    res = preprocess(Image.fromarray(noisy), PreprocessOptions(deskew=False, denoise="auto", binarize="auto"))
+    assert res.steps[-1].parameters["applied"] == "sauvola"
+    out = np.asarray(res.image)
+    assert set(np.unique(out)) <= {0, 255}
+    text = _ink(render_text_page(seed=13))
+    assert (out[text] == 0).mean() > 0.6                     # most text pixels stay ink
+    paper = _flat_paper(np.asarray(render_text_page(seed=13)))
+    assert (out[paper] == 0).mean() < 0.02                   # noise on the paper is gone
+
+
+def test_auto_binarize_leaves_high_contrast_noisy_pages_grey():
+    from digitizer.demo import LETTERS, render_text_page as render_letter
+
+    a = np.asarray(render_letter(LETTERS[0])).astype(np.float32) * (200 / 255) + 30   # 300 dpi, dark ink
+    noisy = np.clip(a + np.random.default_rng(8).normal(0, 20, a.shape), 0, 255).astype(np.uint8)
+    res = preprocess(Image.fromarray(noisy), PreprocessOptions(deskew=False, denoise="auto", binarize="auto"))
+    assert res.steps[0].parameters["applied"] == "gaussian"
+    assert res.steps[-1].parameters["applied"] == "none" and res.steps[-1].parameters["contrast"] >= 100
