@@ -212,11 +212,26 @@ AUTO_NOISE_STRONG = 12.0
 AUTO_LOW_CONTRAST = 100.0
 
 
+NOISE_TILE = 384
+
+
+def _noise_sample(g: np.ndarray) -> np.ndarray:
+    """Large pages: a 3x3 grid of tiles from the inner 80 % (noise is a per-pixel property: a sample
+    of ~1.3 MP estimates it as well as the whole page, at a fraction of the cost)."""
+    h, w = g.shape
+    if h * w <= 9 * NOISE_TILE * NOISE_TILE * 2:
+        return g
+    ys = np.linspace(0.1 * h, 0.9 * h - NOISE_TILE, 3).astype(int)
+    xs = np.linspace(0.1 * w, 0.9 * w - NOISE_TILE, 3).astype(int)
+    return np.vstack([np.hstack([g[y:y + NOISE_TILE, x:x + NOISE_TILE] for x in xs]) for y in ys])
+
+
 def estimate_noise(gray: np.ndarray) -> float:
     """Standard deviation of additive noise (Immerkær 1996: mean |Laplacian-difference| filter)."""
     g = gray if gray.ndim == 2 else cv2.cvtColor(gray, cv2.COLOR_RGB2GRAY)
     if min(g.shape) < 3:
         return 0.0
+    g = _noise_sample(g)
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
     r = np.abs(cv2.filter2D(g.astype(np.float32), -1, kernel))
     # leave out text edges (found on a smoothed copy, where noise is gone but strokes remain)

@@ -76,9 +76,12 @@ def run_page_task(task: PageTask, cancel: CancelToken | None = None) -> PageResu
         pre = preprocess(image, opts, cancel)
         res.transform, res.steps = pre.transform, list(pre.steps)
         # the derived image is encoded in a thread while the engine runs (PNG of a 16 MP page: ~1 s)
-        # (a copy: PIL's Image.save keeps per-call encoder state on the image object, not thread-safe)
-        derived = _writer().submit(_write_derived, pre.image.copy(), Path(task.project_root), task.derived_rel,
-                                   task.dpi)
+        # (a copy: PIL's Image.save keeps per-call encoder state on the image object, not thread-safe);
+        # a page that preprocessing left untouched (at most a grey conversion) gets no derived file
+        derived = None
+        if pre.pixels_changed:
+            derived = _writer().submit(_write_derived, pre.image.copy(), Path(task.project_root),
+                                       task.derived_rel, task.dpi)
         res.timings["preprocess"] = time.perf_counter() - t1
         if cancel:
             cancel.check()
@@ -93,7 +96,7 @@ def run_page_task(task: PageTask, cancel: CancelToken | None = None) -> PageResu
         step = engine.step("recognize", rec)
         step.agent = task.agent
         res.timings["recognize"] = time.perf_counter() - t2
-        res.derived = derived.result()
+        res.derived = derived.result() if derived is not None else None
         master_layout = layout.transformed(pre.transform.inverse(), task.width, task.height)
         master_layout.steps = [*res.steps, step]
         res.layout = master_layout
@@ -148,6 +151,8 @@ def commit_page_result(store, result: PageResult) -> None:
     with store.transaction():
         if result.derived is not None:
             store.set_derived(result.page_id, "preprocessed", result.derived, result.transform)
+        elif result.ok:     # preprocessing left the page untouched: the master is the working image
+            store.clear_derived(result.page_id, "preprocessed", reset_transform=True)
         if result.ok and result.layout is not None:
             engine_step = result.steps[-1] if result.steps else None
             store.save_layout(result.page_id, result.layout, engine_step, extra_steps=result.steps[:-1])

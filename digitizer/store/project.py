@@ -447,6 +447,13 @@ class ProjectStore:
                 c.execute("UPDATE pages SET transform = ?, updated = ? WHERE id = ?",
                           (json.dumps(transform.matrix()), utcnow(), page_id))
 
+    def clear_derived(self, page_id: int, name: str, *, reset_transform: bool = False) -> None:
+        """Forget a derived file of a page (the file stays until the project is cleaned)."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM page_files WHERE page_id = ? AND name = ?", (page_id, name))
+            if reset_transform:
+                c.execute("UPDATE pages SET transform = '', updated = ? WHERE id = ?", (utcnow(), page_id))
+
     def page_image_path(self, page: Page) -> Path:
         """The file holding this page's pixels as referenced by exports (the master unless the master is a
         multi-page source, then the extracted page image)."""
