@@ -65,3 +65,26 @@ def test_store_photo_master_and_crop(tmp_path, page):
 def test_missing_camera_is_a_clear_error():
     with pytest.raises(CameraError, match="camera 57 cannot be opened"):
         Camera(57)
+
+
+def test_camera_reads_a_video_file_and_loops(tmp_path, page):
+    import cv2
+
+    path = tmp_path / "clip.avi"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (800, 600))
+    for i in range(3):
+        out.write(cv2.cvtColor(page_photo(page, [(c[0] * 0.6, c[1] * 0.6) for c in CORNERS], (800, 600), i),
+                               cv2.COLOR_RGB2BGR))
+    out.release()
+    with Camera(str(path), loop=True) as cam:
+        assert cam.info.source == str(path) and (cam.info.width, cam.info.height) == (800, 600)
+        frames = [cam.read() for _ in range(7)]                 # 3 frames, rewound twice
+    assert all(f.shape == (600, 800, 3) for f in frames)
+    assert find_document(frames[-1]) is not None
+    with Camera(str(path)) as cam:
+        for _ in range(3):
+            cam.read()
+        with pytest.raises(CameraError, match="delivered no frame"):
+            cam.read()
+    with pytest.raises(CameraError, match="video source .* cannot be opened"):
+        Camera(str(tmp_path / "missing.avi"))

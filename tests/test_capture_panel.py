@@ -28,6 +28,7 @@ def test_scan_with_key_shows_badges_and_preview(panel, qtbot, tmp_path):
     panel.refresh_devices()
     qtbot.waitUntil(lambda: panel.device_combo.count() >= 2, timeout=10000)
     assert panel.device_combo.currentData() == "test:0"
+    assert [panel.tabs.tabText(i) for i in range(panel.tabs.count())] == ["Scanner", "Camera"]
     panel.resolution_spin.setValue(50)
     panel.mode_combo.setCurrentText("Gray")
     with qtbot.waitSignal(panel.pages_added, timeout=20000) as blocker:

@@ -1,7 +1,7 @@
 """Camera capture (copy stand / document camera) through OpenCV, with automatic document crop.
 
 * :class:`Camera` wraps ``cv2.VideoCapture`` (V4L2 on Linux, Media Foundation on Windows,
-  AVFoundation on macOS).  PySide6-Essentials has no QtMultimedia, so the GUI shows frames
+  AVFoundation on macOS; FFmpeg for video files and streams).  PySide6-Essentials has no QtMultimedia, so the GUI shows frames
   grabbed here.  What needs a real camera (exposure/focus control, resolution negotiation,
   frame latency) is not covered by tests: see docs/capture.md.
 * :func:`find_document` finds the page as the largest convex quadrilateral (edges and bright
@@ -36,6 +36,11 @@ class CameraInfo:
     backend: str
     width: int
     height: int
+    source: str | None = None       # a video file or stream URL; None for a device index
+
+    @property
+    def label(self) -> str:
+        return self.source or f"camera {self.index}"
 
 
 def list_cameras(max_index: int = 4) -> list[CameraInfo]:
@@ -53,27 +58,42 @@ def list_cameras(max_index: int = 4) -> list[CameraInfo]:
 
 
 class Camera:
-    """One open camera; ``read()`` returns RGB frames.  Thread-safe for one reader at a time."""
+    """One open camera, video file or stream; ``read()`` returns RGB frames.
 
-    def __init__(self, index: int = 0, *, width: int | None = None, height: int | None = None):
+    ``source`` is a device index (V4L2 ``/dev/videoN`` on Linux) or a path/URL that OpenCV's
+    FFmpeg backend opens (a test video, or a tethered camera writing a stream).  ``loop=True``
+    rewinds a file at its end, so a short clip works as an endless preview.
+    Thread-safe for one reader at a time.
+    """
+
+    def __init__(self, source: int | str = 0, *, width: int | None = None, height: int | None = None,
+                 loop: bool = False):
         self._lock = threading.Lock()
-        self.cap = cv2.VideoCapture(index)
+        self.loop = loop
+        self.cap = cv2.VideoCapture(source)
+        name = f"camera {source}" if isinstance(source, int) else f"video source {source}"
         if not self.cap.isOpened():
             self.cap.release()
-            raise CameraError(f"camera {index} cannot be opened",
-                              hint="check that it is connected and not used by another program")
+            raise CameraError(f"{name} cannot be opened",
+                              hint="check that it is connected and not used by another program"
+                              if isinstance(source, int) else "check the path or URL and that FFmpeg can decode it")
         if width:
             self.cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         if height:
             self.cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        self.info = CameraInfo(index, self.cap.getBackendName(), int(self.cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
-                               int(self.cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        self.info = CameraInfo(source if isinstance(source, int) else -1, self.cap.getBackendName(),
+                               int(self.cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                               int(self.cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+                               None if isinstance(source, int) else str(source))
 
     def read(self) -> np.ndarray:
         with self._lock:
             ok, frame = self.cap.read()
+            if not ok and self.loop and self.info.source is not None:
+                self.cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                ok, frame = self.cap.read()
         if not ok or frame is None:
-            raise CameraError(f"camera {self.info.index} delivered no frame")
+            raise CameraError(f"{self.info.label} delivered no frame")
         return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
     def close(self) -> None:
@@ -199,7 +219,7 @@ def store_photo(store: Any, item: Item, frame: np.ndarray, *, crop: str | np.nda
         with store.transaction():
             master = store.write_file(master_rel, _png(frame), role="master", mime="image/png")
             page = store.add_page(item.id, master, width=cropped.shape[1], height=cropped.shape[0], dpi=eff_dpi,
-                                  dpi_source="assumed", source_path=f"camera:{camera.index if camera else '?'}",
+                                  dpi_source="assumed", source_path=f"camera:{camera.label if camera else '?'}",
                                   step=step)
             if used is not None:
                 ref = store.write_file(crop_rel, _png(cropped, eff_dpi), role="derivative", mime="image/png")
