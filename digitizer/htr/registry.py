@@ -196,6 +196,8 @@ def register(model_file: str | os.PathLike, info: ModelInfo, *, move: bool = Fal
     info.file = dest.name
     info.created = info.created or utcnow()
     atomic_write_text(sidecar, info.to_json() + "\n")
+    for f in (dest, sidecar):
+        f.chmod(0o644)
     info.path, info.read_only = str(dest), False
     return info
 

@@ -135,7 +135,8 @@ def _callback_class() -> type:
             self.progress.advance(n)
             if self.cancel.cancelled:
                 raise CancelledError("training cancelled; the checkpoint was kept (resume with --resume)")
-            if self.limit is not None and time.monotonic() - self.t_start > self.limit:
+            # hard stop mid-epoch only with a grace of half an epoch (a cut epoch is wasted work)
+            if self.limit is not None and time.monotonic() - self.t_start > self.limit + 0.5 * self.last_epoch_s:
                 self._stop(trainer, "time_limit")
 
         def on_validation_start(self, trainer: Any, pl_module: Any) -> None:
@@ -162,7 +163,7 @@ def _callback_class() -> type:
                 return
             elapsed = time.monotonic() - self.t_start
             # stop before an epoch that would overrun the limit by more than a third of an epoch
-            if elapsed + self.last_epoch_s * 0.67 > self.limit:
+            if elapsed + self.last_epoch_s * 0.67 > self.limit:   # (so it never reaches the hard stop)
                 self._stop(trainer, "time_limit")
 
     return DigitizerTrainCallback
