@@ -79,6 +79,7 @@ def test_history_dialog_restores_as_new_version(qtbot, gui_env, settings_path, t
     dlg.select_version(1)
     dlg.restore_button.click()
     assert win.editor.row(lid).edit.text() == original
+    win.flush_saves()                                            # saves are queued on the writer thread
     hist = win.store.line_history(pid, lid)
     assert [v.text for v in hist] == [original, "first fix", "second fix", original]
     assert hist[-1].source == "restore"
@@ -103,6 +104,7 @@ def test_preferences_set_operator_for_provenance(qtbot, gui_env, settings_path, 
     assert QApplication.instance().palette().color(QPalette.ColorRole.Window).lightness() < 100
     lid = win.editor.line_ids()[0]
     win.save_line(win.page.id, lid, "signed edit")
+    win.flush_saves()
     assert win.store.line_history(win.page.id, lid)[-1].agent == "Ada Archivist"
     ev = [e for e in win.store.events(page_id=win.page.id) if e.action == "correct"][-1]
     assert ev.agent == "Ada Archivist"

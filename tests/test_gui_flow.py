@@ -50,6 +50,7 @@ def test_import_process_correct_reopen_export(qtbot, gui_env, settings_path, tmp
     qtbot.keyClick(edit, Qt.Key.Key_Return)                      # saves and moves to line 2
     second = win.editor.line_ids()[1]
     assert win.editor.current_line_id() == second
+    win.flush_saves()                                            # the writer thread commits it
     assert win.store.load_layout(page_id).find_line(first).text.endswith("fox leaps")
     win.close()
 
@@ -78,17 +79,21 @@ def test_undo_redo_are_saved_versions(qtbot, gui_env, settings_path, tmp_path, p
     qtbot.keyClick(edit, Qt.Key.Key_Home)
     qtbot.keyClicks(edit, "NEW ")
     qtbot.keyClick(edit, Qt.Key.Key_Down)
+    win.flush_saves()
     assert win.store.load_layout(pid).find_line(lid).text == "NEW " + original
     win.undo()
+    win.flush_saves()
     assert win.store.load_layout(pid).find_line(lid).text == original
     assert edit.text() == original
     win.redo()
     assert edit.text() == "NEW " + original
+    win.flush_saves()
     assert [v.source for v in win.store.line_history(pid, lid)] == ["engine", "edit", "undo", "redo"]
     # undo while typing: the pending edit is saved first, then that edit is undone
     win.editor.focus_line(lid)
     qtbot.keyClicks(edit, "!")
     win.undo()
+    win.flush_saves()
     assert win.store.load_layout(pid).find_line(lid).text == "NEW " + original
     win.close()
 
@@ -201,6 +206,7 @@ def test_layout_corrections_flow_into_export(qtbot, gui_env, settings_path, tmp_
     edit = win.editor.row(new_line).edit
     qtbot.keyClicks(edit, "hand drawn line")
     qtbot.keyClick(edit, Qt.Key.Key_Up)
+    win.flush_saves()
     with ProjectStore.open(root) as store:
         export_project(store, tmp_path / "out", formats=["alto"])
         ops = [e.parameters.get("operation") for e in store.events(page_id=pid) if e.tool == "digitizer.correction"]

@@ -1,9 +1,11 @@
 """The main window: project browser, page viewer, transcription editor, job queue.
 
 A thin client: every action calls the core (store, correction, pipeline, ingest, export).
-Short, single-page writes (one line, one layout correction) run in the GUI thread in one
-SQLite transaction each; anything longer (processing, import, export, project-wide replace,
-image decoding) runs in workers with their own store connection.
+Every write of the window (line saves, undo/redo, layout corrections, review statuses, item
+metadata) goes through one :class:`~.store_writer.StoreWriter` thread with its own connection,
+in order: a line save is queued and the editor moves on at once; the window flushes the writer
+before it reads the store and on close, so nothing is lost.  Anything longer (processing,
+import, export, project-wide replace, image decoding) runs in workers with their own connection.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .page_viewer import PageViewer
 from .project_browser import ProjectBrowser
 from .queue_panel import QueuePanel
 from .settings import Settings
+from .store_writer import StoreWriter
 from .workers import Worker, create_worker
 
 ICON = Path(__file__).resolve().parent.parent.parent / "packaging" / "icons" / "digitizer.svg"
@@ -38,6 +41,30 @@ ICON = Path(__file__).resolve().parent.parent.parent / "packaging" / "icons" / "
 
 def _copy(layout: PageLayout) -> PageLayout:
     return layout_from_dict(to_dict(layout))
+
+
+def _save_line_text(store: ProjectStore, page_id: int, line_id: str, text: str, agent: str, source: str) -> int:
+    """Runs on the writer thread: one line version, one commit."""
+    return store.update_line_text(page_id, line_id, text, agent=agent, source=source)
+
+
+REVIEW_ACTIONS = {"reviewed": "review", "approved": "approve", "corrected": "review"}
+
+
+def _set_review_status(store: ProjectStore, page_ids: list[int], status: str, agent: str) -> None:
+    """Runs on the writer thread: set a review status, one event per page with the operator."""
+    if status not in REVIEW_ACTIONS:
+        raise ValueError(f"not a review status: {status!r} (reviewed, approved, corrected)")
+    pages = [store.get_page(pid) for pid in page_ids]
+    bad = [p for p in pages if status != "corrected" and p.status in ("imported", "failed")]
+    if bad:
+        raise ValueError(f"page {bad[0].seq} is {bad[0].status}: process and correct it before review")
+    with store.transaction():
+        for pid in page_ids:
+            previous = store.get_page(pid).status
+            store.set_status(pid, status, step=ProcessingStep(
+                action=REVIEW_ACTIONS[status], tool="digitizer.gui", tool_version=__version__,
+                parameters={"status": status, "previous": previous}, agent=agent))
 
 
 class EditLineCommand(QUndoCommand):
@@ -76,12 +103,15 @@ class MainWindow(QMainWindow):
     pageOpened = Signal(int)
     pageImageReady = Signal(int, str)       # page id, "preview" | "full"
     lowConfidenceSearchDone = Signal(object)
+    saveFailed = Signal(str)                # a queued save failed: the store's message
+    statusesChanged = Signal(list, str)     # page ids, new status (review workflow)
 
     def __init__(self, settings: Settings | None = None, project: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or Settings()
         self.store: ProjectStore | None = None
+        self.writer: StoreWriter | None = None     # every write of the window goes through it, in order
         self.page: Page | None = None
         self.layout_: PageLayout | None = None
         self.profile: Profile | None = None
@@ -193,8 +223,20 @@ class MainWindow(QMainWindow):
         self._act(p, "&Next low-confidence word", self.next_low_confidence, ["F3", "Ctrl+L"])
         self._act(p, "Line &history…", self.show_history, "Ctrl+H")
         p.addSeparator()
+        self.review_action = self._act(p, "Mark re&viewed", lambda: self.review_pages("reviewed"), "Ctrl+Alt+R",
+                                       tip="Mark the selected pages (or the open one) reviewed")
+        self.approve_action = self._act(p, "&Approve", lambda: self.review_pages("approved"), "Ctrl+Shift+A",
+                                        tip="Approve the selected pages (or the open one)")
+        self.reopen_action = self._act(p, "Re&open for correction", lambda: self.review_pages("corrected"),
+                                       "Ctrl+Alt+O", tip="Send reviewed/approved pages back to 'corrected'")
+        p.addSeparator()
         self._act(p, "Previous page", lambda: self.step_page(-1), "Ctrl+PgUp")
         self._act(p, "Next page", lambda: self.step_page(1), "Ctrl+PgDown")
+        it = mb.addMenu("It&em")
+        self.metadata_action = self._act(it, "Edit &metadata…", self.show_metadata_dialog, "Ctrl+Shift+I",
+                                         tip="Descriptive metadata (MODS) of the current item")
+        self.browser.set_context_actions([self.review_action, self.approve_action, self.reopen_action, None,
+                                          self.metadata_action])
         lay = mb.addMenu("&Layout")
         self._act(lay, "&Delete line", self.delete_current_line, "Ctrl+Shift+D")
         self._act(lay, "&Merge line with next", self.merge_with_next, "Ctrl+Shift+M")
@@ -229,6 +271,11 @@ class MainWindow(QMainWindow):
                            ("Process", self.process_selected), ("Next low (F3)", self.next_low_confidence),
                            ("Page done", self.mark_page_corrected), ("Export", self.show_export_dialog)):
             tb.addAction(text, slot)
+        tb.addSeparator()
+        for act, label in ((self.review_action, "Reviewed"), (self.approve_action, "Approve"),
+                           (self.reopen_action, "Reopen")):
+            btn = tb.addAction(label, act.trigger)
+            btn.setToolTip(f"{act.text().replace('&', '')} ({act.shortcut().toString()})")
         tb.addSeparator()
         tb.addAction(self.undo_action)
         tb.addAction(self.redo_action)
@@ -276,6 +323,8 @@ class MainWindow(QMainWindow):
     def open_project(self, path: str) -> None:
         self.close_project()
         self.store = ProjectStore.open(path, agent=self.settings.operator)
+        self.writer = StoreWriter(str(self.store.root), self.settings.operator, self)
+        self.writer.failed.connect(self._save_failed)
         self.settings.add_recent(path)
         self._fill_recent()
         info = self.store.info()
@@ -307,6 +356,7 @@ class MainWindow(QMainWindow):
                 w.quit()
         self.undo_stack.clear()
         self._detach_capture()
+        self._close_writer()
         self.store.close()
         self.store, self.page, self.layout_ = None, None, None
         self.editor.set_page(None, None)
@@ -390,6 +440,7 @@ class MainWindow(QMainWindow):
             return
         if self.page is not None and self.page.id != page_id:
             self.editor.commit_current()
+        self.flush_saves()                # read what was written
         page = self.store.get_page(page_id)
         self.page, self.layout_ = page, self.store.load_layout(page_id)
         self.profile = self._profile_for(page.item_id)
@@ -398,8 +449,7 @@ class MainWindow(QMainWindow):
         self.viewer.set_page(page, self.layout_, showing)
         self.editor.set_threshold(self.threshold)
         self.editor.set_special_characters(self.profile.editor.special_characters)
-        self.editor.set_page(page.id, self.layout_, f"Page {page.seq} · {page.status}"
-                             + (f" · {page.mean_confidence * 100:.0f} %" if page.mean_confidence is not None else ""))
+        self.editor.set_page(page.id, self.layout_, self._page_title(page))
         self._load_images(page, showing)
         self.browser.select_page(page_id)
         if self.layout_ is not None and self.layout_.lines():
@@ -408,6 +458,11 @@ class MainWindow(QMainWindow):
         self._remember_position()
         self._update_status()
         self.pageOpened.emit(page_id)
+
+    @staticmethod
+    def _page_title(page: Page) -> str:
+        return f"Page {page.seq} · {page.status}" + (f" · {page.mean_confidence * 100:.0f} %"
+                                                      if page.mean_confidence is not None else "")
 
     def _load_images(self, page: Page, showing: str) -> None:
         if self._image_worker is not None:
@@ -473,6 +528,28 @@ class MainWindow(QMainWindow):
                 parts.append(f"line {lid}")
         self.status_label.setText("  ·  ".join(parts))
 
+    # ================================================================== saving
+    def flush_saves(self, timeout: float | None = None) -> bool:
+        """Wait until every queued save is committed (True when none is left)."""
+        return self.writer.flush(timeout) if self.writer is not None else True
+
+    def _settle(self) -> None:
+        """Queue the current line's edit and wait for the writer (before reading the store)."""
+        self.editor.commit_current()
+        self.flush_saves()
+
+    def _save_failed(self, tag: Any, message: str) -> None:
+        """A queued save failed: say so and show what the store really holds."""
+        self.show_error(f"could not save: {message}")
+        self.saveFailed.emit(message)
+        if isinstance(tag, tuple) and tag[:1] == ("line",) and self.page is not None and self.page.id == tag[1]:
+            self.open_page(self.page.id, self.editor.current_line_id())
+
+    def _close_writer(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
     # ================================================================== editing
     def undo(self) -> None:
         """Save a pending edit first (so it is what gets undone), then undo."""
@@ -489,8 +566,9 @@ class MainWindow(QMainWindow):
             self.undo_stack.push(EditLineCommand(self, self.page.id, line_id, old, new))
 
     def save_line(self, page_id: int, line_id: str, text: str, source: str = "edit") -> None:
-        """Save through the store (a new line version) and show the stored result."""
-        self.store.update_line_text(page_id, line_id, text, source=source)
+        """Queue the save (a new line version, committed by the writer thread) and show it at once."""
+        self.writer.submit(_save_line_text, page_id, line_id, text, self.settings.operator, source,
+                           tag=("line", page_id, line_id))
         if self.page is None or page_id != self.page.id:
             self.open_page(page_id, line_id)
             return
@@ -508,7 +586,7 @@ class MainWindow(QMainWindow):
 
     def save_layout(self, page_id: int, layout: PageLayout, action: str, focus: str | None = None,
                     **params: Any) -> None:
-        commit_layout(self.store, page_id, layout, action, **params)
+        self.writer.call(commit_layout, page_id, layout, action, **params)
         self.browser.update_page(self.store.get_page(page_id))
         self.open_page(page_id, focus)
 
@@ -516,7 +594,7 @@ class MainWindow(QMainWindow):
         """Apply ``op(layout)`` to a copy of the current layout and push it as an undoable command."""
         if self.page is None or self.layout_ is None:
             return
-        self.editor.commit_current()
+        self._settle()
         before = self.store.load_layout(self.page.id)
         after = _copy(before)
         try:
@@ -576,10 +654,8 @@ class MainWindow(QMainWindow):
         """Save the current line, mark the page corrected, go to the next page of the item."""
         if self.page is None:
             return
-        self.editor.commit_current()
-        self.store.set_status(self.page.id, "corrected", step=ProcessingStep(
-            action="review", tool="digitizer.gui", tool_version=__version__, parameters={"status": "corrected"},
-            agent=self.store.agent))
+        self._settle()
+        self.writer.call(_set_review_status, [self.page.id], "corrected", self.settings.operator)
         page = self.store.get_page(self.page.id)
         self.browser.update_page(page)
         self.statusBar().showMessage(f"page {page.seq} marked corrected", 5000)
@@ -588,6 +664,36 @@ class MainWindow(QMainWindow):
             self.open_page(nxt[0].id)
         else:
             self.page = page
+
+    # ================================================================== review workflow
+    def review_pages(self, status: str, page_ids: list[int] | None = None) -> list[int]:
+        """Set ``status`` (reviewed / approved / corrected) on the selected pages (else the open one).
+
+        Each page gets a review/approve event with the operator; returns the page ids changed.
+        """
+        if self.store is None:
+            return []
+        ids = page_ids if page_ids is not None else (self.browser.selected_page_ids()
+                                                     or ([self.page.id] if self.page else []))
+        if not ids:
+            return []
+        self._settle()
+        try:
+            self.writer.call(_set_review_status, list(ids), status, self.settings.operator)
+        except (DigitizerError, ValueError) as exc:
+            self.show_error(getattr(exc, "user_message", None) or str(exc))
+            return []
+        for pid in ids:
+            page = self.store.get_page(pid)
+            self.browser.update_page(page)
+            if self.page is not None and self.page.id == pid:
+                self.page = page
+                self.editor.title.setText(self._page_title(page))
+        self._update_status()
+        n = len(ids)
+        self.statusBar().showMessage(f"{n} page{'s' if n > 1 else ''} marked {status}", 5000)
+        self.statusesChanged.emit(list(ids), status)
+        return list(ids)
 
     def _threshold_changed(self, value: float) -> None:
         self.settings.threshold = value
@@ -611,6 +717,7 @@ class MainWindow(QMainWindow):
             return
         if self._search_worker is not None:
             return
+        self.flush_saves()                # the search worker reads the store
         self.statusBar().showMessage("searching the following pages…")
         self._search_worker = create_worker(jobs.next_low_page_job, self.root, later, self.threshold,
                                             agent=self.settings.operator)
@@ -635,7 +742,7 @@ class MainWindow(QMainWindow):
         lid = self.editor.current_line_id()
         if self.page is None or lid is None:
             return
-        self.editor.commit_current()
+        self._settle()
         dlg = HistoryDialog(lid, self.store.line_history(self.page.id, lid), self)
         pid = self.page.id
         dlg.restoreRequested.connect(lambda text: self._restore_text(pid, lid, text))
@@ -643,6 +750,7 @@ class MainWindow(QMainWindow):
         dlg.open()
 
     def _restore_text(self, page_id: int, line_id: str, text: str) -> None:
+        self.flush_saves()
         current = self.store.load_layout(page_id).find_line(line_id).text
         if text != current:
             self.undo_stack.push(EditLineCommand(self, page_id, line_id, current, text, source="restore"))
@@ -652,7 +760,7 @@ class MainWindow(QMainWindow):
         """Queue a processing job for ``page_ids``; returns the job id."""
         if self.store is None or not page_ids:
             return None
-        self.editor.commit_current()
+        self._settle()
         n = len(page_ids)
         return self.queue.add_job(f"Process {n} page{'s' if n > 1 else ''}", jobs.process_job, self.root,
                                   list(page_ids), agent=self.settings.operator, languages=self.settings.languages,
@@ -738,7 +846,7 @@ class MainWindow(QMainWindow):
 
         if self.store is None:
             return None
-        self.editor.commit_current()
+        self._settle()
         formats = self.profile.export.formats if self.profile else ["alto", "text", "mets"]
         dlg = ExportDialog(self.root, agent=self.settings.operator, profile_formats=formats, parent=self)
         self.export_dialog = dlg
@@ -750,12 +858,45 @@ class MainWindow(QMainWindow):
 
         if self.store is None:
             return None
-        self.editor.commit_current()
+        self._settle()
         dlg = FindReplaceDialog(self.root, agent=self.settings.operator, parent=self)
         dlg.applied.connect(self._replaced)
         dlg.jumpTo.connect(lambda pid, lid: self.open_page(pid, lid))
         self.find_dialog = dlg
         dlg.show()
+        return dlg
+
+    def show_metadata_dialog(self, item_id: int | None = None) -> Any:
+        """The metadata dialog for ``item_id`` (default: the browser's item, else the open page's)."""
+        from ..metadata import rules_for, set_item_metadata
+        from .metadata_dialog import MetadataDialog
+
+        if self.store is None:
+            return None
+        item_id = item_id if item_id is not None else self.browser.current_item_id()
+        if item_id is None and self.page is not None:
+            item_id = self.page.item_id
+        if item_id is None:
+            self.statusBar().showMessage("pick an item in the project browser first", 6000)
+            return None
+        self._settle()
+        item = self.store.get_item(item_id)
+        rules = rules_for(self._profile_for(item_id))
+
+        def save(changes: dict[str, Any]) -> dict[str, Any]:
+            operator = self.settings.operator
+
+            def write(st: ProjectStore) -> dict[str, Any]:
+                st.agent = operator                      # the update-item event names the operator
+                return set_item_metadata(st, st.get_item(item_id), changes, rules)
+
+            return self.writer.call(write)
+
+        dlg = MetadataDialog(item, rules, save, self)
+        dlg.metadataSaved.connect(lambda _meta: (self.refresh_browser(), self.statusBar().showMessage(
+            f"metadata of {item.identifier} saved", 6000)))
+        self.metadata_dialog = dlg
+        dlg.open()
         return dlg
 
     def _replaced(self, count: int, page_ids: list[int]) -> None:
@@ -774,6 +915,7 @@ class MainWindow(QMainWindow):
         def done() -> None:
             if self.store is not None:
                 self.store.agent = self.settings.operator
+                self.writer.set_agent(self.settings.operator)
             apply_theme(self.settings.theme)
             if self.page is not None:
                 self.open_page(self.page.id, self.editor.current_line_id())
@@ -817,6 +959,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import QThreadPool
 
         QThreadPool.globalInstance().waitForDone(30000)
+        self._close_writer()              # waits for queued saves: closing loses nothing
         if self.store is not None:
             self.store.close()
             self.store = None

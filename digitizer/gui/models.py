@@ -69,7 +69,11 @@ class ProjectModel(QAbstractItemModel):
         loc = self._locate(page.id)
         if loc is None:
             return
+        old = self._items[loc[0]].pages[loc[1]]
         self._items[loc[0]].pages[loc[1]] = page
+        if (old.seq, old.status, old.label, confidence_text(old.mean_confidence), old.error) == \
+                (page.seq, page.status, page.label, confidence_text(page.mean_confidence), page.error):
+            return                 # nothing the tree shows changed (most line edits): no re-filter, no repaint
         self.dataChanged.emit(self.createIndex(loc[1], 0, loc[0] + 1), self.createIndex(loc[1], 2, loc[0] + 1))
 
     def set_thumbnail(self, page_id: int, image: QImage) -> None:

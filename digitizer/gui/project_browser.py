@@ -83,6 +83,17 @@ class ProjectBrowser(QWidget):
         self.hint.setWordWrap(True)
         lay.addWidget(self.hint)
 
+    def set_context_actions(self, actions: list[Any]) -> None:
+        """The tree's context menu (``None``: a separator), e.g. review actions and "Edit metadata…"."""
+        from PySide6.QtGui import QAction
+
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for act in actions:
+            if act is None:
+                act = QAction(self.tree)
+                act.setSeparator(True)
+            self.tree.addAction(act)
+
     def set_items(self, items: list[Item]) -> None:
         self.model.reset(items)
         self.tree.expandAll()
@@ -102,6 +113,21 @@ class ProjectBrowser(QWidget):
         if idx.isValid():
             self.tree.setCurrentIndex(idx)
             self.tree.scrollTo(idx)
+
+    def visible_page_ids(self) -> list[int]:
+        """Pages the status filter lets through, in tree order."""
+        out = []
+        for r in range(self.proxy.rowCount()):
+            parent = self.proxy.index(r, 0)
+            for c in range(self.proxy.rowCount(parent)):
+                pid = self.proxy.index(c, 0, parent).data(PAGE_ROLE)
+                if pid is not None:
+                    out.append(int(pid))
+        return out
+
+    def set_status_filter(self, status: str) -> None:
+        """Show only pages with ``status`` (``""``: all)."""
+        self.filter.setCurrentIndex(max(0, self.filter.findData(status)))
 
     def selected_page_ids(self) -> list[int]:
         ids = []
