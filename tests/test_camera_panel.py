@@ -138,11 +138,10 @@ def test_manual_crop_by_dragging_corners(panel, qtbot, tmp_path):
 
 
 def _ocr(img: Image.Image) -> str:
-    import os
+    from digitizer.engines.base import RecognitionOptions
+    from digitizer.engines.registry import get_engine
 
-    pytesseract = pytest.importorskip("pytesseract")
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    return pytesseract.image_to_string(img, lang="eng")
+    return get_engine("tesseract").process(img.convert("L"), RecognitionOptions(languages=["eng"])).text
 
 
 def _move(view, pos) -> None:
