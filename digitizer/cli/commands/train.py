@@ -22,6 +22,11 @@ def register(sub: Any) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--from-folder", metavar="DIR", help="line images with .gt.txt files (e.g. train-htr)")
     src.add_argument("--from-xml", metavar="FILE", nargs="+", help="ALTO or PAGE XML files; images beside them")
+    src.add_argument("--from-project", metavar="PROJECT",
+                     help="the corrected/reviewed/approved lines of a project; CER before/after on held-back pages")
+    p.add_argument("--item", action="append", help="with --from-project: only this item (repeatable)")
+    p.add_argument("--held-back", type=float, default=0.2, metavar="FRACTION",
+                   help="with --from-project: share of lines (whole pages) kept out for CER before/after")
     p.add_argument("--split-tsv", metavar="FILE", help="train/validation split (columns id, split, source_page)")
     p.add_argument("--val-fraction", type=float, default=0.1, help="validation share when no split.tsv (by page)")
     p.add_argument("--name", required=True, help="registry name of the new model, e.g. poilus-fr-v1")
@@ -97,6 +102,12 @@ def _samples(args: argparse.Namespace) -> tuple[list, list, str]:
 
 def run(args: argparse.Namespace) -> int:
     from ...htr.train import result_to_dict, train
+
+    if args.from_project:
+        from .retrain import run_project_training
+
+        args.project = args.from_project
+        return run_project_training(args, name=args.name, base_model=args.base_model)
 
     if not args.resume and not (args.from_folder or args.from_xml):
         raise DigitizerError("nothing to train on", hint="give --from-folder DIR or --from-xml FILES (or --resume)")
