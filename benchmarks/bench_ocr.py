@@ -34,6 +34,7 @@ from lxml import etree  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from digitizer.engines.base import RecognitionOptions  # noqa: E402
+from digitizer.htr.evaluate import distance as lev  # noqa: E402
 from digitizer.pipeline.page import PageTask, run_page_task  # noqa: E402
 from digitizer.profiles import load_profile  # noqa: E402
 
@@ -87,16 +88,6 @@ def normalise(s: str) -> str:
         s = s.replace(base + "\u0364", base + "\u0308")
     s = unicodedata.normalize("NFKC", s).replace("ſ", "s")
     return " ".join(s.split())
-
-
-def lev(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def score(gt: list[GtLine], words: list[tuple[str, tuple[int, int, int, int]]],

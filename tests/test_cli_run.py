@@ -17,21 +17,12 @@ import pytest
 from lxml import etree
 from PIL import Image
 
+from _export_helpers import levenshtein
 from digitizer.demo import make_demo
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 METS = "{http://www.loc.gov/METS/}"
 XLINK = "{http://www.w3.org/1999/xlink}"
-
-
-def levenshtein(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def cer(ref: str, hyp: str) -> float:
