@@ -39,12 +39,21 @@ def make_task(store: ProjectStore, page: Page, item: Item, profile: Profile, *,
     image_ref = page.derived.get("image")
     image_path = store.abspath(image_ref.path) if image_ref else store.abspath(page.master.path)
     frame = 0 if image_ref else page.source_page
+    # a page override is "ENGINE" or "ENGINE:MODEL" (`digitizer engine`); another engine than the
+    # profile's gets its own model and none of the profile's engine options
+    name, model, extra = rec.engine, rec.model, dict(rec.options)
+    override = engine or page.engine_override
+    if override:
+        o_name, _, o_model = override.partition(":")
+        if o_name != rec.engine:
+            name, model, extra = o_name, None, {}
+        model = o_model or model
     return PageTask(
         project_root=str(store.root.resolve()), page_id=page.id, image_path=str(image_path.resolve()), frame=frame,
         width=page.width, height=page.height, dpi=page.dpi, preprocess=dict(profile.preprocess),
-        engine=engine or page.engine_override or rec.engine,
-        recognition=RecognitionOptions(languages=list(rec.languages), model=rec.model,
-                                       segmentation_model=rec.segmentation_model, extra=dict(rec.options)),
+        engine=name,
+        recognition=RecognitionOptions(languages=list(rec.languages), model=model,
+                                       segmentation_model=rec.segmentation_model, extra=extra),
         derived_rel=f"derivatives/{item.identifier}/{page.seq:04d}_p{page.id}_preprocessed.png",
         pdf_dpi=profile.import_.pdf_dpi, agent=store.agent)
 
