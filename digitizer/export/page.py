@@ -17,7 +17,8 @@ from lxml import etree
 
 from .. import __version__
 from ..model import BBox, Line, PageLayout, Point, TextBlock, Word, utcnow
-from .validate import ensure_valid, ncname
+from .alto import IdMaker
+from .validate import ensure_valid
 
 PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -27,20 +28,6 @@ REGION_TYPES = {"text": "paragraph", "heading": "heading", "marginalia": "margin
 
 def _q(tag: str) -> str:
     return f"{{{PAGE_NS}}}{tag}"
-
-
-class _Ids:
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
-
-    def __call__(self, want: str, fallback: str) -> str:
-        base = ncname(want or fallback)
-        out, n = base, 1
-        while out in self.seen:
-            n += 1
-            out = f"{base}_{n}"
-        self.seen.add(out)
-        return out
 
 
 def _points(pts: Sequence[Point], w: int, h: int) -> str:
@@ -76,8 +63,8 @@ def _word(parent: etree._Element, word: Word, wid: str, w: int, h: int) -> None:
     _text_equiv(el, word.text, word.confidence)
 
 
-def _line(parent: etree._Element, line: Line, ids: _Ids, w: int, h: int) -> None:
-    lid = ids(line.id, "line")
+def _line(parent: etree._Element, line: Line, ids: IdMaker, w: int, h: int) -> None:
+    lid = ids(line.id or "line")
     el = etree.SubElement(parent, _q("TextLine"), id=lid)
     _coords(el, line.polygon, line.bbox, w, h)
     if line.baseline and len(line.baseline) >= 2:
@@ -86,11 +73,11 @@ def _line(parent: etree._Element, line: Line, ids: _Ids, w: int, h: int) -> None
             etree.SubElement(el, _q("Baseline"), points=bl)
     if " ".join(wd.text for wd in line.words) == line.text:
         for i, wd in enumerate(line.words, 1):
-            _word(el, wd, ids(wd.id, f"{lid}_w{i}"), w, h)
+            _word(el, wd, ids(wd.id or f"{lid}_w{i}"), w, h)
     _text_equiv(el, line.text, line.confidence)
 
 
-def _region(parent: etree._Element, block: TextBlock, rid: str, ids: _Ids, w: int, h: int) -> None:
+def _region(parent: etree._Element, block: TextBlock, rid: str, ids: IdMaker, w: int, h: int) -> None:
     el = etree.SubElement(parent, _q("TextRegion"), id=rid, type=REGION_TYPES.get(block.type, "other"))
     _coords(el, block.polygon, block.bbox, w, h)
     for line in block.lines:
@@ -123,14 +110,14 @@ def build_page(layout: PageLayout, *, image_filename: str,
     root = etree.Element(_q("PcGts"), nsmap={None: PAGE_NS, "xsi": XSI_NS})
     root.set(f"{{{XSI_NS}}}schemaLocation",
              f"{PAGE_NS} http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15/pagecontent.xsd")
-    ids = _Ids()
-    root.set("pcGtsId", ids("pc_" + (image_filename.rsplit("/", 1)[-1] or "page"), "pc"))
+    ids = IdMaker()
+    root.set("pcGtsId", ids("pc_" + (image_filename.rsplit("/", 1)[-1] or "page")))
     _metadata(root, layout, creator)
     page = etree.SubElement(root, _q("Page"), imageFilename=image_filename, imageWidth=str(w), imageHeight=str(h))
-    rids = [ids(b.id, f"r{i}") for i, b in enumerate(layout.blocks, 1)]
+    rids = [ids(b.id or f"r{i}") for i, b in enumerate(layout.blocks, 1)]
     if rids:
         ro = etree.SubElement(page, _q("ReadingOrder"))
-        og = etree.SubElement(ro, _q("OrderedGroup"), id=ids("ro", "ro"), caption="reading order")
+        og = etree.SubElement(ro, _q("OrderedGroup"), id=ids("ro"), caption="reading order")
         for i, rid in enumerate(rids):
             etree.SubElement(og, _q("RegionRefIndexed"), index=str(i), regionRef=rid)
     for block, rid in zip(layout.blocks, rids):

@@ -178,7 +178,25 @@ class StatusFilterProxy(QSortFilterProxyModel):
         return idx.data(STATUS_ROLE) == self._status
 
 
-class ReplacementModel(QAbstractTableModel):
+class _RowsTableModel(QAbstractTableModel):
+    """A table over a list ``_rows`` with fixed column ``HEADERS``."""
+
+    HEADERS: tuple[str, ...] = ()
+    _rows: list
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+
+class ReplacementModel(_RowsTableModel):
     """Preview rows of a find & replace, each checkable (checked rows get applied)."""
 
     HEADERS = ("Page", "Line", "Before", "After")
@@ -199,17 +217,6 @@ class ReplacementModel(QAbstractTableModel):
 
     def checked(self) -> list[Replacement]:
         return [r for r, c in zip(self._rows, self._checked) if c]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -233,7 +240,7 @@ class ReplacementModel(QAbstractTableModel):
         return False
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(_RowsTableModel):
     """The versions of one line, oldest first."""
 
     HEADERS = ("Version", "Text", "Who", "When", "Source")
@@ -249,17 +256,6 @@ class HistoryModel(QAbstractTableModel):
 
     def version_at(self, row: int) -> LineVersion:
         return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import time
 from typing import Any
 
 from ...errors import DigitizerError
-from ...progress import CancelToken
 from ..common import add_project_arg, open_store
 
 
@@ -59,20 +57,11 @@ def run(args: argparse.Namespace) -> int:
 def run_project_training(args: argparse.Namespace, *, name: str, base_model: str | None) -> int:
     """Train/fine-tune on ``args.project``'s corrected lines and print CER before/after (shared with train)."""
     from ...htr.project_data import retrain_from_project
-    from .train import RichTrainProgress
+    from .train import RichTrainProgress, sigint_cancels
 
-    cancel = CancelToken()
     sink = RichTrainProgress(quiet=getattr(args, "quiet", False) or args.json)
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        sink.message("cancelling after the current batch (press Ctrl+C again to abort) ...")
-        cancel.cancel()
-
-    old = signal.signal(signal.SIGINT, on_sigint)
     try:
-        with open_store(args.project) as store:
+        with sigint_cancels(sink) as cancel, open_store(args.project) as store:
             res = retrain_from_project(
                 store, name=name, base_model=base_model, items=args.item, held_back=args.held_back,
                 progress=sink, cancel=cancel, threads=args.threads, spec=None if base_model else args.spec,
@@ -81,7 +70,6 @@ def run_project_training(args: argparse.Namespace, *, name: str, base_model: str
                 time_limit_s=args.time_limit * 60 if args.time_limit else None)
     finally:
         sink.finish()
-        signal.signal(signal.SIGINT, old)
     if args.json:
         print(json.dumps({"name": res.name, **res.evaluation, "model_path": res.train.model_path,
                           "val_cer": res.train.val_cer, "epochs": res.train.epochs}, ensure_ascii=False, indent=2))

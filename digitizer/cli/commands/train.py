@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
 import time
-from typing import Any
+from typing import Any, Iterator
 
 from ...errors import DigitizerError
 from ...progress import CancelToken
@@ -100,6 +101,24 @@ def _samples(args: argparse.Namespace) -> tuple[list, list, str]:
     return tr, va, f"{len(args.from_xml)} ALTO/PAGE files"
 
 
+@contextlib.contextmanager
+def sigint_cancels(sink) -> Iterator[CancelToken]:
+    """Ctrl+C cancels training after the current batch (checkpoint kept); a second Ctrl+C aborts."""
+    cancel = CancelToken()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        sink.message("cancelling after the current batch (press Ctrl+C again to abort) ...")
+        cancel.cancel()
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def run(args: argparse.Namespace) -> int:
     from ...htr.train import result_to_dict, train
 
@@ -112,29 +131,19 @@ def run(args: argparse.Namespace) -> int:
     if not args.resume and not (args.from_folder or args.from_xml):
         raise DigitizerError("nothing to train on", hint="give --from-folder DIR or --from-xml FILES (or --resume)")
     tr, va, desc = ([], [], "resumed") if args.resume else _samples(args)
-    cancel = CancelToken()
     sink = RichTrainProgress(quiet=args.quiet or args.json)
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        sink.message("cancelling after the current batch (press Ctrl+C again to abort) ...")
-        cancel.cancel()
-
-    old = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        res = train(tr, va, output_name=args.name, base_model=args.base_model, spec=args.spec,
-                    max_epochs=args.epochs, min_epochs=args.min_epochs, patience=args.patience,
-                    batch_size=args.batch_size, lr=args.lr, device=args.device, threads=args.threads,
-                    time_limit_s=args.time_limit * 60 if args.time_limit else None, progress=sink, cancel=cancel,
-                    checkpoint_dir=args.checkpoint_dir, resume=args.resume, overwrite=args.overwrite,
-                    augment=args.augment, language=args.language, script=args.script, licence=args.licence,
-                    source=args.source, data_source=desc)
-    except DigitizerError:
-        sink.finish()
-        raise
-    finally:
-        signal.signal(signal.SIGINT, old)
+    with sigint_cancels(sink) as cancel:
+        try:
+            res = train(tr, va, output_name=args.name, base_model=args.base_model, spec=args.spec,
+                        max_epochs=args.epochs, min_epochs=args.min_epochs, patience=args.patience,
+                        batch_size=args.batch_size, lr=args.lr, device=args.device, threads=args.threads,
+                        time_limit_s=args.time_limit * 60 if args.time_limit else None, progress=sink,
+                        cancel=cancel, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
+                        overwrite=args.overwrite, augment=args.augment, language=args.language,
+                        script=args.script, licence=args.licence, source=args.source, data_source=desc)
+        except DigitizerError:
+            sink.finish()
+            raise
     if args.json:
         print(json.dumps(result_to_dict(res), ensure_ascii=False, indent=2))
     else:
