@@ -11,16 +11,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from _data_helpers import HANDWRITTEN_NO_ICC as POILUS
+from _data_helpers import KANT, KANT_GT
 from digitizer.ingest import import_paths
 from digitizer.model import BBox, Line, PageLayout, ProcessingStep, TextBlock
 from digitizer.store import ProjectStore
-
-DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
-if not DEV.is_dir():
-    DEV = Path("/work/shared/corpus/dev")
-KANT = [DEV / "ocrd-assets-kant" / "INPUT_0017.tif", DEV / "ocrd-assets-kant" / "INPUT_0020.tif"]
-KANT_GT = [DEV / "ocrd-assets-kant" / "PAGE_0017_PAGE.xml", DEV / "ocrd-assets-kant" / "PAGE_0020_PAGE.xml"]
-POILUS = DEV / "testaments-de-poilus" / "TestamentsDePoilus_will_AD78_0002-0.jpg"
 
 METADATA = {
     "title": "Beantwortung der Frage: Was ist Aufklärung?",

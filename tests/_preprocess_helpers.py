@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from _data_helpers import DATA
+
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = ("DejaVuSerif.ttf", "DejaVuSans.ttf", "DejaVuSansMono.ttf")
-DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
 
 _SYLLABLES = ("an", "der", "ko", "mi", "lus", "te", "ra", "vin", "sto", "pe", "qua", "lis", "mon", "tur",
               "ge", "schaft", "ver", "tion", "ex", "ab", "ol", "um", "in", "et", "sa", "bri", "cor", "nu")
@@ -99,9 +100,9 @@ def illumination_gradient(img: Image.Image, low: float = 0.35) -> Image.Image:
     return Image.fromarray(np.clip(a * gx * gy, 0, 255).astype(np.uint8), "L")
 
 
-def dev_pages(kinds: tuple[str, ...] = ("tapuscorpus", "ocrd-assets-kant")) -> list[Path]:
-    """Real dev-corpus page images (sorted), restricted to the given source folders."""
+def dev_pages(kinds: tuple[str, ...] = ("tapuscorpus", "ocrd-assets-kant"), corpus: Path = DATA) -> list[Path]:
+    """Real page images (sorted) of ``corpus`` (default: tests/data), restricted to the given source folders."""
     out: list[Path] = []
     for k in kinds:
-        out += sorted(p for p in (DEV_CORPUS / k).glob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".tif"))
+        out += sorted(p for p in (corpus / k).glob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".tif"))
     return out

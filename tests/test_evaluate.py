@@ -85,17 +85,17 @@ def test_micro_average_and_groups():
     assert len(d["pages"]) == 6
 
 
-def test_read_ground_truth_alto_and_text(dev_corpus):
-    base = dev_corpus / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0"
+def test_read_ground_truth_alto_and_text(test_data):
+    base = test_data / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0"
     xml_lines = read_lines(base.with_suffix(".xml"))
     txt_lines = read_lines(base.with_suffix(".gt.txt"))
     assert len(xml_lines) == 20 and xml_lines == txt_lines
-    kant_page = read_lines(dev_corpus / "ocrd-assets-kant" / "PAGE_0017_PAGE.xml")
+    kant_page = read_lines(test_data / "ocrd-assets-kant" / "PAGE_0017_PAGE.xml")
     assert "Berliniſche Monatsſchrift." in kant_page[0]
 
 
-def test_cli_evaluate_writes_report(tmp_path, dev_corpus, capsys):
-    gt = dev_corpus / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0.xml"
+def test_cli_evaluate_writes_report(tmp_path, test_data, capsys):
+    gt = test_data / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0.xml"
     lines = read_lines(gt)
     hyp = tmp_path / "TestamentsDePoilus_will_AN_0154-0.txt"
     hyp.write_text("\n".join([lines[0].upper()] + lines[1:]) + "\n", encoding="utf-8")

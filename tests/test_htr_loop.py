@@ -83,8 +83,8 @@ def test_retrain_stores_cer_before_after_and_train_event(project, capsys):
         before = evaluate_model_on(held, "loop-base")
     assert 0 < before <= 1.5
 
-    rc = main(["-q", "retrain", str(project), "--base-model", "loop-base", "--name", "loop-r1", "--time-limit",
-               "0.75", "--batch-size", "1", "--lr", "0.005", "--patience", "4", "--json"])
+    rc = main(["-q", "retrain", str(project), "--base-model", "loop-base", "--name", "loop-r1", "--epochs",
+               "12", "--batch-size", "1", "--lr", "0.005", "--patience", "4", "--json"])
     out = capsys.readouterr().out
     assert rc == 0, out
     res = json.loads(out)

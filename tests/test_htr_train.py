@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from _data_helpers import TRAIN_HTR
 from _htr_helpers import (TINY_VOCAB, make_samples, synthetic_page, tiny_samples, train_tiny,
                           write_line_folder)
 from digitizer.engines.base import RecognitionOptions
@@ -102,16 +103,17 @@ def test_folder_split_by_page_prefix_is_deterministic(tmp_path):
     assert len(va3) == 5 and len(tr3) == 35
 
 
-def test_shared_corpus_split_is_by_will(shared_dir):
-    tr, va = load_folder(shared_dir / "corpus" / "train-htr")
-    assert (len(tr), len(va)) == (2397, 274)
+def test_real_corpus_split_is_by_will():
+    tr, va = load_folder(TRAIN_HTR)                                 # a real excerpt of the HTR corpus
+    assert (len(tr), len(va)) == (13, 12)
+    assert {s.page_key.split("_will_")[1][:-6] for s in va} == {"AN_0057", "AD78_0009"}
     assert not {s.page_key for s in tr} & {s.page_key for s in va}
     tr2, va2 = split_by_page(tr + va, 0.1)
     assert not {s.page_key for s in tr2} & {s.page_key for s in va2}
 
 
-def test_lines_cut_from_alto_like_training_corpus(dev_corpus):
-    xml = dev_corpus / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0.xml"
+def test_lines_cut_from_alto_like_training_corpus(test_data):
+    xml = test_data / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0.xml"
     samples = load_xml([xml])
     assert len(samples) == 20 and samples[1].text.startswith("J’institue")
     levels = set()

@@ -73,9 +73,9 @@ def test_recognised_page_exports_valid_page_and_alto(tiny):
 
 
 @pytest.mark.slow
-def test_blla_segmentation_of_real_handwritten_page(dev_corpus, tiny):
+def test_blla_segmentation_of_real_handwritten_page(test_data, tiny):
     """Real kraken blla on a real will page (about 20 s idle, over a minute on a busy machine)."""
-    img = Image.open(dev_corpus / POILUS)
+    img = Image.open(test_data / POILUS)
     img.load()
     eng = KrakenEngine()
     layout = eng.segment(img, RecognitionOptions(extra={"threads": 1}))
