@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from _batch_helpers import make_pages  # noqa: E402
 
-DEV = Path(os.environ.get("DIGITIZER_SHARED", HERE.parent.parent / "shared")) / "corpus" / "dev"
+from _corpus import add_corpus_argument, require_corpus  # noqa: E402
 
 
 def new_project(root: Path, n: int, src: Path | list[Path], warm: int = 2):
@@ -185,6 +185,7 @@ def main() -> None:
     ap.add_argument("--engine", default="none", help=argparse.SUPPRESS)
     ap.add_argument("--size", default="800x400", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
+    add_corpus_argument(ap)
     ap.add_argument("--skip", default="", help="comma list of sections to skip: scaling,overhead,overhead-real,cluster,rss")
     args = ap.parse_args()
     if args.rss_child:
@@ -193,6 +194,7 @@ def main() -> None:
         return
     n = args.pages or (16 if args.quick else 40)
     skip = set(filter(None, args.skip.split(",")))
+    corpus = None if "overhead-real" in skip else require_corpus(args.corpus, ["tapuscorpus"])
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         work = Path(tmp)
@@ -211,8 +213,8 @@ def main() -> None:
                       f"{100 * (o['commit'] / o['direct'] - 1):+.1f} %"),
                      ("batch runner (SerialExecutor)", f"{o['runner'] / o['n'] * 1000:.0f} ms/page",
                       f"{100 * (o['runner'] / o['direct'] - 1):+.1f} % ({per:+.1f} ms/page; goal <= 5 %)")]
-        real = sorted((DEV / "tapuscorpus").glob("*.jp*g"))
-        if "overhead-real" not in skip and real:
+        if "overhead-real" not in skip:
+            real = sorted((corpus / "tapuscorpus").glob("*.jp*g"))
             k = 3 if args.quick else len(real)
             o = bench_overhead(work, real, k, args.repeats, name="overhead-real", lang="fra")
             rows += [(f"real scans ({k} typewritten, fra): run_page_task", f"{o['direct'] / k * 1000:.0f} ms/page",

@@ -29,9 +29,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-SRC = Path("/work/shared/corpus/dev/ocrd-assets-kant/INPUT_0017.tif")
-if not SRC.exists():
-    SRC = REPO.parent / "shared/corpus/dev/ocrd-assets-kant/INPUT_0017.tif"
+SRC = REPO / "tests" / "data" / "ocrd-assets-kant" / "INPUT_0017.tif"      # the dev corpus page, kept in tests/data
 A4_600 = (4962, 7014)
 
 

@@ -29,13 +29,14 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from _corpus import TEST_DATA, add_corpus_argument  # noqa: E402
 from _preprocess_helpers import dev_pages, render_text_page, rotate_page  # noqa: E402
 from deskew import determine_skew  # noqa: E402
 
 from digitizer.imaging.skew import estimate_skew  # noqa: E402
 
 EXTRA_ANGLES = [-2.63, 0.37]   # plus two arbitrary non-integer angles
-REAL_PAGES = ["INPUT_0017.tif", "22_c266f_default.jpg", "TestamentsDePoilus_will_AN_0182-0.jpg"]
+REAL_PAGES = ["INPUT_0017.tif", "22_c266f_default.jpg", "TestamentsDePoilus_will_AN_0154-0.jpg"]
 
 
 def ours(gray: np.ndarray) -> float:
@@ -74,12 +75,12 @@ def synthetic(quick: bool) -> dict[str, dict[str, list[float]]]:
     return out
 
 
-def real(quick: bool) -> list[tuple[str, float, dict[str, float]]]:
-    found = {p.name: p for p in dev_pages(("tapuscorpus", "ocrd-assets-kant", "testaments-de-poilus"))}
+def real(quick: bool, corpus: Path) -> list[tuple[str, float, dict[str, float]]]:
+    found = {p.name: p for p in dev_pages(("tapuscorpus", "ocrd-assets-kant", "testaments-de-poilus"), corpus)}
     rows = []
     for name in REAL_PAGES:
         if name not in found:
-            print(f"  (skipped {name}: dev corpus not found)")
+            print(f"  (skipped {name}: not in {corpus}; pass --corpus DIR, the dev corpus)")
             continue
         page = Image.open(found[name]).convert("L")
         base = {t: fn(np.asarray(page)) for t, fn in TOOLS.items()}
@@ -92,6 +93,7 @@ def real(quick: bool) -> list[tuple[str, float, dict[str, float]]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="half-resolution pages, fewer angles (< 1 min)")
+    add_corpus_argument(ap, TEST_DATA)
     args = ap.parse_args(argv)
     t_start = time.perf_counter()
     syn = synthetic(args.quick)
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"time ratio deskew/digitizer: {ratio:.1f}x  (digitizer is {ratio:.1f}x faster)")
     print("\nreal dev-corpus scans rotated by a known angle (error vs each tool's unrotated reading):")
     print(f"{'page':40s} {'angle':>6s} " + " ".join(f"{t:>14s}" for t in TOOLS))
-    for name, angle, errs in real(args.quick):
+    for name, angle, errs in real(args.quick, args.corpus):
         print(f"{name:40s} {angle:6.1f} " + " ".join(f"{errs[t]:+14.3f}" for t in TOOLS))
     print(f"\ntotal benchmark time {time.perf_counter() - t_start:.0f} s")
     return 0

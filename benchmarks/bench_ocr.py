@@ -1,4 +1,4 @@
-"""digitizer vs bare `tesseract` on the printed and typed pages of ../shared/corpus/dev.
+"""digitizer vs bare `tesseract` on the printed and typed pages of the dev corpus (``--corpus DIR``).
 
     .venv/bin/python benchmarks/bench_ocr.py [--quick] [--degraded] [--json OUT]
 
@@ -33,12 +33,12 @@ import numpy as np  # noqa: E402
 from lxml import etree  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from _corpus import add_corpus_argument, require_corpus  # noqa: E402
 from digitizer.engines.base import RecognitionOptions  # noqa: E402
 from digitizer.htr.evaluate import distance as lev  # noqa: E402
 from digitizer.pipeline.page import PageTask, run_page_task  # noqa: E402
 from digitizer.profiles import load_profile  # noqa: E402
 
-DEV = Path(os.environ.get("DIGITIZER_SHARED", REPO.parent / "shared")) / "corpus" / "dev"
 PAGES = [  # image, GT xml, profile
     ("ocrd-assets-kant/INPUT_0017.tif", "ocrd-assets-kant/PAGE_0017_PAGE.xml", "printed-historical"),
     ("ocrd-assets-kant/INPUT_0020.tif", "ocrd-assets-kant/PAGE_0020_PAGE.xml", "printed-historical"),
@@ -165,13 +165,15 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="3 pages only")
     ap.add_argument("--degraded", action="store_true", help="also rotated + noisy copies")
     ap.add_argument("--json", help="write results here")
+    add_corpus_argument(ap)
     args = ap.parse_args()
     pages = PAGES[1:4] if args.quick else PAGES
+    dev = require_corpus(args.corpus, [rel for p in pages for rel in p[:2]])
     rows = []
     with tempfile.TemporaryDirectory() as tmpd:
         tmp = Path(tmpd)
         for rel, gt_rel, prof in pages:
-            img, gt = DEV / rel, read_gt(DEV / gt_rel)
+            img, gt = dev / rel, read_gt(dev / gt_rel)
             cases = [("orig", img, lambda x, y: (x, y))]
             if args.degraded:
                 dimg = tmp / (img.stem + "_rot4_noise.png")

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_ocr_backend.py [--repeat 2] [--pages 7] [--tesserocr-path DIR]
 
-Runs every backend on the printed/typed pages of ``../shared/corpus/dev`` in the same run
+Runs every backend on the printed/typed pages of the dev corpus (``--corpus DIR``) in the same run
 (min of ``--repeat`` runs, OMP_THREAD_LIMIT=1) and prints seconds per page and the ratio to the
 bare ``tesseract`` CLI on the same file.  ``--tesserocr-path`` adds tesserocr from a folder made
 with ``pip install --target DIR tesserocr`` (it bundles its own libtesseract, so its version may
@@ -24,11 +24,11 @@ sys.path.insert(0, str(REPO))
 
 from PIL import Image  # noqa: E402
 
+from _corpus import add_corpus_argument, require_corpus  # noqa: E402
 from digitizer.engines.base import RecognitionOptions  # noqa: E402
 from digitizer.engines.tesseract import _exec  # noqa: E402
 from digitizer.engines.tesseract.engine import TesseractEngine  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus" / "dev"
 PAGES = [("tapuscorpus/22_c266f_default.jpg", "fra"), ("tapuscorpus/34_94ac2_default.jpg", "fra"),
          ("tapuscorpus/9200519_ark__12148_btv1b52503505h.jpeg", "fra"), ("tapuscorpus/bljd_DSN390_00002.jpg", "fra"),
          ("tapuscorpus/3_eac6a_default.jpg", "fra"), ("ocrd-assets-kant/INPUT_0017.tif", "frk"),
@@ -84,7 +84,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--pages", type=int, default=len(PAGES))
     ap.add_argument("--tesserocr-path", type=Path)
+    add_corpus_argument(ap)
     args = ap.parse_args()
+    corpus = require_corpus(args.corpus, [rel for rel, _ in PAGES[:args.pages]])
     api = None
     if args.tesserocr_path:
         sys.path.insert(0, str(args.tesserocr_path))
@@ -94,7 +96,7 @@ def main() -> int:
     print(f"OS tesseract {_exec.version()}, OMP_THREAD_LIMIT={os.environ['OMP_THREAD_LIMIT']}, min of {args.repeat}")
     totals: dict[str, float] = {}
     for rel, lang in PAGES[:args.pages]:
-        path = CORPUS / rel
+        path = corpus / rel
         times = {name: timed(fn, args.repeat) for name, fn in backends(path, lang, api).items()}
         for name, t in times.items():
             totals[name] = totals.get(name, 0.0) + t

@@ -1,6 +1,6 @@
 """Capture QC on real dev pages and degraded copies: detection rate and false alarms.
 
-Run: ``.venv/bin/python benchmarks/bench_qc.py [--corpus ../shared/corpus/dev] [--json out.json]``
+Run: ``.venv/bin/python benchmarks/bench_qc.py --corpus DIR (or $DIGITIZER_CORPUS) [--json out.json]``
 
 For every real page of the dev corpus (good, as scanned) this makes degraded copies and runs
 :func:`digitizer.capture.qc.check_image` with the default thresholds:
@@ -33,6 +33,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _corpus import add_corpus_argument, require_corpus  # noqa: E402
 from digitizer.capture.qc import CHECKS, QCSettings, check_image, dhash, phash, to_gray  # noqa: E402
 
 
@@ -152,10 +153,10 @@ def run(corpus: Path, settings: QCSettings) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", default=str(Path(__file__).resolve().parent.parent.parent / "shared/corpus/dev"))
+    add_corpus_argument(ap)
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args()
-    res = run(Path(args.corpus), QCSettings())
+    res = run(require_corpus(args.corpus), QCSettings())
     text = json.dumps(res, indent=2)
     print(text)
     if args.json:

@@ -9,7 +9,7 @@ DATA = Path(__file__).resolve().parent / "data"
 KANT_DIR = DATA / "ocrd-assets-kant"              # printed Fraktur, 1784 (OCR-D GT, PAGE)
 TAPUS_DIR = DATA / "tapuscorpus"                  # typewritten French (HTR-United, ALTO v4)
 POILUS_DIR = DATA / "testaments-de-poilus"        # handwritten French WWI wills (HTR-United, ALTO v4)
-TRAIN_HTR = DATA / "train-htr"                    # 25 real HTR line images of 4 wills + split.tsv
+TRAIN_HTR = DATA / "train-htr"                    # 25 real HTR line images of 4 wills (16 train, 9 validation) + split.tsv
 
 KANT = [KANT_DIR / "INPUT_0017.tif", KANT_DIR / "INPUT_0020.tif"]
 KANT_GT = [KANT_DIR / "PAGE_0017_PAGE.xml", KANT_DIR / "PAGE_0020_PAGE.xml"]
