@@ -1,7 +1,9 @@
 """Processing profiles: ``profiles/*.toml`` select preprocessing, engine, languages and export options.
 
-Search order for a profile name: ``$DIGITIZER_PROFILES_DIR``, ``~/.config/digitizer/profiles``, the
-``profiles/`` folder of this source tree.  A path to a ``.toml`` file is accepted too.
+Search order for a profile name (see :mod:`digitizer.resources`): the project's ``profiles/`` (when a
+project is given), the per-user folder (``$DIGITIZER_PROFILES_DIR`` or ``~/.local/share/digitizer/profiles``),
+the built-in profiles (package data; ``profiles/`` of a source checkout).  A path to a ``.toml`` file
+is accepted too.
 A wrong key or value is a :class:`~digitizer.errors.ProfileError` naming the file and the key.
 """
 
@@ -13,9 +15,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from . import resources
 from .errors import ProfileError
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "profiles"
+BUILTIN_DIR = resources.builtin_dir("profiles")   # shipped profiles (package data, or profiles/ of a checkout)
 
 # sections owned by other modules are kept as raw dicts and validated there
 RAW_SECTIONS = ("qc", "capture", "metadata", "packages", "batch", "training")
@@ -140,13 +143,8 @@ def parse_profile(data: dict[str, Any], *, name: str, path: str) -> Profile:
     return prof
 
 
-def search_dirs() -> list[Path]:
-    dirs = []
-    if os.environ.get("DIGITIZER_PROFILES_DIR"):
-        dirs.append(Path(os.environ["DIGITIZER_PROFILES_DIR"]))
-    dirs.append(Path.home() / ".config" / "digitizer" / "profiles")
-    dirs.append(BUILTIN_DIR)
-    return dirs
+def search_dirs(project: str | os.PathLike | None = None) -> list[Path]:
+    return [src.path for src in resources.search_path("profiles", project)]
 
 
 def load_profile_file(path: str | os.PathLike) -> Profile:
@@ -161,20 +159,25 @@ def load_profile_file(path: str | os.PathLike) -> Profile:
     return parse_profile(data, name=path.stem, path=str(path))
 
 
-def load_profile(name_or_path: str) -> Profile:
+def load_profile(name_or_path: str, project: str | os.PathLike | None = None) -> Profile:
     if name_or_path.endswith(".toml") or os.sep in name_or_path:
         return load_profile_file(name_or_path)
-    for d in search_dirs():
-        cand = d / f"{name_or_path}.toml"
-        if cand.is_file():
-            return load_profile_file(cand)
-    raise ProfileError(f"unknown profile {name_or_path!r}",
-                       hint=f"available: {', '.join(p for p in profile_names()) or 'none'}")
+    found = profile_files(project).get(name_or_path)
+    if found is None:
+        raise ProfileError(f"unknown profile {name_or_path!r}",
+                           hint=f"available: {', '.join(profile_names(project)) or 'none'}")
+    return load_profile_file(found[0])
 
 
-def profile_names() -> list[str]:
-    names: set[str] = set()
-    for d in search_dirs():
-        if d.is_dir():
-            names.update(p.stem for p in d.glob("*.toml"))
-    return sorted(names)
+def profile_files(project: str | os.PathLike | None = None) -> dict[str, tuple[Path, str]]:
+    """``name -> (file, origin)`` of every profile; origin is built-in, user or project (first wins)."""
+    out: dict[str, tuple[Path, str]] = {}
+    for src in resources.search_path("profiles", project):
+        if src.path.is_dir():
+            for p in sorted(src.path.glob("*.toml")):
+                out.setdefault(p.stem, (p, src.origin))
+    return out
+
+
+def profile_names(project: str | os.PathLike | None = None) -> list[str]:
+    return sorted(profile_files(project))

@@ -17,7 +17,11 @@ APT_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0
   libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-sync1
 )
-[ "$WITH_CHROMIUM" = 1 ] && APT_PACKAGES+=(chromium)
+if [ "$WITH_CHROMIUM" = 1 ]; then
+  APT_PACKAGES+=(chromium)
+  # the viewer test installs Mirador with npm; a NodeSource nodejs already brings its own npm
+  command -v npm >/dev/null || APT_PACKAGES+=(npm)
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from digitizer.errors import ProfileError
@@ -60,3 +63,34 @@ def test_user_profile_dir_takes_precedence(tmp_path, monkeypatch):
         (BUILTIN_DIR / "printed-modern.toml").read_text().replace('languages = ["eng"]', 'languages = ["deu"]'))
     monkeypatch.setenv("DIGITIZER_PROFILES_DIR", str(tmp_path))
     assert load_profile("printed-modern").recognition.languages == ["deu"]
+
+
+def _copy_modern(folder, languages: str):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "printed-modern.toml").write_text(
+        (BUILTIN_DIR / "printed-modern.toml").read_text().replace('languages = ["eng"]', f"languages = {languages}"))
+
+
+def test_profile_origins_project_then_user_data_folder_then_builtin(tmp_path, monkeypatch, capsys):
+    from digitizer.cli.main import main
+    from digitizer.profiles import profile_files
+    from digitizer.resources import user_data_dir
+
+    monkeypatch.delenv("DIGITIZER_PROFILES_DIR", raising=False)
+    assert user_data_dir() == Path(os.environ["XDG_DATA_HOME"]) / "digitizer"      # platformdirs; conftest isolates it
+    _copy_modern(user_data_dir() / "profiles", '["deu"]')
+    (user_data_dir() / "profiles" / "my-letters.toml").write_text('name = "my-letters"\n[recognition]\nlanguages = ["fra"]\n')
+    project = tmp_path / "proj"
+    _copy_modern(project / "profiles", '["ita"]')
+
+    files = profile_files()
+    assert files["printed-modern"][1] == "user" and files["my-letters"][1] == "user"
+    assert files["typescript"] == (BUILTIN_DIR / "typescript.toml", "built-in")
+    assert load_profile("printed-modern").recognition.languages == ["deu"]
+    assert profile_files(project)["printed-modern"] == (project / "profiles" / "printed-modern.toml", "project")
+    assert load_profile("printed-modern", project).recognition.languages == ["ita"]
+
+    assert main(["profiles", "list", "--project", str(project)]) == 0
+    rows = {ln.split()[0]: ln.split()[1] for ln in capsys.readouterr().out.splitlines()}
+    assert rows == {"manuscript": "built-in", "printed-historical": "built-in", "typescript": "built-in",
+                    "printed-modern": "project", "my-letters": "user"}

@@ -1,10 +1,12 @@
 """Model registry: model files with a JSON sidecar each.
 
-Where models live (first match wins when names clash):
+Where models live (first match wins when names clash; see :mod:`digitizer.resources`):
 
-1. ``$DIGITIZER_MODELS_DIR`` if set, else ``$XDG_DATA_HOME/digitizer/models``
-   (``~/.local/share/digitizer/models``) -- the writable user registry;
-2. the repository's ``models/`` folder -- read-only, for small models shipped with the code.
+1. the ``models/`` folder of a project, when one is given (origin ``project``);
+2. ``$DIGITIZER_MODELS_DIR`` if set, else the per-user data folder ``~/.local/share/digitizer/models``
+   (``platformdirs``, ``$XDG_DATA_HOME`` respected) -- the writable user registry (origin ``user``);
+3. the built-in models shipped with digitizer -- read-only (origin ``built-in``): package data in an
+   installed wheel, the top-level ``models/`` folder of a source checkout.
 
 Each model is ``<name>.<ext>`` (``.safetensors`` or ``.mlmodel``) plus ``<name>.json`` holding a
 :class:`ModelInfo`.  Nothing here touches the network except :func:`fetch`, which refuses when
@@ -21,13 +23,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .. import resources
 from ..errors import DigitizerError, InputFileError, MissingDependencyError
 from ..fsutil import atomic_copy, atomic_write_text, sha256_file
 from ..model import utcnow
 
 MODEL_SUFFIXES = (".safetensors", ".mlmodel")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
-REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 class ModelNotFoundError(DigitizerError):
@@ -58,11 +60,12 @@ class ModelInfo:
     notes: str = ""
     path: str = field(default="", compare=False)   # runtime only: absolute path of the model file
     read_only: bool = field(default=False, compare=False)
+    origin: str = field(default="", compare=False)  # runtime only: built-in | user | project
 
     def to_json(self) -> str:
         d = asdict(self)
-        d.pop("path")
-        d.pop("read_only")
+        for runtime in ("path", "read_only", "origin"):
+            d.pop(runtime)
         return json.dumps(d, ensure_ascii=False, indent=2)
 
     @classmethod
@@ -73,50 +76,52 @@ class ModelInfo:
 
 def user_models_dir() -> Path:
     """The writable registry directory (not created here)."""
-    env = os.environ.get("DIGITIZER_MODELS_DIR")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "digitizer" / "models"
+    return resources.user_dir("models")
 
 
-def search_dirs() -> list[tuple[Path, bool]]:
-    """``(directory, read_only)`` in lookup order."""
-    dirs = [(user_models_dir(), False)]
-    if REPO_MODELS.resolve() != user_models_dir().resolve():
-        dirs.append((REPO_MODELS, True))
-    return dirs
+def builtin_models_dir() -> Path:
+    """The read-only models shipped with digitizer (package data, or ``models/`` of a checkout)."""
+    return resources.builtin_dir("models")
 
 
-def _load_sidecar(js: Path, read_only: bool) -> ModelInfo | None:
+def search_dirs(project: str | os.PathLike | None = None) -> list[resources.Source]:
+    """Folders to look in, in lookup order, each with its origin (project / user / built-in)."""
+    return resources.search_path("models", project)
+
+
+def _load_sidecar(js: Path, read_only: bool, origin: str = "") -> ModelInfo | None:
+    """The sidecar's model; its ``file`` is a name relative to the sidecar's folder."""
     try:
         info = ModelInfo.from_dict(json.loads(js.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
+    if Path(info.file).name != info.file:          # only a file name beside the sidecar is accepted
+        return None
     info.path = str(js.with_name(info.file))
-    info.read_only = read_only
+    info.read_only, info.origin = read_only, origin
     return info if Path(info.path).is_file() else None
 
 
-def list_models() -> list[ModelInfo]:
-    """All registered models, user registry first, names unique."""
+def list_models(project: str | os.PathLike | None = None) -> list[ModelInfo]:
+    """All registered models in lookup order (project, user, built-in), names unique."""
     out: dict[str, ModelInfo] = {}
-    for d, ro in search_dirs():
-        if not d.is_dir():
+    for src in search_dirs(project):
+        if not src.path.is_dir():
             continue
-        for js in sorted(d.glob("*.json")):
-            info = _load_sidecar(js, ro)
+        for js in sorted(src.path.glob("*.json")):
+            info = _load_sidecar(js, src.read_only, src.origin)
             if info is not None and info.name not in out:
                 out[info.name] = info
     return list(out.values())
 
 
-def get(name: str) -> ModelInfo:
+def get(name: str, project: str | os.PathLike | None = None) -> ModelInfo:
     """The model called ``name``; raises :class:`ModelNotFoundError` with the list of names."""
-    for info in list_models():
+    models = list_models(project)
+    for info in models:
         if info.name == name:
             return info
-    names = ", ".join(m.name for m in list_models()) or "none"
+    names = ", ".join(m.name for m in models) or "none"
     raise ModelNotFoundError(f"no model named {name!r}",
                              hint=f"registered: {names}; add one with 'digitizer models import FILE' "
                                   "or 'digitizer train'")
@@ -231,7 +236,7 @@ def remove(name: str) -> ModelInfo:
     """Delete a model and its sidecar from the user registry (repo models are read-only)."""
     info = get(name)
     if info.read_only:
-        raise DigitizerError(f"model {name!r} ships with digitizer in {REPO_MODELS} and is read-only")
+        raise DigitizerError(f"model {name!r} ships with digitizer in {builtin_models_dir()} and is read-only")
     Path(info.path).unlink(missing_ok=True)
     Path(info.path).with_name(f"{info.name}.json").unlink(missing_ok=True)
     return info

@@ -12,11 +12,13 @@ from ...errors import DigitizerError
 
 def register(sub: Any) -> None:
     p = sub.add_parser("models", help="HTR model registry (list, import, info, remove, fetch)",
-                       description="Models live in $DIGITIZER_MODELS_DIR or ~/.local/share/digitizer/models "
-                                   "(writable) and in the repository's models/ folder (read-only).")
+                       description="Models come from a project's models/ folder (--project), the per-user "
+                                   "registry ($DIGITIZER_MODELS_DIR or ~/.local/share/digitizer/models, writable) "
+                                   "and the built-in models shipped with digitizer (read-only).")
     msub = p.add_subparsers(dest="models_cmd", metavar="ACTION")
     ls = msub.add_parser("list", help="list registered models")
     ls.add_argument("--json", action="store_true")
+    ls.add_argument("--project", metavar="DIR", help="also the models/ folder of this project")
     ls.set_defaults(func=cmd_list)
     imp = msub.add_parser("import", help="import a kraken model file (.safetensors/.mlmodel)")
     imp.add_argument("file")
@@ -50,19 +52,19 @@ def _pct(v: float | None) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     from ...htr import registry
 
-    models = registry.list_models()
+    models = registry.list_models(args.project)
     if args.json:
-        print(json.dumps([{**json.loads(m.to_json()), "path": m.path, "read_only": m.read_only} for m in models],
-                         ensure_ascii=False, indent=2))
+        print(json.dumps([{**json.loads(m.to_json()), "path": m.path, "read_only": m.read_only, "origin": m.origin}
+                          for m in models], ensure_ascii=False, indent=2))
         return 0
     if not models:
         print(f"no models (registry: {registry.user_models_dir()})")
         return 0
-    print(f"{'name':<24} {'engine':<7} {'lang':<5} {'CER':>7}  {'chars':>5}  {'created':<20} base / location")
+    print(f"{'name':<24} {'origin':<9} {'engine':<7} {'lang':<5} {'CER':>7}  {'chars':>5}  {'created':<20} "
+          "base / file")
     for m in models:
-        where = m.base_model or ("repo models/" if m.read_only else "")
-        print(f"{m.name:<24} {m.engine:<7} {m.language or '-':<5} {_pct(m.cer):>7}  {len(m.alphabet):>5}  "
-              f"{m.created:<20} {where}")
+        print(f"{m.name:<24} {m.origin:<9} {m.engine:<7} {m.language or '-':<5} {_pct(m.cer):>7}  "
+              f"{len(m.alphabet):>5}  {m.created:<20} {m.base_model or m.path}")
     return 0
 
 
