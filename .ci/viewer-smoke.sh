@@ -57,14 +57,14 @@ done
 trap 'kill $SRV 2>/dev/null' EXIT
 sleep 1
 "$PY" - "$BASE" "$W" <<'PY'
-import json, sys, time
+import json, shutil, sys, time
 from playwright.sync_api import sync_playwright
 base, w = sys.argv[1], sys.argv[2]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-dev-shm-usage"]
 results = {}
 with sync_playwright() as p:
-    b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+    b = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=ARGS)
     for v in ("abs", "rel"):
         pg = b.new_page(viewport={"width": 1280, "height": 900})
         # OSD's image loads do not all show up as Playwright request events: count on the server side

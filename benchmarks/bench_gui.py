@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+FONT = "DejaVuSerif.ttf"          # fonts-dejavu-core; Pillow finds it in the system font folders
 WORDS = "archive letter volume record parish council minutes survey charter ledger register".split()
 
 

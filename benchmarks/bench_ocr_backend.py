@@ -38,10 +38,18 @@ PAGES = [("tapuscorpus/22_c266f_default.jpg", "fra"), ("tapuscorpus/34_94ac2_def
 _APIS: dict = {}
 
 
+def _tessdata_dir() -> str:
+    """The OS tesseract's tessdata folder, as ``tesseract --list-langs`` names it."""
+    import subprocess
+
+    first = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.splitlines()[0]
+    return first.split('"')[1]
+
+
 def _tesserocr_api(mod, lang: str):
     """One tesserocr API per language, created once (model loading is not timed)."""
     if lang not in _APIS:
-        _APIS[lang] = mod.PyTessBaseAPI(path="/usr/share/tesseract-ocr/5/tessdata/", lang=lang)
+        _APIS[lang] = mod.PyTessBaseAPI(path=_tessdata_dir(), lang=lang)
     return _APIS[lang]
 
 

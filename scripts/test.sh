@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_THREAD_LIMIT=1 QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
-exec .venv/bin/pytest -q -rs "$@"
+exec .venv/bin/pytest -q -rs --continue-on-collection-errors "$@"

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+from _data_helpers import font_file
+
+FONT = font_file("DejaVuSans.ttf")
 WORDS = ("archive ledger parish record harbour letter merchant river winter market council street "
          "garden bridge village church school summer mill farm").split()
 

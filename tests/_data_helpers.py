@@ -22,3 +22,14 @@ HANDWRITTEN_NO_ICC = POILUS_DIR / "TestamentsDePoilus_will_AD78_0045-0.jpg"
 def real_pages() -> list[Path]:
     """Every real page image in tests/data (sorted)."""
     return sorted(p for p in DATA.glob("*/*") if p.suffix.lower() in (".jpg", ".jpeg", ".tif"))
+
+
+def font_file(name: str) -> str:
+    """An installed font file by name (e.g. ``DejaVuSans.ttf``, Debian package fonts-dejavu-core),
+    found the way Pillow finds fonts (the ``fonts`` folders of ``$XDG_DATA_DIRS``)."""
+    from PIL import ImageFont
+
+    return ImageFont.truetype(name, 10).path
+
+
+DEJAVU_DIR = Path(font_file("DejaVuSerif.ttf")).parent

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from _data_helpers import DEJAVU_DIR
+
 from digitizer.engines.base import RecognitionOptions
 from digitizer.engines.registry import get_engine
 from digitizer.model import BBox, Line, PageLayout, ProcessingStep, TextBlock, Word
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_DIR = DEJAVU_DIR
 
 # Paragraphs as printed, line by line.  Line 2 of paragraph 1 ends with a hyphenated word
 # ("digiti-" / "zation"); paragraph 2 has diacritics (café, naïve, Zürich).

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from _data_helpers import font_file
+
 from digitizer.ingest import import_paths
 from digitizer.store import ProjectStore
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+FONT = font_file("DejaVuSerif.ttf")
 
 PAGE_TEXTS = [
     ["The quick brown fox jumps", "over the lazy dog today", "Archives keep old letters"],

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from _data_helpers import DEJAVU_DIR
+
 from digitizer.htr.datasets import LineSample
 
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+FONT_DIRS = [DEJAVU_DIR]
 VOCAB = ["le", "la", "mon", "ma", "et", "de", "testament", "je", "lègue", "à", "femme", "fils",
          "Paris", "mai", "1915", "ceci", "est", "pour", "tout", "bien"]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from _data_helpers import DATA
+from _data_helpers import DATA, DEJAVU_DIR
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_DIR = DEJAVU_DIR
 FONTS = ("DejaVuSerif.ttf", "DejaVuSans.ttf", "DejaVuSansMono.ttf")
 
 _SYLLABLES = ("an", "der", "ko", "mi", "lus", "te", "ra", "vin", "sto", "pe", "qua", "lis", "mon", "tur",

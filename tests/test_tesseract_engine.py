@@ -32,10 +32,9 @@ def test_registry_gives_tesseract_engine_with_info():
 
 
 def test_process_recognises_known_text(recognized):
-    page, layout, seconds = recognized
+    page, layout, _ = recognized
     assert cer(page.text, layout.text) < 0.02, layout.text
     assert "Zürich" in layout.text or "café" in layout.text    # a diacritic survives with eng+deu
-    assert seconds < 30                                          # sanity, not a benchmark
 
 
 def test_blocks_lines_words_follow_the_printed_structure(recognized):
