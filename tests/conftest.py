@@ -95,5 +95,5 @@ def dev_corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    pytest.fail("tests must not use the team folder ../shared: put the file into tests/data "
+    pytest.fail("tests must not use the team folder beside the checkout: put the file into tests/data "
                 "(with its source and licence in tests/data/README.md) and use the test_data fixture")

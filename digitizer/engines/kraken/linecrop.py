@@ -1,6 +1,6 @@
 """Cut one text line out of a page the way the training lines were made.
 
-Same recipe as ``../shared/corpus/train-htr`` (README "How the lines were made"): bounding box
+Same recipe as the team's HTR line corpus (``tests/data/README.md``, "train-htr"): bounding box
 of the boundary polygon + 4 px, pixels outside the polygon set to white, rotated level when
 the baseline is inclined by more than 5 degrees, 8-bit grey, at most 120 px high, 16 grey levels.
 Training and recognition share this function so a model sees the same kind of image in both.
