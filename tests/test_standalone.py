@@ -55,7 +55,8 @@ def _copy_model(builtin: registry.ModelInfo, folder: Path, name: str) -> None:
     (folder / f"{name}.json").write_text(json.dumps(side), encoding="utf-8")
 
 
-def test_model_origins_and_relative_sidecars(tmp_path, capsys):
+def test_model_origins_and_relative_sidecars(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DIGITIZER_MODELS_DIR", str(tmp_path / "user-models"))   # an empty user registry
     shipped = registry.get("poilus-fr-v1")
     assert shipped.origin == BUILTIN and shipped.read_only
     assert Path(shipped.path).parent == builtin_dir("models")
