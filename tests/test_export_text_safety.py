@@ -3,13 +3,17 @@ project exported with the CLI into schema-validated ALTO, PAGE, METS and plain t
 
 from __future__ import annotations
 
+import json
 import subprocess
 
+import pytest
 from lxml import etree
 
 from _batch_helpers import digitizer_cmd, make_project
 from digitizer import workflow
+from digitizer.errors import ExitCode
 from digitizer.model import BBox, Line, PageLayout, ProcessingStep, TextBlock, Word
+from digitizer.store import ProjectStore
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 EXACT = " vor\u00a0und nach  "               # leading, trailing, doubled spaces and a no-break space
@@ -57,3 +61,19 @@ def test_export_survives_stored_control_characters_and_keeps_spacing_exactly(tmp
     assert text == f"Page\ufffdone of the batch\ndritte\u00a0Zeile hier\n{EXACT}\n"
     mets = (pkg / "mets.xml").read_text(encoding="utf-8")
     assert "Ledger\ufffd 1848" in mets and "pasted \ufffd from a PDF" in mets
+
+
+def test_metadata_with_xml_illegal_characters_is_refused_naming_the_field(tmp_path, capsys):
+    from digitizer.cli.main import main
+    from digitizer.metadata import MetadataError, validate_metadata
+
+    for bad, field in (({"title": "Ledger\x0b 1848"}, "title"), ({"subjects": ["ok", "bad\x1f"]}, r"subjects\[1\]"),
+                       ({"names": [{"name": "Kant\x00", "role": "aut"}]}, r"names\[0\]\.name")):
+        with pytest.raises(MetadataError, match=f"^{field}: character U\\+00"):
+            validate_metadata({"title": "T", **bad})
+    store = make_project(tmp_path / "p", 1)
+    store.close()
+    assert main(["metadata", str(tmp_path / "p"), "set", "box1", "title=Ledger\x0c1848"]) == ExitCode.INPUT
+    assert "title: character U+000C (form feed) at position 7 is not allowed" in capsys.readouterr().err
+    with ProjectStore.open(tmp_path / "p") as store:
+        assert "\x0c" not in json.dumps(store.get_item("box1").metadata)
