@@ -64,6 +64,10 @@ def test_process_refuses_or_waits_while_another_writer_holds_the_lock(tmp_path):
         assert res.returncode == ExitCode.PROJECT, res.stderr
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and f"project is locked by pid {proc.pid}" in lines[0], res.stderr
+        res = subprocess.run(digitizer_cmd("-q", "export", str(tmp_path / "p"), "-o", str(tmp_path / "out")),
+                             capture_output=True, text=True, timeout=120)
+        assert res.returncode == ExitCode.PROJECT and f"locked by pid {proc.pid}" in res.stderr
+        assert not (tmp_path / "out").exists()
         waiting = subprocess.Popen(digitizer_cmd("process", str(tmp_path / "p"), "--workers", "0", "--wait"),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = waiting.stderr.readline()
