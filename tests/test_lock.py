@@ -91,3 +91,38 @@ def test_two_concurrent_process_runs_recognise_each_page_once(tmp_path):
     with ProjectStore.open(tmp_path / "p") as store:
         assert sorted(recognize_counts(store).values()) == [1, 1, 1]
         assert {p.status for p in store.pages()} == {"processed"}
+
+
+def test_another_thread_of_this_process_waits_for_the_lock(tmp_path):
+    """GUI jobs run in worker threads: one writer at a time holds there too (re-entrant only per thread)."""
+    import threading
+
+    ProjectStore.create(tmp_path / "p").close()
+    order: list[str] = []
+    with lock.project_lock(tmp_path / "p", "first job"):
+        with pytest.raises(ProjectLockedError, match=f"pid {os.getpid()} .*first job"):
+            t_err: list[BaseException] = []
+            t = threading.Thread(target=lambda: _try(tmp_path / "p", t_err))
+            t.start()
+            t.join()
+            raise t_err[0]
+        waiter = threading.Thread(target=lambda: _wait_then(tmp_path / "p", order))
+        waiter.start()
+        while not order:                                     # the waiter announced that it waits
+            waiter.join(0.05)
+        order.append("first done")
+    waiter.join()
+    assert order == ["waiting", "first done", "second got it"]
+    assert not lock.is_locked(tmp_path / "p")
+
+
+def _try(root, errors):
+    try:
+        lock.acquire(root, "second job")
+    except ProjectLockedError as exc:
+        errors.append(exc)
+
+
+def _wait_then(root, order):
+    with lock.project_lock(root, "second job", wait=True, on_wait=lambda _h: order.append("waiting")):
+        order.append("second got it")

@@ -106,7 +106,18 @@ def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterab
                    formats: list[str] | None = None, profile: Profile | None = None,
                    progress: ProgressSink | None = None, cancel: CancelToken | None = None,
                    bag: bool = False, zip_bag: bool = False, base_url: str | None = None) -> ExportSummary:
-    """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag."""
+    """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag.
+    Holds the project lock (re-entrant: ``digitizer export --wait`` takes it first)."""
+    from ..lock import project_lock
+
+    with project_lock(store.root, "export"):
+        return _export_project(store, out, items=items, formats=formats, profile=profile, progress=progress,
+                               cancel=cancel, bag=bag, zip_bag=zip_bag, base_url=base_url)
+
+
+def _export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None,
+                    formats: list[str] | None, profile: Profile | None, progress: ProgressSink | None,
+                    cancel: CancelToken | None, bag: bool, zip_bag: bool, base_url: str | None) -> ExportSummary:
     out = Path(out).absolute()
     progress = progress or NullProgress()
     items = list(items) if items is not None else store.items()
