@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from _data_helpers import font_file
 
-from digitizer.ingest import import_paths
+from _batch_helpers import make_project as make_generic_project
 from digitizer.store import ProjectStore
 
 FONT = font_file("DejaVuSerif.ttf")
@@ -40,11 +40,7 @@ def make_project(root: Path, pages: int = 1, *, profile: str = "printed-modern")
     src = root.parent / f"{root.name}-src"
     src.mkdir(parents=True, exist_ok=True)
     files = [render_page(src / f"page{i + 1:02d}.png", PAGE_TEXTS[i % len(PAGE_TEXTS)]) for i in range(pages)]
-    store = ProjectStore.create(root)
-    item = store.add_item("letters", title="Letters", profile=profile)
-    rep = import_paths(store, files, item)
-    assert len(rep.added) == pages, rep.failures
-    return store
+    return make_generic_project(root, pages, files=files, item="letters", title="Letters", profile=profile)
 
 
 @pytest.fixture
@@ -100,7 +96,7 @@ def process_and_wait(qtbot, win, page_ids: list[int], *, force: bool = False, ti
 @pytest.fixture(scope="session")
 def processed_template(tmp_path_factory) -> Path:
     """Two pages processed once with the real tesseract (tests copy it with :func:`copy_project`)."""
-    from digitizer.pipeline.process import process_pages
+    from digitizer.batch.process import process_pages
 
     root = tmp_path_factory.mktemp("tpl") / "proj"
     store = make_project(root, pages=2)

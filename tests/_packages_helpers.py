@@ -11,9 +11,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from _data_helpers import HANDWRITTEN_NO_ICC as POILUS
+from _data_helpers import HANDWRITTEN_NO_ICC as POILUS  # noqa: F401  (re-exported for tests)
 from _data_helpers import KANT, KANT_GT
-from digitizer.ingest import import_paths
+from _batch_helpers import make_project as make_generic_project
 from digitizer.model import BBox, Line, PageLayout, ProcessingStep, TextBlock
 from digitizer.store import ProjectStore
 
@@ -54,10 +54,9 @@ def gt_layout(xml: Path) -> PageLayout:
 
 def make_project(root: Path, *, with_text: bool = True, metadata: dict | None = None) -> ProjectStore:
     """A project with one item (the two Kant pages), GT text as recognition + one correction."""
-    store = ProjectStore.create(root / "proj", name="packages-test", agent="tester")
-    item = store.add_item("kant-1784", title="Kant 1784", metadata=metadata if metadata is not None else METADATA)
-    rep = import_paths(store, KANT, item)
-    assert not rep.failures, rep.failures
+    store = make_generic_project(root / "proj", files=KANT, item="kant-1784", title="Kant 1784", name="packages-test",
+                                 agent="tester", metadata=metadata if metadata is not None else METADATA)
+    item = store.get_item("kant-1784")
     if with_text:
         for page, gt in zip(store.pages(item.id), KANT_GT):
             layout = gt_layout(gt)
