@@ -1,0 +1,215 @@
+"""Issue 11, the GUI part: the window acts on the page shown, keys do what they say, undo restores
+whole line versions, nothing destructive happens on a bare Enter.  Each test drives real key events
+through Qt's shortcut map and then reads the STORE (a second connection), not the widgets."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from digitizer.store import ProjectStore
+
+from _gui_helpers import (copy_project, gui_env, no_leaks, open_window, processed_template,  # noqa: F401
+                          settings_path)
+
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaks")]
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+def _stored(root, page_id: int):
+    with ProjectStore.open(root) as store:
+        return store.get_page(page_id), store.load_layout(page_id)
+
+
+def _edit(win):
+    """The text field of the current line (where the keyboard is)."""
+    return win.editor.row(win.editor.current_line_id()).edit
+
+
+def answer_box(qtbot, key: Qt.Key = Qt.Key.Key_Return, button: QMessageBox.StandardButton | None = None) -> dict:
+    """Answer the next modal message box with a key (or a click on ``button``); returns what it said."""
+    seen: dict = {}
+
+    def act() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, act)
+            return
+        seen.update(title=box.windowTitle(), text=box.text(), default=box.standardButton(box.defaultButton()))
+        if button is not None:
+            box.button(button).click()
+        else:
+            qtbot.keyClick(box.focusWidget() or box, key)
+
+    QTimer.singleShot(0, act)
+    return seen
+
+
+def test_page_keys_move_the_page_shown_and_never_extend_the_selection(qtbot, gui_env, settings_path, tmp_path,
+                                                                      processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    p1, p2 = [p.id for p in win.browser.model.pages()]
+    win.open_page(p1)
+    qtbot.keyClick(_edit(win), Qt.Key.Key_PageDown, CTRL)
+    assert win.page.id == p2 and win.browser.selected_page_ids() == [p2]
+    qtbot.keyClick(_edit(win), Qt.Key.Key_PageUp, CTRL)
+    assert win.page.id == p1 and win.browser.selected_page_ids() == [p1]
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Return, CTRL)              # page done, on to the next page
+    assert win.page.id == p2 and win.browser.selected_page_ids() == [p2]
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Return, CTRL)              # page done (last page: stays)
+    qtbot.keyClick(_edit(win), Qt.Key.Key_PageUp, CTRL)
+    assert win.page.id == p1 and win.browser.selected_page_ids() == [p1]
+    qtbot.keyClick(_edit(win), Qt.Key.Key_R, CTRL | ALT)             # Mark reviewed: the page shown only
+    assert _stored(root, p1)[0].status == "reviewed"
+    assert _stored(root, p2)[0].status == "corrected"
+    assert "reviewed" in win.editor.title.text()                    # the header shows the stored state
+    assert win.browser.model.page(p2).status == "corrected"
+    win.close()
+
+
+def test_actions_on_several_pages_need_a_confirmation_naming_how_many(qtbot, gui_env, settings_path, tmp_path,
+                                                                      processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    p1, p2 = [p.id for p in win.browser.model.pages()]
+    for pid in (p1, p2):
+        win.open_page(pid)
+        qtbot.keyClick(_edit(win), Qt.Key.Key_Return, CTRL)          # page done
+    win.browser.tree.selectAll()                                     # an explicit multi-selection
+    seen = answer_box(qtbot)                                         # a bare Enter: the default, No
+    qtbot.keyClick(_edit(win), Qt.Key.Key_R, CTRL | ALT)
+    assert "2 pages" in seen["text"] and seen["default"] == QMessageBox.StandardButton.No
+    assert {_stored(root, p)[0].status for p in (p1, p2)} == {"corrected"}
+    seen = answer_box(qtbot, button=QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(_edit(win), Qt.Key.Key_R, CTRL | ALT)
+    assert "2 pages" in seen["title"]
+    assert {_stored(root, p)[0].status for p in (p1, p2)} == {"reviewed"}
+    win.close()
+
+
+def test_process_again_defaults_to_no_and_keeps_the_correction(qtbot, gui_env, settings_path, tmp_path,
+                                                               processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    pid, lid = win.page.id, win.editor.line_ids()[0]
+    win.editor.focus_line(lid)
+    qtbot.keyClicks(_edit(win), " fixed")
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Down)
+    win.flush_saves()
+    seen = answer_box(qtbot)                                          # Enter on "Process again?"
+    qtbot.keyClick(_edit(win), Qt.Key.Key_R, CTRL)
+    qtbot.waitUntil(lambda: not win.queue.busy(), timeout=60000)
+    assert seen["title"] == "Process again?" and seen["default"] == QMessageBox.StandardButton.No
+    page, layout = _stored(root, pid)
+    assert layout.find_line(lid).text.endswith(" fixed")
+    with ProjectStore.open(root) as store:
+        assert [v.source for v in store.line_history(pid, lid)] == ["engine", "edit"]   # not processed again
+    win.close()
+
+
+def test_undo_and_redo_restore_the_whole_line_version(qtbot, gui_env, settings_path, tmp_path, processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    pid, lid = win.page.id, win.editor.line_ids()[0]
+    _page, before = _stored(root, pid)
+    engine_line = before.find_line(lid)
+    win.editor.focus_line(lid)
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Home)
+    qtbot.keyClicks(_edit(win), "A ")                                 # one more word: words re-derived
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Down)
+    win.flush_saves()
+    edited = _stored(root, pid)[1].find_line(lid)
+    assert len(edited.words) == len(engine_line.words) + 1
+    win.editor.focus_line(lid)
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Z, CTRL)
+    win.flush_saves()
+    undone = _stored(root, pid)[1].find_line(lid)
+    assert undone.text == engine_line.text
+    assert [(w.text, w.confidence, w.bbox) for w in undone.words] == \
+        [(w.text, w.confidence, w.bbox) for w in engine_line.words]
+    assert undone.confidence == engine_line.confidence
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    win.flush_saves()
+    redone = _stored(root, pid)[1].find_line(lid)
+    assert [(w.text, w.confidence, w.bbox) for w in redone.words] == \
+        [(w.text, w.confidence, w.bbox) for w in edited.words]
+    with ProjectStore.open(root) as store:
+        assert [v.source for v in store.line_history(pid, lid)][-2:] == ["undo", "redo"]
+    win.close()
+
+
+def test_f3_after_enter_goes_to_the_first_low_word_of_the_next_line(qtbot, gui_env, settings_path, tmp_path,
+                                                                   processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    win.settings.threshold = 0.999                                    # every engine word is "low"
+    l1, l2, _l3 = win.editor.line_ids()
+    _page, layout = _stored(root, win.page.id)
+    win.editor.focus_line(l1)
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Return)
+    assert win.editor.current_line_id() == l2
+    qtbot.keyClick(_edit(win), Qt.Key.Key_F3)
+    assert win.editor.current_line_id() == l2
+    assert _edit(win).textCursor().selectedText() == layout.find_line(l2).words[0].text
+    qtbot.keyClick(_edit(win), Qt.Key.Key_F3)                         # the word after the selected one
+    assert _edit(win).textCursor().selectedText() == layout.find_line(l2).words[1].text
+    cur = _edit(win).textCursor()                                     # cursor inside the last word of l2
+    cur.setPosition(len(layout.find_line(l2).text) - 1)
+    _edit(win).setTextCursor(cur)
+    qtbot.keyClick(_edit(win), Qt.Key.Key_F3)                         # -> first word of the next line
+    assert _edit(win).textCursor().selectedText() == layout.lines()[2].words[0].text
+    win.close()
+
+
+def test_ctrl_u_goes_to_the_unicode_field_and_types_nothing(qtbot, gui_env, settings_path, tmp_path,
+                                                           processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    pid, lid = win.page.id, win.editor.line_ids()[0]
+    original = win.editor.row(lid).edit.text()
+    win.editor.focus_line(lid)
+    qtbot.keyClick(_edit(win), Qt.Key.Key_U, CTRL)
+    assert win.editor.row(lid).edit.text() == original
+    assert QApplication.focusWidget() is win.editor.unicode_input
+    qtbot.keyClicks(win.editor.unicode_input, "U+017F")
+    qtbot.keyClick(win.editor.unicode_input, Qt.Key.Key_Return)      # inserted at the line's cursor
+    qtbot.keyClick(win.editor.row(lid).edit, Qt.Key.Key_Down)
+    win.flush_saves()
+    assert _stored(root, pid)[1].find_line(lid).text == original + "ſ"
+    win.close()
+
+
+def _sent(widget, kind: QEvent.Type, combo) -> QKeyEvent:
+    ev = QKeyEvent(kind, combo.key(), combo.keyboardModifiers(), "x")
+    ev.setAccepted(False)
+    QApplication.sendEvent(widget, ev)
+    return ev
+
+
+def test_no_window_shortcut_is_swallowed_by_or_types_into_a_text_field(qtbot, gui_env, settings_path, tmp_path,
+                                                                       processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    lid = win.editor.line_ids()[0]
+    line = win.editor.row(lid).edit
+    fields = {"line": (line, line.text), "unicode": (win.editor.unicode_input, win.editor.unicode_input.text),
+              "threshold": (win.editor.threshold_box, win.editor.threshold_box.text)}
+    combos = {seq[0] for act in win.actions() for seq in act.shortcuts() if not seq.isEmpty()}
+    assert len(combos) > 30
+    problems = []
+    for name, (widget, text) in fields.items():
+        before = text()
+        for combo in combos:
+            if _sent(widget, QEvent.Type.ShortcutOverride, combo).isAccepted():
+                problems.append(f"{name} swallows {combo}")
+            _sent(widget, QEvent.Type.KeyPress, combo)
+            if text() != before:
+                problems.append(f"{name} types {combo}: {text()!r}")
+                before = text()
+    assert problems == []
+    assert line.text() == _stored(root, win.page.id)[1].find_line(lid).text
+    win.close()
