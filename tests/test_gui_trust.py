@@ -84,6 +84,7 @@ def test_actions_on_several_pages_need_a_confirmation_naming_how_many(qtbot, gui
     qtbot.keyClick(_edit(win), Qt.Key.Key_R, CTRL | ALT)
     assert "2 pages" in seen["text"] and seen["default"] == QMessageBox.StandardButton.No
     assert {_stored(root, p)[0].status for p in (p1, p2)} == {"corrected"}
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5000)   # the box is gone
     seen = answer_box(qtbot, button=QMessageBox.StandardButton.Yes)
     qtbot.keyClick(_edit(win), Qt.Key.Key_R, CTRL | ALT)
     assert "2 pages" in seen["title"]

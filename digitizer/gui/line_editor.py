@@ -12,8 +12,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import (QColor, QFont, QImage, QKeyEvent, QKeySequence, QPainter, QPixmap, QSyntaxHighlighter,
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import (QColor, QFont, QImage, QKeyEvent, QPainter, QPixmap, QSyntaxHighlighter,
                            QTextCharFormat, QTextCursor)
 from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
@@ -21,11 +21,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QLin
 from ..correction import Position, low_confidence_spans, word_spans
 from ..model import Line, PageLayout
 
-# shortcuts that belong to the window even while a line has the focus
-PASSTHROUGH = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo, QKeySequence.StandardKey.Find,
-               QKeySequence.StandardKey.FindNext)
 PREWARM_ROWS = 40     # rows built at start-up, so opening a page does not build widgets
-PASSTHROUGH_KEYS = {Qt.Key.Key_F1, Qt.Key.Key_F3, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8, Qt.Key.Key_F9}
 
 
 def parse_unicode(text: str) -> str:
@@ -78,8 +74,6 @@ class LineTextEdit(QPlainTextEdit):
 
     navigate = Signal(int)
     pageDone = Signal()
-    # key combinations of window actions: they win over the text edit's own handling
-    window_shortcuts: set[Any] = set()
     focused = Signal()
     left = Signal()
 
@@ -100,17 +94,6 @@ class LineTextEdit(QPlainTextEdit):
     def text(self) -> str:
         return self.toPlainText().replace("\n", " ")
 
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            ctrl_enter = (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                          and event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-            if ctrl_enter or event.keyCombination() in self.window_shortcuts or event.key() in PASSTHROUGH_KEYS or any(event.matches(k) for k in PASSTHROUGH) \
-                    or (event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in
-                        (Qt.Key.Key_L, Qt.Key.Key_H, Qt.Key.Key_U, Qt.Key.Key_Y)):
-                event.ignore()
-                return False
-        return super().event(event)
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -125,6 +108,12 @@ class LineTextEdit(QPlainTextEdit):
         elif key == Qt.Key.Key_Up and not mods & Qt.KeyboardModifier.ShiftModifier:
             self.navigate.emit(-1)
             event.accept()
+        elif mods & Qt.KeyboardModifier.ControlModifier and not mods & Qt.KeyboardModifier.AltModifier \
+                and event.text():
+            # Ctrl+letter is a command (select all, copy, word moves...), never text to insert
+            plain = QKeyEvent(event.type(), key, mods, "", event.isAutoRepeat(), event.count())
+            super().keyPressEvent(plain)
+            event.setAccepted(plain.isAccepted())
         else:
             super().keyPressEvent(event)
 
@@ -400,11 +389,24 @@ class LineEditor(QWidget):
                 break
         return Position(self.page_id, lid, word)
 
+    def search_position(self) -> Position | None:
+        """Where "next low-confidence word" starts: after the last word that begins before the cursor
+        (the end of the selection when a word is selected).  With the cursor at the start of a line
+        (e.g. just after Enter) no word is passed yet, so the line's first word is still ahead."""
+        lid = self.current_line_id()
+        if lid is None or self.page_id is None:
+            return None
+        pos = self._rows[self._current].edit.textCursor().selectionEnd()
+        passed = [i for i, (s, _e, _w) in enumerate(word_spans(self._lines[lid])) if s < pos]
+        return Position(self.page_id, lid, passed[-1] if passed else None)
+
     def move(self, delta: int, *, from_row: int | None = None) -> None:
-        """Save the current line and go ``delta`` lines down (negative: up)."""
+        """Save the current line and go ``delta`` lines down (negative: up), cursor at the line's start."""
         start = self._current if from_row is None else from_row
         target = max(0, min(len(self._rows) - 1, start + delta))
         self.focus_line_index(target)
+        if self._rows:
+            self._rows[target].edit.moveCursor(QTextCursor.MoveOperation.StartOfLine)
 
     def focus_line_index(self, index: int) -> None:
         if not self._rows:

@@ -27,12 +27,13 @@ from ..pipeline.process import DONE_STATUSES
 from ..profiles import Profile, load_profile
 from ..store import ProjectStore
 from . import jobs
-from .line_editor import LineEditor, LineTextEdit
+from .line_editor import LineEditor
 from .page_images import PageImage, iter_thumbnails, load_page_images
 from .page_viewer import PageViewer
 from .project_browser import ProjectBrowser
 from .queue_panel import QueuePanel
 from .settings import Settings
+from .shortcuts import ShortcutGuard
 from .store_writer import StoreWriter
 from .workers import Worker, create_worker
 
@@ -222,6 +223,8 @@ class MainWindow(QMainWindow):
         self._act(p, "Mark page &corrected and go on", self.mark_page_corrected, ["Ctrl+Return", "Ctrl+Enter"])
         self._act(p, "&Next low-confidence word", self.next_low_confidence, ["F3", "Ctrl+L"])
         self._act(p, "Line &history…", self.show_history, "Ctrl+H")
+        self._act(p, "&Insert character by code or name…", self.focus_unicode_input, "Ctrl+U",
+                  tip="Type U+017F, 0x364 or a Unicode name, then Enter: it goes into the line at the cursor")
         p.addSeparator()
         self.review_action = self._act(p, "Mark re&viewed", lambda: self.review_pages("reviewed"), "Ctrl+Alt+R",
                                        tip="Mark the selected pages (or the open one) reviewed")
@@ -262,9 +265,7 @@ class MainWindow(QMainWindow):
         h = mb.addMenu("&Help")
         self._act(h, "&Keyboard shortcuts", self.show_help, "F1")
         self._act(h, "&About digitizer", self._about)
-        LineTextEdit.window_shortcuts = {seq[0] for act in self.actions() for seq in act.shortcuts()
-                                         if not seq.isEmpty() and seq[0].keyboardModifiers()
-                                         & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)}
+        self.shortcut_guard = ShortcutGuard(self)      # window shortcuts win over text fields, never type
         tb = self.addToolBar("Main")
         tb.setObjectName("toolbar-main")
         for text, slot in (("Open", self._open_project_dialog), ("Import", self._import_dialog),
@@ -315,6 +316,32 @@ class MainWindow(QMainWindow):
         if self.isVisible() and QGuiApplication.platformName() not in ("offscreen", "minimal"):
             QMessageBox.warning(self, "digitizer", text)
 
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask Yes/No; No is the default and the Escape button (Enter alone never destroys anything)."""
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setEscapeButton(QMessageBox.StandardButton.No)
+        self.confirm_box = box
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            self.confirm_box = None
+            box.deleteLater()
+            self.activateWindow()             # the window's shortcuts work again at once
+
+    def pages_to_act_on(self, verb: str) -> list[int]:
+        """The page shown; or the pages explicitly multi-selected in the tree, once the user confirms
+        a question naming how many.  Page keys never extend the selection, so only a deliberate
+        Ctrl/Shift-click in the tree (or Select all) leads here."""
+        multi = self.browser.multi_selection()
+        if multi:
+            n = len(multi)
+            ok = self.confirm(f"{verb} {n} pages?", f"{verb}: {n} pages are selected in the project browser. "
+                                                    f"Act on all {n}?")
+            return multi if ok else []
+        return [self.page.id] if self.page is not None else []
+
     # ================================================================== project
     @property
     def root(self) -> str | None:
@@ -325,6 +352,7 @@ class MainWindow(QMainWindow):
         self.store = ProjectStore.open(path, agent=self.settings.operator)
         self.writer = StoreWriter(str(self.store.root), self.settings.operator, self)
         self.writer.failed.connect(self._save_failed)
+        self.writer.saved.connect(self._saved)
         self.settings.add_recent(path)
         self._fill_recent()
         info = self.store.info()
@@ -538,6 +566,22 @@ class MainWindow(QMainWindow):
         self.editor.commit_current()
         self.flush_saves()
 
+    def _saved(self, tag: Any, _result: Any) -> None:
+        """A queued line save is committed: show the page state the store now holds."""
+        if isinstance(tag, tuple) and tag[:1] == ("line",):
+            self.show_stored_page(int(tag[1]))
+
+    def show_stored_page(self, page_id: int) -> None:
+        """Header, tree and status bar show what the store holds for ``page_id`` (never a GUI guess)."""
+        if self.store is None:
+            return
+        page = self.store.get_page(page_id)
+        self.browser.update_page(page)
+        if self.page is not None and self.page.id == page_id:
+            self.page = page
+            self.editor.title.setText(self._page_title(page))
+            self._update_status()
+
     def _save_failed(self, tag: Any, message: str) -> None:
         """A queued save failed: say so and show what the store really holds."""
         self.show_error(f"could not save: {message}")
@@ -578,11 +622,7 @@ class MainWindow(QMainWindow):
             return
         set_line_text(line, text)         # the same core change the store just saved, no reload
         self.editor.update_line(line)
-        self.viewer.update_line(line)
-        if self.page.status in ("imported", "processed", "failed"):
-            self.page.status = "corrected"
-        self.page.mean_confidence = self.layout_.mean_confidence()
-        self.browser.update_page(self.page)
+        self.viewer.update_line(line)     # page state: from the store once the writer committed (_saved)
 
     def save_layout(self, page_id: int, layout: PageLayout, action: str, focus: str | None = None,
                     **params: Any) -> None:
@@ -656,8 +696,8 @@ class MainWindow(QMainWindow):
             return
         self._settle()
         self.writer.call(_set_review_status, [self.page.id], "corrected", self.settings.operator)
-        page = self.store.get_page(self.page.id)
-        self.browser.update_page(page)
+        self.show_stored_page(self.page.id)
+        page = self.page
         self.statusBar().showMessage(f"page {page.seq} marked corrected", 5000)
         nxt = [p for p in self.store.pages(page.item_id) if p.seq > page.seq]
         if nxt:
@@ -667,14 +707,14 @@ class MainWindow(QMainWindow):
 
     # ================================================================== review workflow
     def review_pages(self, status: str, page_ids: list[int] | None = None) -> list[int]:
-        """Set ``status`` (reviewed / approved / corrected) on the selected pages (else the open one).
+        """Set ``status`` (reviewed / approved / corrected) on the page shown, or on an explicit
+        multi-selection after a confirmation naming how many (:meth:`pages_to_act_on`).
 
         Each page gets a review/approve event with the operator; returns the page ids changed.
         """
         if self.store is None:
             return []
-        ids = page_ids if page_ids is not None else (self.browser.selected_page_ids()
-                                                     or ([self.page.id] if self.page else []))
+        ids = page_ids if page_ids is not None else self.pages_to_act_on(f"Mark {status}")
         if not ids:
             return []
         self._settle()
@@ -684,12 +724,7 @@ class MainWindow(QMainWindow):
             self.show_error(getattr(exc, "user_message", None) or str(exc))
             return []
         for pid in ids:
-            page = self.store.get_page(pid)
-            self.browser.update_page(page)
-            if self.page is not None and self.page.id == pid:
-                self.page = page
-                self.editor.title.setText(self._page_title(page))
-        self._update_status()
+            self.show_stored_page(pid)
         n = len(ids)
         self.statusBar().showMessage(f"{n} page{'s' if n > 1 else ''} marked {status}", 5000)
         self.statusesChanged.emit(list(ids), status)
@@ -704,7 +739,7 @@ class MainWindow(QMainWindow):
         if self.page is None:
             return
         self.editor.commit_current()
-        here = self.editor.current_position() or Position(self.page.id, "", None)
+        here = self.editor.search_position() or Position(self.page.id, "", None)
         hit = next_low_confidence([(self.page.id, self.layout_)], self.threshold, after=here) \
             if self.layout_ else None
         if hit is not None:
@@ -735,6 +770,11 @@ class MainWindow(QMainWindow):
     def _no_more_low(self) -> None:
         self.statusBar().showMessage(f"no more words under {self.threshold:.2f} in this item", 6000)
         self.lowConfidenceSearchDone.emit(None)
+
+    def focus_unicode_input(self) -> None:
+        """Ctrl+U: go to the code point / character name field (Enter inserts into the line)."""
+        self.editor.unicode_input.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.editor.unicode_input.selectAll()
 
     def show_history(self) -> None:
         from .history_dialog import HistoryDialog
@@ -767,14 +807,13 @@ class MainWindow(QMainWindow):
                                   force=force, total=n)
 
     def process_selected(self) -> None:
-        ids = self.browser.selected_page_ids() or ([self.page.id] if self.page else [])
+        """Process the page shown (or a confirmed multi-selection); pages that already have text are
+        processed again only when the user says Yes to a dialog whose default is No."""
+        ids = self.pages_to_act_on("Process")
         done = [pid for pid in ids if (p := self.browser.model.page(pid)) and p.status in DONE_STATUSES]
-        force = False
-        if done:
-            answer = QMessageBox.question(self, "Process again?",
-                                          f"{len(done)} page(s) already have text (corrections included). "
-                                          "Process them again and replace their text?")
-            force = answer == QMessageBox.StandardButton.Yes
+        force = bool(done) and self.confirm(
+            "Process again?", f"{len(done)} page(s) already have text (corrections included). "
+            "Process them again and replace their text?")
         self.process_pages(ids, force=force)
 
     def process_item(self) -> None:

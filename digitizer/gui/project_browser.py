@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QTreeView, QVBoxLayout, QWidget
 
 from ..model import PAGE_STATUSES, Item, Page
@@ -108,10 +108,16 @@ class ProjectBrowser(QWidget):
             self.pageActivated.emit(int(page_id))
 
     def select_page(self, page_id: int) -> None:
+        """Make ``page_id`` the current and only selected page.
+
+        ``QTreeView.setCurrentIndex`` takes its selection command from the keyboard modifiers held at
+        that moment: reached with Ctrl+PgDown or Ctrl+Enter it *extended* the selection to pages that
+        were never shown.  The selection model is told explicitly to clear and select instead."""
         src = self.model.index_for_page(page_id)
         idx = self.proxy.mapFromSource(src)
         if idx.isValid():
-            self.tree.setCurrentIndex(idx)
+            flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.tree.selectionModel().setCurrentIndex(idx, flags)
             self.tree.scrollTo(idx)
 
     def visible_page_ids(self) -> list[int]:
@@ -139,6 +145,11 @@ class ProjectBrowser(QWidget):
                 item_id = idx.data(ITEM_ROLE)
                 ids.extend(p.id for it in self.model.items() if it.id == item_id for p in it.pages)
         return list(dict.fromkeys(ids))
+
+    def multi_selection(self) -> list[int]:
+        """The pages of an explicit multi-selection (two or more pages picked in the tree), else ``[]``."""
+        ids = self.selected_page_ids()
+        return ids if len(ids) > 1 else []
 
     def current_item_id(self) -> int | None:
         idx = self.tree.currentIndex()
