@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from digitizer.store import ProjectStore
 
-from _gui_helpers import (copy_project, gui_env, no_leaks, open_window, processed_template,  # noqa: F401
-                          settings_path)
+from _gui_helpers import (copy_project, gui_env, make_project, no_leaks, open_window,  # noqa: F401
+                          process_and_wait, processed_template, settings_path)
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaks")]
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -213,4 +213,32 @@ def test_no_window_shortcut_is_swallowed_by_or_types_into_a_text_field(qtbot, gu
                 before = text()
     assert problems == []
     assert line.text() == _stored(root, win.page.id)[1].find_line(lid).text
+    win.close()
+
+
+def test_gui_processing_is_the_cli_batch_job_with_rows_and_resume(qtbot, gui_env, settings_path, tmp_path):
+    from digitizer.batch.jobs import JobStore
+
+    root = tmp_path / "proj"
+    make_project(root, pages=3).close()
+    win = open_window(qtbot, settings_path, root)
+    ids = [p.id for p in win.browser.model.pages()]
+    job_id = win.process_pages(ids)
+    with qtbot.waitSignal(win.queue.pageFinished, timeout=60000):
+        pass
+    win.queue.jobs[job_id].cancel_button.click()                      # stop after the first page
+    qtbot.waitUntil(lambda: not win.queue.busy(), timeout=60000)
+    with ProjectStore.open(root) as store:
+        first = JobStore(store).latest_job("process")
+        assert first.status == "cancelled" and first.count("page", "done") >= 1
+        done_before = {t.page_id for t in JobStore(store).tasks(first.id, "page") if t.status == "done"}
+    process_and_wait(qtbot, win, ids)                                  # the same job resumes
+    with ProjectStore.open(root) as store:
+        job = JobStore(store).latest_job("process")
+        assert job.id == first.id and job.runs == 2 and job.status == "done"
+        assert job.count("page", "done") == 3
+        assert {store.get_page(i).status for i in ids} == {"processed"}
+        recognised = [e.page_id for e in store.events() if e.action == "recognize"]
+    assert sorted(recognised) == sorted(ids) and not set(recognised) - set(ids)   # each page once
+    assert done_before <= set(ids)
     win.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from ..correction import Position, Replacement, apply_replacements, next_low_confidence
 from ..progress import CancelToken, NullProgress
@@ -21,82 +21,27 @@ def _open(root: str | os.PathLike, agent: str) -> ProjectStore:
     return ProjectStore.open(root, agent=agent)
 
 
-def _child_loop(conn: Any) -> None:
-    """Child process: run page tasks received on ``conn`` until ``None`` arrives."""
-    from ..pipeline.page import run_page_task
+class _JobRowReporter:
+    """Forwards a ProgressSink and, after each finished page, reports what the job's task rows say
+    about it (``("page", (page_id, ok), error)``): the queue shows what the store recorded."""
 
-    while True:
-        task = conn.recv()
-        if task is None:
-            return
-        conn.send(run_page_task(task))
+    def __init__(self, sink: Any, store: ProjectStore) -> None:
+        from ..batch.jobs import JobStore
 
-
-def child_process_runner(tasks: list, cancel: CancelToken | None) -> Iterator:
-    """Run page tasks one at a time in a child process, so preprocessing and recognition never hold
-    the GUI process's GIL (measured: 100-300 ms UI stalls when run in a thread).  Cancel kills the
-    child, also in the middle of a page; a child that dies yields an error result and is replaced."""
-    import multiprocessing as mp
-
-    from ..errors import CancelledError
-    from ..pipeline.page import PageResult
-
-    ctx = mp.get_context("spawn")
-    proc = conn = None
-    try:
-        for task in tasks:
-            if cancel is not None:
-                cancel.check()
-            if proc is None or not proc.is_alive():
-                conn, child = ctx.Pipe()
-                proc = ctx.Process(target=_child_loop, args=(child,), daemon=True, name="digitizer-page")
-                proc.start()
-                child.close()
-            conn.send(task)
-            while not conn.poll(0.05):
-                if cancel is not None and cancel.cancelled:
-                    proc.kill()
-                    raise CancelledError()
-                if not proc.is_alive():
-                    break
-            try:
-                yield conn.recv()
-            except (EOFError, OSError):
-                yield PageResult(task.page_id, error=f"page worker process died (exit code {proc.exitcode})")
-                proc = None
-    finally:
-        if proc is not None:
-            if proc.is_alive():
-                try:
-                    conn.send(None)
-                except OSError:
-                    pass
-                proc.join(5)
-            if proc.is_alive():
-                proc.kill()
-            proc.join()
-
-
-class _PageReporter:
-    """Forwards a ProgressSink and, after each commit, reports ``("page", (page_id, ok), error)``."""
-
-    def __init__(self, sink: Any, runner: Any) -> None:
-        self.sink = sink
-        self._runner = runner
-        self.last: Any = None
-
-    def runner(self, tasks: list, cancel: CancelToken | None) -> Iterable:
-        for res in self._runner(tasks, cancel):
-            self.last = res
-            yield res
+        self.sink, self.jobs = sink, JobStore(store)
+        self._seen: set[int] = set()
 
     def start(self, total: int | None, desc: str = "") -> None:
         self.sink.start(total, desc)
 
     def advance(self, n: int = 1) -> None:
-        res, self.last = self.last, None
-        if res is not None and hasattr(self.sink, "emit"):
-            self.sink.emit("page", (res.page_id, res.ok), res.error or "")
+        job = self.jobs.latest_job("process")
+        rows = self.jobs.tasks(job.id, "page") if job is not None else []
+        for row in rows:
+            if row.status in ("done", "failed") and row.id not in self._seen:
+                self._seen.add(row.id)
+                if hasattr(self.sink, "emit"):
+                    self.sink.emit("page", (row.page_id, row.status == "done"), row.error or "")
         self.sink.advance(n)
 
     def message(self, text: str) -> None:
@@ -107,16 +52,24 @@ class _PageReporter:
 
 
 def process_job(root: str, page_ids: list[int], *, agent: str, engine: str | None = None,
-                languages: list[str] | None = None, force: bool = False, in_child: bool = True,
+                languages: list[str] | None = None, force: bool = False, workers: int = 1,
                 progress: Any = None, cancel: CancelToken | None = None) -> Any:
-    """``digitizer process`` for ``page_ids`` (pages run in a child process unless ``in_child`` is
-    False); each page is committed by this thread as soon as it is done."""
-    from ..pipeline.process import process_pages, serial_runner
+    """``digitizer process`` for ``page_ids``: the same resumable batch job as the CLI (job and task
+    rows, retries, resume after a crash), with pages recognised in a worker process so that
+    preprocessing never holds the GUI process's GIL (100-300 ms UI stalls when run in a thread).
+    Each page is committed by this thread as soon as it is done; cancel abandons the pages in
+    flight (not committed)."""
+    from ..batch.executors import LocalProcessExecutor
+    from ..pipeline.process import process_pages
 
-    reporter = _PageReporter(progress or NullProgress(), child_process_runner if in_child else serial_runner)
-    with _open(root, agent) as store:
-        return process_pages(store, None, engine=engine, languages=languages or None, force=force,
-                             page_ids=set(page_ids), progress=reporter, cancel=cancel, runner=reporter.runner)
+    executor = LocalProcessExecutor(workers)
+    try:
+        with _open(root, agent) as store:
+            reporter = _JobRowReporter(progress or NullProgress(), store)
+            return process_pages(store, None, engine=engine, languages=languages or None, force=force,
+                                 page_ids=set(page_ids), progress=reporter, cancel=cancel, executor=executor)
+    finally:
+        executor.close(cancel=cancel is not None and cancel.cancelled)
 
 
 def import_job(root: str, paths: list[str], *, agent: str, item_id: int | None = None, profile: str = "printed-modern",
