@@ -21,53 +21,27 @@ def _open(root: str | os.PathLike, agent: str) -> ProjectStore:
     return ProjectStore.open(root, agent=agent)
 
 
-class _JobRowReporter:
-    """Forwards a ProgressSink and, after each finished page, reports what the job's task rows say
-    about it (``("page", (page_id, ok), error)``): the queue shows what the store recorded."""
-
-    def __init__(self, sink: Any, store: ProjectStore) -> None:
-        from ..batch.jobs import JobStore
-
-        self.sink, self.jobs = sink, JobStore(store)
-        self._seen: set[int] = set()
-
-    def start(self, total: int | None, desc: str = "") -> None:
-        self.sink.start(total, desc)
-
-    def advance(self, n: int = 1) -> None:
-        job = self.jobs.latest_job("process")
-        rows = self.jobs.tasks(job.id, "page") if job is not None else []
-        for row in rows:
-            if row.status in ("done", "failed") and row.id not in self._seen:
-                self._seen.add(row.id)
-                if hasattr(self.sink, "emit"):
-                    self.sink.emit("page", (row.page_id, row.status == "done"), row.error or "")
-        self.sink.advance(n)
-
-    def message(self, text: str) -> None:
-        self.sink.message(text)
-
-    def finish(self) -> None:
-        self.sink.finish()
-
-
 def process_job(root: str, page_ids: list[int], *, agent: str, engine: str | None = None,
-                languages: list[str] | None = None, force: bool = False, workers: int = 1,
-                progress: Any = None, cancel: CancelToken | None = None) -> Any:
-    """``digitizer process`` for ``page_ids``: the same resumable batch job as the CLI (job and task
-    rows, retries, resume after a crash), with pages recognised in a worker process so that
-    preprocessing never holds the GUI process's GIL (100-300 ms UI stalls when run in a thread).
-    Each page is committed by this thread as soon as it is done; cancel abandons the pages in
-    flight (not committed)."""
-    from ..batch.executors import LocalProcessExecutor
-    from ..pipeline.process import process_pages
+                languages: list[str] | None = None, force: bool = False, discard_corrections: bool = False,
+                in_child: bool = True, progress: Any = None, cancel: CancelToken | None = None) -> Any:
+    """``digitizer process`` for ``page_ids``: the CLI's batch job (job and task rows, retries, resume
+    of a cancelled job, the project lock).  Pages run in a worker process unless ``in_child`` is False,
+    so preprocessing never holds the GUI process's GIL (100-300 ms UI stalls when run in a thread).
+    After each commit ``("page", (page_id, ok), message)`` is emitted when the sink can; cancel
+    abandons the pages in flight (not committed)."""
+    from ..batch.executors import LocalProcessExecutor, SerialExecutor
+    from ..batch.process import process_pages
 
-    executor = LocalProcessExecutor(workers)
+    sink = progress or NullProgress()
+    emit = getattr(sink, "emit", None)
+    executor = LocalProcessExecutor(1) if in_child else SerialExecutor(cancel)
     try:
         with _open(root, agent) as store:
-            reporter = _JobRowReporter(progress or NullProgress(), store)
             return process_pages(store, None, engine=engine, languages=languages or None, force=force,
-                                 page_ids=set(page_ids), progress=reporter, cancel=cancel, executor=executor)
+                                 discard_corrections=discard_corrections, page_ids=set(page_ids), progress=sink,
+                                 cancel=cancel, executor=executor,
+                                 on_page=(lambda pid, outcome, msg: emit("page", (pid, outcome != "failed"), msg))
+                                 if emit else None)
     finally:
         executor.close(cancel=cancel is not None and cancel.cancelled)
 
