@@ -249,13 +249,14 @@ def set_text(store: ProjectStore, page_id: int, line_id: str, text: str, *, agen
     return version
 
 
-def restore(store: ProjectStore, page_id: int, line_id: str, version: int, *, agent: str | None = None) -> int:
+def restore(store: ProjectStore, page_id: int, line_id: str, version: int, *, agent: str | None = None,
+            source: str = "restore") -> int:
     """Make an earlier version of a line current again (→ ``edited``; the whole line, confidences and
-    word boxes included); a new version, returns its number."""
+    word boxes included); a new version (``source``: restore, or undo/redo from the GUI), returns its number."""
     with store.transaction():
         _editable_line(store, page_id, line_id)
         try:
-            new = store.restore_line_version(page_id, line_id, version, agent=agent)
+            new = store.restore_line_version(page_id, line_id, version, agent=agent, source=source)
         except ProjectError as exc:
             raise WorkflowRefusedError(exc.message) from None
         _settle_page(store, page_id, agent)

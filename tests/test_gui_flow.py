@@ -61,7 +61,9 @@ def test_import_process_correct_reopen_export(qtbot, gui_env, settings_path, tmp
         hist = store.line_history(page_id, first)
         assert [v.source for v in hist] == ["engine", "edit"]
         assert hist[-1].agent == "test-operator"
-        assert store.get_page(page_id).status == "corrected"
+        assert store.get_page(page_id).status == "processed"         # one edited line of three: not corrected
+        assert store.line_states(page_id)[first].state == "edited"
+        assert win2.editor.line_state(first) == "edited" and win2.editor.line_state(second) == "machine"
         summary = export_project(store, tmp_path / "out", formats=["alto"])
     assert not summary.errors
     words = _alto_strings(tmp_path / "out")

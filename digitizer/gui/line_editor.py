@@ -22,6 +22,9 @@ from ..correction import Position, low_confidence_spans, word_spans
 from ..model import Line, PageLayout
 
 PREWARM_ROWS = 40     # rows built at start-up, so opening a page does not build widgets
+# how a line state (digitizer.workflow) is shown next to the line: label, colour
+STATE_LOOK = {"machine": ("machine", "gray"), "edited": ("✎ edited", "#1565c0"),
+              "verified": ("✓ verified", "#2e7d32"), "flagged": ("⚑ flagged", "#e65100")}
 
 
 def parse_unicode(text: str) -> str:
@@ -146,8 +149,16 @@ class LineRow(QFrame):
         self.crop.setStyleSheet("color: gray;")
         self.crop.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.edit = LineTextEdit()
+        self.state_label = QLabel("")
+        self.state_label.setFixedWidth(86)
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.state = "machine"
         lay.addWidget(self.crop)
-        lay.addWidget(self.edit)
+        text_row = QHBoxLayout()
+        text_row.setContentsMargins(0, 0, 0, 0)
+        text_row.addWidget(self.edit, 1)
+        text_row.addWidget(self.state_label)
+        lay.addLayout(text_row)
         if line is not None:
             self.bind(number, line, 0.8)
 
@@ -163,6 +174,14 @@ class LineRow(QFrame):
             self.edit.setPlainText(line.text)     # highlights through the highlighter
         else:
             hl.rehighlight()
+
+    def set_state(self, state: str, comment: str = "") -> None:
+        """Show the line's stored state (machine, edited, verified, flagged + comment)."""
+        self.state = state
+        label, colour = STATE_LOOK.get(state, (state, "gray"))
+        self.state_label.setText(label)
+        self.state_label.setStyleSheet(f"color: {colour};")
+        self.state_label.setToolTip(comment or f"line state: {state}")
 
     def set_crop(self, image: QImage) -> None:
         self._crop_image = image
@@ -364,6 +383,29 @@ class LineEditor(QWidget):
         for row in self._rows:
             row.edit.highlighter.threshold = value
             row.edit.highlighter.rehighlight()
+
+    def set_line_states(self, states: dict[str, tuple[str, str]]) -> None:
+        """``{line id: (state, comment)}`` from the store; lines not named are ``machine``."""
+        for row in self._rows:
+            row.set_state(*states.get(row.line_id, ("machine", "")))
+
+    def line_state(self, line_id: str) -> str:
+        return self.row(line_id).state
+
+    def set_read_only(self, reason: str | None) -> None:
+        """Lines of a page the workflow closes (reviewed, approved) cannot be typed into; ``reason``
+        says why (shown as the rows' tooltip); ``None`` makes them editable again."""
+        for row in self._rows:
+            row.edit.setReadOnly(reason is not None)
+            row.edit.setToolTip(reason or "")
+
+    def pending_line(self) -> tuple[str, str, str] | None:
+        """``(line id, stored text, typed text)`` when the current line has unsaved typing."""
+        lid = self.current_line_id()
+        if lid is None:
+            return None
+        typed = " ".join(self._rows[self._current].edit.text().split())
+        return (lid, self._lines[lid].text, typed) if typed != self._lines[lid].text else None
 
     # ------------------------------------------------------------------ navigation
     def line_ids(self) -> list[str]:

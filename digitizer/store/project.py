@@ -566,7 +566,8 @@ class ProjectStore:
                                  "AND line_id = ? ORDER BY version", (page_id, line_id)).fetchall()
         return [LineVersion(**{**dict(r), "data": json.loads(r["data"]) if r["data"] else None}) for r in rows]
 
-    def restore_line_version(self, page_id: int, line_id: str, version: int, *, agent: str | None = None) -> int:
+    def restore_line_version(self, page_id: int, line_id: str, version: int, *, agent: str | None = None,
+                             source: str = "restore") -> int:
         """Make an earlier version current again (a new version, source ``restore``); the whole line
         (words, boxes, confidences) comes back where it was stored."""
         hist = {v.version: v for v in self.line_history(page_id, line_id)}
@@ -574,7 +575,7 @@ class ProjectStore:
             raise ProjectError(f"page {page_id} line {line_id}: no version {version}")
         old = hist[version]
         line = line_from_dict(old.data) if old.data else None
-        return self.update_line_text(page_id, line_id, old.text, agent=agent, source="restore", line=line)
+        return self.update_line_text(page_id, line_id, old.text, agent=agent, source=source, line=line)
 
     # ------------------------------------------------------------------ line states (see digitizer.workflow)
 
