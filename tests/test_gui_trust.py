@@ -242,3 +242,33 @@ def test_gui_processing_is_the_cli_batch_job_with_rows_and_resume(qtbot, gui_env
     assert sorted(recognised) == sorted(ids) and not set(recognised) - set(ids)   # each page once
     assert done_before <= set(ids)
     win.close()
+
+
+def test_gui_processing_waits_for_the_project_lock_and_names_the_holder(qtbot, gui_env, settings_path, tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "proj"
+    make_project(root, pages=1).close()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from digitizer.lock import project_lock\n"
+                               f"with project_lock({str(root)!r}, 'export'):\n"
+                               "    print('held', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"           # another process writes the project
+        win = open_window(qtbot, settings_path, root)
+        pid = win.page.id
+        job_id = win.process_pages([pid])
+        job = win.queue.jobs[job_id]
+        qtbot.waitUntil(lambda: "waiting for the project lock" in job.row.text(2), timeout=20000)
+        assert f"pid {holder.pid}" in job.row.text(2) and "(export)" in job.row.text(2)
+        assert _stored(root, pid)[0].status == "imported"            # nothing written meanwhile
+        with qtbot.waitSignal(win.queue.idle, timeout=90000):
+            holder.stdin.close()                                      # the holder finishes: the job goes on
+            holder.wait(30)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+    assert job.state == "done" and _stored(root, pid)[0].status == "processed"
+    win.close()

@@ -17,6 +17,9 @@ from ..report import Report
 from ..store import ProjectStore
 
 
+WAITING = "waiting for the project lock"
+
+
 def _open(root: str | os.PathLike, agent: str) -> ProjectStore:
     return ProjectStore.open(root, agent=agent)
 
@@ -25,12 +28,14 @@ def process_job(root: str, page_ids: list[int], *, agent: str, engine: str | Non
                 languages: list[str] | None = None, force: bool = False, discard_corrections: bool = False,
                 in_child: bool = True, progress: Any = None, cancel: CancelToken | None = None) -> Any:
     """``digitizer process`` for ``page_ids``: the CLI's batch job (job and task rows, retries, resume
-    of a cancelled job, the project lock).  Pages run in a worker process unless ``in_child`` is False,
+    of a cancelled job, the project lock: while another writer holds it the job waits, says who
+    holds it, and Cancel stops the wait).  Pages run in a worker process unless ``in_child`` is False,
     so preprocessing never holds the GUI process's GIL (100-300 ms UI stalls when run in a thread).
     After each commit ``("page", (page_id, ok), message)`` is emitted when the sink can; cancel
     abandons the pages in flight (not committed)."""
     from ..batch.executors import LocalProcessExecutor, SerialExecutor
     from ..batch.process import process_pages
+    from ..lock import describe
 
     sink = progress or NullProgress()
     emit = getattr(sink, "emit", None)
@@ -39,7 +44,8 @@ def process_job(root: str, page_ids: list[int], *, agent: str, engine: str | Non
         with _open(root, agent) as store:
             return process_pages(store, None, engine=engine, languages=languages or None, force=force,
                                  discard_corrections=discard_corrections, page_ids=set(page_ids), progress=sink,
-                                 cancel=cancel, executor=executor,
+                                 cancel=cancel, executor=executor, wait=True,
+                                 on_wait=lambda info: sink.message(f"{WAITING} held by {describe(info)}"),
                                  on_page=(lambda pid, outcome, msg: emit("page", (pid, outcome != "failed"), msg))
                                  if emit else None)
     finally:
