@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digitizer.ingest import import_paths  # noqa: E402
-from digitizer.pipeline.process import process_pages  # noqa: E402
+from digitizer.batch.process import process_pages  # noqa: E402
 from digitizer.store import ProjectStore  # noqa: E402
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
@@ -148,7 +148,7 @@ def replay(s: Session, project: Path, ids: list[int]) -> None:
     text = stored(project, p3)[1].find_line(first.id).text
     s.check("Ctrl+U inserts the character, not its own text", text == first.text + "ſ", repr(text))
     # F3 right after Enter selects the first low-confidence word of the new line; typing replaces it
-    third = stored(project, p3)[1].lines()[2]
+    second, third = stored(project, p3)[1].lines()[1:3]
     s.key("Return")                             # from line 2 to line 3
     s.key("F3")
     s.type("Xx")
@@ -156,9 +156,20 @@ def replay(s: Session, project: Path, ids: list[int]) -> None:
     got = stored(project, p3)[1].find_line(third.id).text
     want = " ".join(["Xx"] + third.text.split()[1:])
     s.check("F3 after Enter goes to the first low-confidence word of the next line", got == want, repr(got))
+    # line states: Ctrl+Alt+V verifies line 2 (and goes to line 3), Ctrl+Alt+F flags line 3 with a comment
+    s.key("ctrl+alt+v", wait=1.2)
+    s.key("ctrl+alt+f", wait=1.2)
+    s.type("smudge on the last word")
+    s.key("Return", wait=1.5)
+    with ProjectStore.open(project) as store:
+        states = {lid: (st.state, st.comment) for lid, st in store.line_states(p3).items()}
+    want_states = {first.id: ("edited", ""), second.id: ("verified", ""),
+                   third.id: ("flagged", "smudge on the last word")}
+    s.check("Ctrl+Alt+V / Ctrl+Alt+F set the line states", states == want_states, states)
+    s.shot("04-line-states")
     # "Process again?": a bare Enter is No, and the corrections stay
     s.key("ctrl+r", wait=1.5)
-    s.shot("04-process-again-defaults-to-no")
+    s.shot("05-process-again-defaults-to-no")
     s.key("Return", wait=4.0)
     got = stored(project, p3)[1].find_line(first.id).text
     s.check("Enter on 'Process again?' keeps the corrections", got == first.text + "ſ", repr(got))
@@ -168,7 +179,14 @@ def replay(s: Session, project: Path, ids: list[int]) -> None:
     same = [(w.text, w.confidence, w.bbox) for w in undone.words] == \
         [(w.text, w.confidence, w.bbox) for w in third.words]
     s.check("Ctrl+Z restores the whole line version", same, [(w.text, w.confidence) for w in undone.words])
-    s.shot("05-after-undo")
+    s.shot("06-after-undo")
+    # another process changes a line: the window notices (data_version polling) and shows the stored text
+    cli = [sys.executable, "-c", "import sys; from digitizer.cli.main import main; sys.exit(main())"]
+    res = subprocess.run([*cli, "lines", str(project), "--page", str(p3), "--line", second.id, "--set",
+                          "changed by the CLI meanwhile"], capture_output=True, text=True, cwd=ROOT)
+    s.check("the CLI changes line 2 while the window is open", res.returncode == 0, res.stderr.strip())
+    s.settle(3.0)
+    s.shot("07-outside-change-reloaded")
 
 
 def main() -> int:

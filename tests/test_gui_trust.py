@@ -105,6 +105,7 @@ def test_process_again_defaults_to_no_and_keeps_the_correction(qtbot, gui_env, s
     qtbot.keyClick(_edit(win), Qt.Key.Key_R, CTRL)
     qtbot.waitUntil(lambda: not win.queue.busy(), timeout=60000)
     assert seen["title"] == "Process again?" and seen["default"] == QMessageBox.StandardButton.No
+    assert not win.queue.jobs                                          # No: nothing was queued
     page, layout = _stored(root, pid)
     assert layout.find_line(lid).text.endswith(" fixed")
     with ProjectStore.open(root) as store:

@@ -963,7 +963,8 @@ class MainWindow(QMainWindow):
         again = bool(done) and self.confirm(
             "Process again?", f"{len(done)} page(s) already have text (corrections included). "
             "Process them again and replace their text? Earlier versions stay in each line's history.")
-        self.process_pages(ids, force=again, discard_corrections=again)
+        self.process_pages(ids if again else [i for i in ids if i not in done], force=again,
+                           discard_corrections=again)
 
     def process_item(self) -> None:
         if self.page is None:
