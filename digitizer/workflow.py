@@ -167,11 +167,11 @@ def line_states(store: ProjectStore, page_id: int, layout: PageLayout | None = N
 
 def lines(store: ProjectStore, page_id: int) -> list[LineInfo]:
     """Every line of the page: id, text, state (+comment), confidence, source and number of its
-    current version."""
-    layout = store.load_layout(page_id)
+    current version.  A page without text (imported, failed) is refused."""
+    layout = _layout(store, page_id)
     stored = store.line_states(page_id)
     out = []
-    for ln in layout.lines() if layout else []:
+    for ln in layout.lines():
         hist = store.line_history(page_id, ln.id)
         last = hist[-1] if hist else LineVersion(0, ln.text, "", "", "engine")
         st = stored.get(ln.id)

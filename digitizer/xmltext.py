@@ -10,6 +10,8 @@ No-break spaces and leading/trailing spaces are legal and left exactly as they a
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 import unicodedata
 from typing import Any
@@ -55,11 +57,37 @@ def xml_safe(value: str) -> str:
 
 
 def xml_safe_data(value: Any) -> Any:
-    """:func:`xml_safe` applied to every string in nested dicts/lists/tuples (keys included)."""
+    """:func:`xml_safe` applied to every string in nested dicts, lists, tuples and dataclass
+    instances (a copy; keys included).  Values without illegal characters come back equal."""
     if isinstance(value, str):
         return xml_safe(value)
     if isinstance(value, dict):
         return {xml_safe_data(k): xml_safe_data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(xml_safe_data(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = copy.copy(value)
+        for f in dataclasses.fields(value):
+            object.__setattr__(out, f.name, xml_safe_data(getattr(value, f.name)))
+        return out
     return value
+
+
+class XmlSafeStore:
+    """A read-through view of a project store for exports: items, pages, layouts and events come
+    back with every string XML-safe (:func:`xml_safe_data`); everything else is the store itself."""
+
+    _SAFE = frozenset({"get_item", "items", "find_item", "get_page", "pages", "load_layout", "events",
+                       "line_history"})
+
+    def __init__(self, store: Any):
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._store, name)
+        if name not in self._SAFE:
+            return attr
+
+        def safe(*args: Any, **kwargs: Any) -> Any:
+            return xml_safe_data(attr(*args, **kwargs))
+        return safe

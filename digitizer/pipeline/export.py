@@ -106,7 +106,18 @@ def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterab
                    formats: list[str] | None = None, profile: Profile | None = None,
                    progress: ProgressSink | None = None, cancel: CancelToken | None = None,
                    bag: bool = False, zip_bag: bool = False, base_url: str | None = None) -> ExportSummary:
-    """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag."""
+    """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag.
+    Holds the project lock (re-entrant: ``digitizer export --wait`` takes it first)."""
+    from ..lock import project_lock
+
+    with project_lock(store.root, "export"):
+        return _export_project(store, out, items=items, formats=formats, profile=profile, progress=progress,
+                               cancel=cancel, bag=bag, zip_bag=zip_bag, base_url=base_url)
+
+
+def _export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None,
+                    formats: list[str] | None, profile: Profile | None, progress: ProgressSink | None,
+                    cancel: CancelToken | None, bag: bool, zip_bag: bool, base_url: str | None) -> ExportSummary:
     out = Path(out).absolute()
     progress = progress or NullProgress()
     items = list(items) if items is not None else store.items()
@@ -197,6 +208,9 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
                 base_url: str | None = None) -> ItemExport:
     """Build one item in a staging folder and move it into ``out/ITEM`` when all is valid."""
     from ..export.iiif import DEFAULT_BASE_URL
+    from ..xmltext import XmlSafeStore, xml_safe_data
+
+    store, item = XmlSafeStore(store), xml_safe_data(item)     # stored text XML cannot carry never crashes an export
 
     progress = progress or NullProgress()
     ident = safe_name(item.identifier, "item")
@@ -223,6 +237,9 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
             atomic_write_bytes(stage / "mets.xml", _mets(ctx, mets_pages, extra))
             result.mets = target / "mets.xml"
         _replace_dir(stage, target)
+    except ValueError as exc:       # e.g. lxml "All strings must be XML compatible": bad data, nothing written
+        shutil.rmtree(stage, ignore_errors=True)
+        raise ExportInvalidError(f"{item.identifier}: {exc}") from exc
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

@@ -43,11 +43,11 @@ def page_id(store: Any, page: int, item: str | None) -> int:
     from .review import find_item
 
     if item is None:
-        return store.get_page(page).id
+        return int(store.get_page(page).id)
     it = find_item(store, item)
     for p in store.pages(it.id):
         if p.seq == page:
-            return p.id
+            return int(p.id)
     raise ProjectError(f"item {it.identifier} has no page {page}")
 
 
