@@ -23,7 +23,7 @@ KEY_EVENTS = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
 
 def action_keys(widget: QWidget) -> set[QKeyCombination]:
     """The first key combination of every shortcut of ``widget``'s actions."""
-    return {seq[0] for act in widget.actions() for seq in act.shortcuts() if not seq.isEmpty()}
+    return {seq[0] for act in widget.actions() for seq in act.shortcuts() if not seq.isEmpty()}  # type: ignore[index]
 
 
 class ShortcutGuard(QObject):
@@ -33,7 +33,9 @@ class ShortcutGuard(QObject):
         super().__init__(window)
         self._window = window
         self._keys: set[QKeyCombination] | None = None
-        QApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
 
     def refresh(self) -> None:
         """Forget the cached key set (call after adding or changing actions)."""
