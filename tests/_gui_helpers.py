@@ -91,6 +91,24 @@ def process_and_wait(qtbot, win, page_ids: list[int], *, force: bool = False, ti
     return job
 
 
+def open_new_project(qtbot, settings_path: Path, tmp_path: Path, pages: int):
+    """A new project with ``pages`` imported pages, open in a window: ``(root, window, page ids)``."""
+    root = tmp_path / "proj"
+    make_project(root, pages=pages).close()
+    win = open_window(qtbot, settings_path, root)
+    return root, win, [p.id for p in win.browser.model.pages()]
+
+
+def cancel_after_first_page(qtbot, win, page_ids: list[int]) -> int:
+    """Queue processing, click the job's Cancel once the first page is committed, wait for the queue."""
+    job_id = win.process_pages(page_ids)
+    with qtbot.waitSignal(win.queue.pageFinished, timeout=60000):
+        pass
+    win.queue.jobs[job_id].cancel_button.click()                  # the user clicks Cancel
+    qtbot.waitUntil(lambda: not win.queue.busy(), timeout=60000)
+    return job_id
+
+
 @pytest.fixture(scope="session")
 def processed_template(tmp_path_factory) -> Path:
     """Two pages processed once with the real tesseract (tests copy it with :func:`copy_project`)."""

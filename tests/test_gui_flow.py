@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from digitizer.pipeline.export import export_project
 from digitizer.store import ProjectStore
 
-from _gui_helpers import (copy_project, gui_env, make_project, no_leaks, open_window, process_and_wait,  # noqa: F401
-                          processed_template, settings_path)
+from _gui_helpers import (cancel_after_first_page, copy_project, gui_env, make_project, no_leaks,  # noqa: F401
+                          open_new_project, open_window, process_and_wait, processed_template, settings_path)
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaks")]
 ALTO_NS = {"a": "http://www.loc.gov/standards/alto/ns-v4#"}
@@ -132,15 +132,8 @@ def test_next_low_confidence_walks_page_then_item(qtbot, gui_env, settings_path,
 
 
 def test_cancel_running_batch(qtbot, gui_env, settings_path, tmp_path):
-    root = tmp_path / "proj"
-    make_project(root, pages=4).close()
-    win = open_window(qtbot, settings_path, root)
-    ids = [p.id for p in win.browser.model.pages()]
-    job_id = win.process_pages(ids)
-    with qtbot.waitSignal(win.queue.pageFinished, timeout=60000):
-        pass
-    win.queue.jobs[job_id].cancel_button.click()                  # the user clicks Cancel
-    qtbot.waitUntil(lambda: not win.queue.busy(), timeout=60000)
+    root, win, ids = open_new_project(qtbot, settings_path, tmp_path, 4)
+    job_id = cancel_after_first_page(qtbot, win, ids)
     job = win.queue.jobs[job_id]
     assert job.state == "cancelled"
     with ProjectStore.open(root) as store:

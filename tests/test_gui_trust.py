@@ -11,12 +11,19 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from digitizer.store import ProjectStore
 
-from _gui_helpers import (copy_project, gui_env, make_project, no_leaks, open_window,  # noqa: F401
-                          process_and_wait, processed_template, settings_path)
+from _gui_helpers import (cancel_after_first_page, copy_project, gui_env, make_project, no_leaks,  # noqa: F401
+                          open_new_project, open_window, process_and_wait, processed_template, settings_path)
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaks")]
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
+
+
+def _open_copy(qtbot, settings_path, tmp_path, template):
+    """A copy of the processed template, open in a window: ``(root, window, page id, first line id)``."""
+    root = copy_project(template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    return root, win, win.page.id, win.editor.line_ids()[0]
 
 
 def _stored(root, page_id: int):
@@ -94,9 +101,7 @@ def test_actions_on_several_pages_need_a_confirmation_naming_how_many(qtbot, gui
 
 def test_process_again_defaults_to_no_and_keeps_the_correction(qtbot, gui_env, settings_path, tmp_path,
                                                                processed_template):
-    root = copy_project(processed_template, tmp_path)
-    win = open_window(qtbot, settings_path, root)
-    pid, lid = win.page.id, win.editor.line_ids()[0]
+    root, win, pid, lid = _open_copy(qtbot, settings_path, tmp_path, processed_template)
     win.editor.focus_line(lid)
     qtbot.keyClicks(_edit(win), " fixed")
     qtbot.keyClick(_edit(win), Qt.Key.Key_Down)
@@ -114,9 +119,7 @@ def test_process_again_defaults_to_no_and_keeps_the_correction(qtbot, gui_env, s
 
 
 def test_undo_and_redo_restore_the_whole_line_version(qtbot, gui_env, settings_path, tmp_path, processed_template):
-    root = copy_project(processed_template, tmp_path)
-    win = open_window(qtbot, settings_path, root)
-    pid, lid = win.page.id, win.editor.line_ids()[0]
+    root, win, pid, lid = _open_copy(qtbot, settings_path, tmp_path, processed_template)
     _page, before = _stored(root, pid)
     engine_line = before.find_line(lid)
     win.editor.focus_line(lid)
@@ -169,9 +172,7 @@ def test_f3_after_enter_goes_to_the_first_low_word_of_the_next_line(qtbot, gui_e
 
 def test_ctrl_u_goes_to_the_unicode_field_and_types_nothing(qtbot, gui_env, settings_path, tmp_path,
                                                            processed_template):
-    root = copy_project(processed_template, tmp_path)
-    win = open_window(qtbot, settings_path, root)
-    pid, lid = win.page.id, win.editor.line_ids()[0]
+    root, win, pid, lid = _open_copy(qtbot, settings_path, tmp_path, processed_template)
     original = win.editor.row(lid).edit.text()
     win.editor.focus_line(lid)
     qtbot.keyClick(_edit(win), Qt.Key.Key_U, CTRL)
@@ -194,9 +195,7 @@ def _sent(widget, kind: QEvent.Type, combo) -> QKeyEvent:
 
 def test_no_window_shortcut_is_swallowed_by_or_types_into_a_text_field(qtbot, gui_env, settings_path, tmp_path,
                                                                        processed_template):
-    root = copy_project(processed_template, tmp_path)
-    win = open_window(qtbot, settings_path, root)
-    lid = win.editor.line_ids()[0]
+    root, win, _pid, lid = _open_copy(qtbot, settings_path, tmp_path, processed_template)
     line = win.editor.row(lid).edit
     fields = {"line": (line, line.text), "unicode": (win.editor.unicode_input, win.editor.unicode_input.text),
               "threshold": (win.editor.threshold_box, win.editor.threshold_box.text)}
@@ -220,15 +219,8 @@ def test_no_window_shortcut_is_swallowed_by_or_types_into_a_text_field(qtbot, gu
 def test_gui_processing_is_the_cli_batch_job_with_rows_and_resume(qtbot, gui_env, settings_path, tmp_path):
     from digitizer.batch.jobs import JobStore
 
-    root = tmp_path / "proj"
-    make_project(root, pages=3).close()
-    win = open_window(qtbot, settings_path, root)
-    ids = [p.id for p in win.browser.model.pages()]
-    job_id = win.process_pages(ids)
-    with qtbot.waitSignal(win.queue.pageFinished, timeout=60000):
-        pass
-    win.queue.jobs[job_id].cancel_button.click()                      # stop after the first page
-    qtbot.waitUntil(lambda: not win.queue.busy(), timeout=60000)
+    root, win, ids = open_new_project(qtbot, settings_path, tmp_path, 3)
+    cancel_after_first_page(qtbot, win, ids)
     with ProjectStore.open(root) as store:
         first = JobStore(store).latest_job("process")
         assert first.status == "cancelled" and first.count("page", "done") >= 1
