@@ -177,11 +177,13 @@ class LineRow(QFrame):
 
     def set_state(self, state: str, comment: str = "") -> None:
         """Show the line's stored state (machine, edited, verified, flagged + comment)."""
+        if (state, comment) == (self.state, self.state_label.toolTip()) and self.state_label.text():
+            return                        # a style sheet change re-polishes the label: only when needed
         self.state = state
         label, colour = STATE_LOOK.get(state, (state, "gray"))
         self.state_label.setText(label)
         self.state_label.setStyleSheet(f"color: {colour};")
-        self.state_label.setToolTip(comment or f"line state: {state}")
+        self.state_label.setToolTip(comment)
 
     def set_crop(self, image: QImage) -> None:
         self._crop_image = image
@@ -396,8 +398,9 @@ class LineEditor(QWidget):
         """Lines of a page the workflow closes (reviewed, approved) cannot be typed into; ``reason``
         says why (shown as the rows' tooltip); ``None`` makes them editable again."""
         for row in self._rows:
-            row.edit.setReadOnly(reason is not None)
-            row.edit.setToolTip(reason or "")
+            if row.edit.isReadOnly() != (reason is not None) or row.edit.toolTip() != (reason or ""):
+                row.edit.setReadOnly(reason is not None)
+                row.edit.setToolTip(reason or "")
 
     def pending_line(self) -> tuple[str, str, str] | None:
         """``(line id, stored text, typed text)`` when the current line has unsaved typing."""
