@@ -126,3 +126,29 @@ def _try(root, errors):
 def _wait_then(root, order):
     with lock.project_lock(root, "second job", wait=True, on_wait=lambda _h: order.append("waiting")):
         order.append("second got it")
+
+
+def test_the_hot_folder_waits_for_the_writer_holding_the_lock(tmp_path):
+    import threading
+
+    from _batch_helpers import make_page
+    from digitizer.capture.hotfolder import HotFolder
+
+    folder = tmp_path / "in"
+    make_page(folder / "page001.png", 0)
+    with ProjectStore.create(tmp_path / "p") as store:
+        hf = HotFolder(store, folder, store.add_item("box"), settle=0.0, clock=lambda: 0.0)
+        holder = hold_lock(tmp_path / "p")
+        try:
+            events: list = []
+            t = threading.Thread(target=lambda: [events.extend(hf.scan()) for _ in range(3) if not events])
+            t.start()
+            t.join(1.0)
+            assert t.is_alive() and events == []               # cannot import while the other writer holds it
+            assert store.pages() == []
+        finally:
+            holder.send_signal(signal.SIGKILL)
+            holder.wait()
+        t.join()
+        assert [(e.name, e.status) for e in events] == [("page001.png", "imported")]
+        assert len(store.pages()) == 1

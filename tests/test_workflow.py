@@ -238,6 +238,12 @@ def test_data_version_tells_a_window_that_another_process_changed_the_project(st
         workflow.set_text(other, pid, "b1_l2", "fremde Änderung")
         assert store.data_version() != seen
         assert workflow.lines(store, pid)[1].text == "fremde Änderung"
+        # a window that still shows version 2 of that line does not overwrite the newer one unseen
+        shown = workflow.lines(other, pid)[0].version
+        workflow.set_text(store, pid, "b1_l1", "noch einmal")
+        with pytest.raises(WorkflowRefusedError, match="line b1_l1 of page .* changed since it was shown .*tester"):
+            workflow.set_text(other, pid, "b1_l1", "veraltet", expected_version=shown)
+        assert workflow.set_text(other, pid, "b1_l1", "neu geladen", expected_version=shown + 1) == shown + 2
     finally:
         other.close()
 
