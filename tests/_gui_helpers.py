@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+from PySide6.QtCore import Qt, QTimer
 
 from _batch_helpers import make_project as make_generic_project
 from digitizer.store import ProjectStore
@@ -89,6 +90,57 @@ def process_and_wait(qtbot, win, page_ids: list[int], *, force: bool = False, ti
     with qtbot.waitSignal(win.queue.idle, timeout=timeout):
         job = win.process_pages(page_ids, force=force)
     return job
+
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+def current_edit(win):
+    """The text field of the current line (where the keyboard is)."""
+    return win.editor.row(win.editor.current_line_id()).edit
+
+
+def _when_modal(kind: type, act) -> None:
+    """Call ``act(dialog)`` once a modal dialog of ``kind`` is up (it is run from the event loop)."""
+    from PySide6.QtWidgets import QApplication
+
+    def poll() -> None:
+        dlg = QApplication.activeModalWidget()
+        if isinstance(dlg, kind):
+            act(dlg)
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+def answer_box(qtbot, key: Qt.Key = Qt.Key.Key_Return, button=None) -> dict:
+    """Answer the next modal message box with a key (or a click on ``button``); returns what it said."""
+    from PySide6.QtWidgets import QMessageBox
+
+    seen: dict = {}
+
+    def act(box) -> None:
+        seen.update(title=box.windowTitle(), text=box.text(), default=box.standardButton(box.defaultButton()))
+        if button is not None:
+            box.button(button).click()
+        else:
+            qtbot.keyClick(box.focusWidget() or box, key)
+
+    _when_modal(QMessageBox, act)
+    return seen
+
+
+def answer_input(text: str) -> None:
+    """Type ``text`` into the next QInputDialog and press OK."""
+    from PySide6.QtWidgets import QInputDialog
+
+    def act(dlg) -> None:
+        dlg.setTextValue(text)
+        dlg.accept()
+
+    _when_modal(QInputDialog, act)
 
 
 def open_new_project(qtbot, settings_path: Path, tmp_path: Path, pages: int):

@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QToolBar
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QToolBar
 
 from digitizer.errors import WorkflowRefusedError
 from digitizer.store import ProjectStore
 from digitizer.workflow import page_transition
 
-from _gui_helpers import copy_project, gui_env, no_leaks, open_window, processed_template, settings_path  # noqa: F401
-from test_gui_trust import ALT, CTRL, _edit, answer_box
+from _gui_helpers import (ALT, CTRL, answer_box, answer_input, copy_project, current_edit as _edit,  # noqa: F401
+                          gui_env, no_leaks, open_window, processed_template, settings_path)
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaks")]
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,19 +27,6 @@ def digitizer(*args: str) -> subprocess.CompletedProcess:
     """The CLI in another process (another SQLite connection, another lock holder)."""
     return subprocess.run([sys.executable, "-m", "digitizer.cli.main", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
-
-
-def answer_input(text: str) -> None:
-    """Type ``text`` into the next QInputDialog and press OK."""
-    def act() -> None:
-        dlg = QApplication.activeModalWidget()
-        if not isinstance(dlg, QInputDialog):
-            QTimer.singleShot(20, act)
-            return
-        dlg.setTextValue(text)
-        dlg.accept()
-
-    QTimer.singleShot(0, act)
 
 
 def _states(root, pid) -> dict[str, tuple[str, str]]:

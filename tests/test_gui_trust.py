@@ -5,18 +5,17 @@ through Qt's shortcut map and then reads the STORE (a second connection), not th
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from digitizer.store import ProjectStore
 
-from _gui_helpers import (cancel_after_first_page, copy_project, gui_env, make_project, no_leaks,  # noqa: F401
-                          open_new_project, open_window, process_and_wait, processed_template, settings_path)
+from _gui_helpers import (ALT, CTRL, answer_box, cancel_after_first_page, copy_project,  # noqa: F401
+                          current_edit as _edit, gui_env, make_project, no_leaks, open_new_project, open_window,
+                          process_and_wait, processed_template, settings_path)
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaks")]
-CTRL = Qt.KeyboardModifier.ControlModifier
-ALT = Qt.KeyboardModifier.AltModifier
 
 
 def _open_copy(qtbot, settings_path, tmp_path, template):
@@ -29,30 +28,6 @@ def _open_copy(qtbot, settings_path, tmp_path, template):
 def _stored(root, page_id: int):
     with ProjectStore.open(root) as store:
         return store.get_page(page_id), store.load_layout(page_id)
-
-
-def _edit(win):
-    """The text field of the current line (where the keyboard is)."""
-    return win.editor.row(win.editor.current_line_id()).edit
-
-
-def answer_box(qtbot, key: Qt.Key = Qt.Key.Key_Return, button: QMessageBox.StandardButton | None = None) -> dict:
-    """Answer the next modal message box with a key (or a click on ``button``); returns what it said."""
-    seen: dict = {}
-
-    def act() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, act)
-            return
-        seen.update(title=box.windowTitle(), text=box.text(), default=box.standardButton(box.defaultButton()))
-        if button is not None:
-            box.button(button).click()
-        else:
-            qtbot.keyClick(box.focusWidget() or box, key)
-
-    QTimer.singleShot(0, act)
-    return seen
 
 
 def test_page_keys_move_the_page_shown_and_never_extend_the_selection(qtbot, gui_env, settings_path, tmp_path,
