@@ -90,6 +90,17 @@ def test_process_again_defaults_to_no_and_keeps_the_correction(qtbot, gui_env, s
     assert layout.find_line(lid).text.endswith(" fixed")
     with ProjectStore.open(root) as store:
         assert [v.source for v in store.line_history(pid, lid)] == ["engine", "edit"]   # not processed again
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5000)
+    seen = answer_box(qtbot, button=QMessageBox.StandardButton.Yes)   # Yes: processed again ...
+    with qtbot.waitSignal(win.queue.idle, timeout=90000):
+        qtbot.keyClick(_edit(win), Qt.Key.Key_R, CTRL)
+    with ProjectStore.open(root) as store:                            # ... and the correction is kept
+        hist = store.line_history(pid, lid)                           # in the history, restorable
+        assert [v.source for v in hist] == ["engine", "edit", "engine"]
+        assert hist[1].text.endswith(" fixed") and not store.load_layout(pid).find_line(lid).text.endswith(" fixed")
+        discard = [e for e in store.events(page_id=pid) if e.action == "discard-corrections"]
+        assert len(discard) == 1 and discard[0].agent == "test-operator"   # the act is an event
+    assert win.editor.row(lid).edit.text() == _stored(root, pid)[1].find_line(lid).text
     win.close()
 
 
