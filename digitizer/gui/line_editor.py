@@ -1,7 +1,7 @@
 """The transcription editor: one row per line, the line's image crop above its editable text.
 
 Keyboard first: Enter/Down go to the next line, Up to the previous one (each move saves the
-line it leaves), Ctrl+Enter asks to mark the page corrected, F3 jumps to the next
+line it leaves), Ctrl+Enter asks for "page done", F3 jumps to the next
 low-confidence word.  The editor never writes to the store itself: it emits
 ``commitRequested(line_id, old, new)`` and the window saves it through the undo stack, then
 calls :meth:`LineEditor.update_line` with the stored line.

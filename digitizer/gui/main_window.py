@@ -1,11 +1,14 @@
 """The main window: project browser, page viewer, transcription editor, job queue.
 
-A thin client: every action calls the core (store, correction, pipeline, ingest, export).
-Every write of the window (line saves, undo/redo, layout corrections, review statuses, item
-metadata) goes through one :class:`~.store_writer.StoreWriter` thread with its own connection,
-in order: a line save is queued and the editor moves on at once; the window flushes the writer
-before it reads the store and on close, so nothing is lost.  Anything longer (processing,
-import, export, project-wide replace, image decoding) runs in workers with their own connection.
+A thin client: every action calls the core (workflow, correction, batch, ingest, export); every
+state and transition is :mod:`digitizer.workflow`'s, and what the window shows (header, tree, line
+states) is read back from the store after each act.  Every write of the window (line saves,
+undo/redo, line states, page actions, layout corrections, item metadata) goes through one
+:class:`~.store_writer.StoreWriter` thread with its own connection, in order: a line save is queued
+and the editor moves on at once; the window flushes the writer before it reads the store and on
+close, so nothing is lost.  Anything longer (processing as the CLI's batch job, import, export,
+project-wide replace, image decoding) runs in workers with their own connection.  A timer polls the
+store's ``data_version`` to notice changes made by other processes.
 """
 
 from __future__ import annotations
