@@ -137,12 +137,35 @@ def test_changes_by_another_process_are_shown_and_never_overwritten_silently(qtb
     with qtbot.waitSignal(win.outsideChange, timeout=10000) as sig:  # ... so the reload waits
         pass
     assert sig.args == [pid, False] and win.editor.row(l2).edit.text().endswith(" typed here")
-    seen = answer_box(qtbot)                                          # leaving the line asks; Enter = No
-    qtbot.keyClick(_edit(win), Qt.Key.Key_Down)
+    seen = answer_box(qtbot)                                          # leaving the line: the core refuses
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Down)                       # the stale save, the window asks;
+    qtbot.waitUntil(lambda: "title" in seen, timeout=10000)           # Enter = No
     assert seen["title"] == "Line changed elsewhere" and "also changed by the CLI" in seen["text"]
     win.flush_saves()
     with ProjectStore.open(root) as store:
         assert store.load_layout(pid).find_line(l2).text == "also changed by the CLI"
         assert [v.source for v in store.line_history(pid, l2)] == ["engine", "edit"]
     assert win.editor.row(l2).edit.text() == "also changed by the CLI"       # the window shows what is stored
+    win.close()
+
+
+def test_a_save_over_a_change_the_poll_has_not_seen_yet_is_refused_then_asked(qtbot, gui_env, settings_path,
+                                                                              tmp_path, processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    win.change_timer.stop()                                           # the change lands between two polls
+    pid, l1 = win.page.id, win.editor.line_ids()[0]
+    win.editor.focus_line(l1)
+    qtbot.keyClicks(_edit(win), " mine")
+    assert digitizer("lines", str(root), "--page", str(pid), "--line", l1, "--set", "theirs").returncode == 0
+    seen = answer_box(qtbot, button=QMessageBox.StandardButton.Yes)   # save mine over it: Yes
+    qtbot.keyClick(_edit(win), Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: "title" in seen, timeout=10000)
+    assert "“theirs”" in seen["text"] and seen["default"] == QMessageBox.StandardButton.No
+    win.flush_saves()
+    with ProjectStore.open(root) as store:
+        hist = store.line_history(pid, l1)
+        assert [v.text for v in hist][1:] == ["theirs", hist[0].text + " mine"]   # both kept, in order
+        assert store.load_layout(pid).find_line(l1).text.endswith(" mine")
+    assert win.editor.row(l1).edit.text().endswith(" mine")
     win.close()

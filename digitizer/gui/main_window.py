@@ -51,6 +51,7 @@ def _copy(layout: PageLayout) -> PageLayout:
 PAGE_ACTIONS = {"review": workflow.review, "approve": workflow.approve, "reopen": workflow.reopen}
 PAGE_ACTION_WORDS = {"review": "reviewed", "approve": "approved", "reopen": "reopened"}
 CHANGE_POLL_MS = 1000         # how often the window asks the store whether another process changed it
+CHANGED_ELSEWHERE = "changed since it was shown"    # workflow.set_text's refusal when expected_version is old
 
 
 class LineVersionCommand(QUndoCommand):
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self._search_worker: Worker | None = None
         self.undo_stack = QUndoStack(self)
         self._data_version = -1           # the store's data_version last looked at (outside changes)
+        self._versions: dict[str, int] = {}   # line id -> version shown (page shown)
         self._stale = False               # the page shown differs from the store (reload deferred)
         self.change_timer = QTimer(self)
         self.change_timer.setInterval(CHANGE_POLL_MS)
@@ -489,6 +491,7 @@ class MainWindow(QMainWindow):
         self.editor.set_threshold(self.threshold)
         self.editor.set_special_characters(self.profile.editor.special_characters)
         self.editor.set_page(page.id, self.layout_, self._page_title(page))
+        self._versions = self._stored_versions(page.id)
         self._show_page_state(page)
         self._load_images(page, showing)
         self.browser.select_page(page_id)
@@ -595,6 +598,16 @@ class MainWindow(QMainWindow):
             self._show_page_state(page)
             self._update_status()
 
+    def _stored_versions(self, page_id: int) -> dict[str, int]:
+        """The current version of each line shown: a save says which version it replaces, so the
+        core refuses it when another process saved the line meanwhile (``expected_version``)."""
+        out = {}
+        for ln in self.layout_.lines() if self.layout_ else []:
+            hist = self.store.line_history(page_id, ln.id)
+            if hist:
+                out[ln.id] = hist[-1].version
+        return out
+
     def _show_page_state(self, page: Page) -> None:
         """Line states from the store; lines of a closed page (reviewed, approved) are read-only."""
         self.show_line_states()
@@ -611,7 +624,7 @@ class MainWindow(QMainWindow):
         """Polled on a timer: when another connection (the CLI, a second window, a job) committed,
         the tree and the page shown follow the store.  A page with a line being typed is not reloaded
         under the typist: the reload waits until the line is left, and saving that line over text
-        changed elsewhere asks first (:meth:`_may_overwrite`)."""
+        changed elsewhere is refused by the core and then asked about (:meth:`_line_conflict`)."""
         if self.store is None or self.page is None or (self.writer is not None and self.writer.pending()):
             return
         version = self.store.data_version()
@@ -653,30 +666,33 @@ class MainWindow(QMainWindow):
         return stored.status != self.page.status or lines != shown or \
             any(states.get(lid, "machine") != st for lid, st in shown_states.items())
 
-    def _may_overwrite(self, page_id: int, line_id: str, old: str, new: str) -> bool:
-        """Before saving a line on a page another process changed: if that line itself changed, ask
-        (No is the default) and on No show the stored text instead."""
-        if not self._stale:
-            return True
+    def _save_failed(self, tag: Any, message: str) -> None:
+        """A queued save failed: say so and show what the store really holds.  When another process
+        saved the line meanwhile, ask (No is the default) whether to save the text over it."""
+        self.saveFailed.emit(message)
+        line_save = isinstance(tag, tuple) and tag[:1] == ("line",)
+        if line_save and CHANGED_ELSEWHERE in message:
+            self._line_conflict(*tag[1:])
+            return
+        self.show_error(f"could not save: {message}")
+        if line_save and self.page is not None and self.page.id == tag[1]:
+            self.open_page(self.page.id, self.editor.current_line_id())
+
+    def _line_conflict(self, page_id: int, line_id: str, text: str) -> None:
         self.flush_saves()
         layout = self.store.load_layout(page_id)
         stored = layout.find_line(line_id) if layout else None
-        if stored is not None and stored.text == old:
-            return True
         elsewhere = stored.text if stored is not None else "(deleted)"
-        if self.confirm("Line changed elsewhere", f"Line {line_id} was changed by another process to "
-                                                  f"“{elsewhere}”. Save your text “{new}” over it? "
-                                                  "(Both stay in the line's history.)"):
-            return True
-        self.open_page(page_id, line_id)
-        return False
-
-    def _save_failed(self, tag: Any, message: str) -> None:
-        """A queued save failed: say so and show what the store really holds."""
-        self.show_error(f"could not save: {message}")
-        self.saveFailed.emit(message)
-        if isinstance(tag, tuple) and tag[:1] == ("line",) and self.page is not None and self.page.id == tag[1]:
-            self.open_page(self.page.id, self.editor.current_line_id())
+        overwrite = stored is not None and self.confirm(
+            "Line changed elsewhere", f"Line {line_id} was changed by another process to “{elsewhere}” before "
+                                      f"your text “{text}” was saved. Save yours over it? "
+                                      "(Both stay in the line's history.)")
+        if overwrite:
+            self.writer.submit(workflow.set_text, page_id, line_id, text, agent=self.settings.operator,
+                               tag=("line", page_id, line_id, text))
+            self.flush_saves()
+        if self.page is not None and self.page.id == page_id:
+            self.open_page(page_id, self.editor.current_line_id())
 
     def _close_writer(self) -> None:
         if self.writer is not None:
@@ -695,7 +711,7 @@ class MainWindow(QMainWindow):
             self.undo_stack.redo()
 
     def _commit_requested(self, line_id: str, old: str, new: str) -> None:
-        if self.page is None or not self._may_overwrite(self.page.id, line_id, old, new):
+        if self.page is None:
             return
         pid = self.page.id
         self.undo_stack.push(LineVersionCommand(self, pid, line_id, f"edit line {line_id}",
@@ -704,12 +720,15 @@ class MainWindow(QMainWindow):
     def save_line(self, page_id: int, line_id: str, text: str, source: str = "edit") -> Future:
         """Queue the save (``workflow.set_text``: a new line version, committed by the writer thread)
         and show it at once; returns the Future of the version number."""
-        fut = self.writer.submit(workflow.set_text, page_id, line_id, text, agent=self.settings.operator,
-                                 source=source, tag=("line", page_id, line_id))
         line = self.layout_.find_line(line_id) if self.layout_ and self.page and self.page.id == page_id else None
+        expected = self._versions.get(line_id) if line is not None else None
+        fut = self.writer.submit(workflow.set_text, page_id, line_id, text, agent=self.settings.operator,
+                                 source=source, expected_version=expected, tag=("line", page_id, line_id, text))
         if line is None:
             self.open_page(page_id, line_id)
             return fut
+        if expected is not None:
+            self._versions[line_id] = expected + 1          # the version this save makes
         set_line_text(line, text)         # the same core change the store is saving, no reload
         self.editor.update_line(line)
         self.viewer.update_line(line)     # page and line states: from the store once committed (_saved)
@@ -724,6 +743,8 @@ class MainWindow(QMainWindow):
         except DigitizerError as exc:
             self.show_error(exc.user_message)
             made = None
+        if made is not None and self.page is not None and self.page.id == page_id:
+            self._versions[line_id] = made
         self.show_stored_line(page_id, line_id)
         return made
 
