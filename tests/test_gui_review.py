@@ -166,6 +166,7 @@ def test_a_save_over_a_change_the_poll_has_not_seen_yet_is_refused_then_asked(qt
     with ProjectStore.open(root) as store:
         hist = store.line_history(pid, l1)
         assert [v.text for v in hist][1:] == ["theirs", hist[0].text + " mine"]   # both kept, in order
+        assert store.current_line_versions(pid)[l1] == 3 == win._versions[l1]
         assert store.load_layout(pid).find_line(l1).text.endswith(" mine")
     assert win.editor.row(l1).edit.text().endswith(" mine")
     win.close()

@@ -491,7 +491,7 @@ class MainWindow(QMainWindow):
         self.editor.set_threshold(self.threshold)
         self.editor.set_special_characters(self.profile.editor.special_characters)
         self.editor.set_page(page.id, self.layout_, self._page_title(page))
-        self._versions = self._stored_versions(page.id)
+        self._versions = self.store.current_line_versions(page.id)   # a save names the version it replaces
         self._show_page_state(page)
         self._load_images(page, showing)
         self.browser.select_page(page_id)
@@ -597,16 +597,6 @@ class MainWindow(QMainWindow):
             self.editor.title.setText(self._page_title(page))
             self._show_page_state(page)
             self._update_status()
-
-    def _stored_versions(self, page_id: int) -> dict[str, int]:
-        """The current version of each line shown: a save says which version it replaces, so the
-        core refuses it when another process saved the line meanwhile (``expected_version``)."""
-        out = {}
-        for ln in self.layout_.lines() if self.layout_ else []:
-            hist = self.store.line_history(page_id, ln.id)
-            if hist:
-                out[ln.id] = hist[-1].version
-        return out
 
     def _show_page_state(self, page: Page) -> None:
         """Line states from the store; lines of a closed page (reviewed, approved) are read-only."""
