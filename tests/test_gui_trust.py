@@ -251,3 +251,21 @@ def test_gui_processing_waits_for_the_project_lock_and_names_the_holder(qtbot, g
             holder.wait()
     assert job.state == "done" and _stored(root, pid)[0].status == "processed"
     win.close()
+
+
+def test_a_right_click_on_a_page_shows_it_so_the_context_menu_acts_on_it(qtbot, gui_env, settings_path, tmp_path,
+                                                                        processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    p1, p2 = [p.id for p in win.browser.model.pages()]
+    for pid in (p2, p1):
+        win.open_page(pid)
+        qtbot.keyClick(_edit(win), Qt.Key.Key_Return, CTRL)          # page done: both corrected, p1 shown
+    win.open_page(p1)
+    tree = win.browser.tree
+    idx = win.browser.proxy.mapFromSource(win.browser.model.index_for_page(p2))
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.RightButton, pos=tree.visualRect(idx).center())
+    assert win.page.id == p2 and win.browser.selected_page_ids() == [p2]
+    win.review_action.trigger()                                       # what the context menu entry does
+    assert _stored(root, p2)[0].status == "reviewed" and _stored(root, p1)[0].status == "corrected"
+    win.close()

@@ -12,9 +12,18 @@ from .models import ITEM_ROLE, PAGE_ROLE, ProjectModel, StatusFilterProxy
 
 
 class PageTree(QTreeView):
-    """A tree view that accepts dropped files and folders (``filesDropped(paths, item_id or -1)``)."""
+    """A tree view that accepts dropped files and folders (``filesDropped(paths, item_id or -1)``) and
+    says which page a right click is on (``contextPage(page_id)``), before its context menu opens."""
 
     filesDropped = Signal(list, int)
+    contextPage = Signal(int)
+
+    def mousePressEvent(self, event: Any) -> None:
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.RightButton:
+            page_id = self.indexAt(event.position().toPoint()).data(PAGE_ROLE)
+            if page_id is not None:
+                self.contextPage.emit(int(page_id))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +86,7 @@ class ProjectBrowser(QWidget):
         self.tree.filesDropped.connect(self.filesDropped)
         self.tree.activated.connect(self._activated)
         self.tree.clicked.connect(self._activated)
+        self.tree.contextPage.connect(self._context_page)
         lay.addWidget(self.tree, 1)
         self.hint = QLabel("Drop scans or folders here to import them.")
         self.hint.setStyleSheet("color: gray;")
@@ -106,6 +116,12 @@ class ProjectBrowser(QWidget):
         page_id = index.data(PAGE_ROLE)
         if page_id is not None:
             self.pageActivated.emit(int(page_id))
+
+    def _context_page(self, page_id: int) -> None:
+        """A right click on a page (not inside a multi-selection) shows that page: the context menu's
+        page actions then act on the page shown, the one the click was on."""
+        if not self.multi_selection():
+            self.pageActivated.emit(page_id)
 
     def select_page(self, page_id: int) -> None:
         """Make ``page_id`` the current and only selected page.
