@@ -260,13 +260,14 @@ def _check_version(store: ProjectStore, page_id: int, line_id: str, expected: in
                                    f"{last.version} by {last.agent}, {last.source}); reload the page and try again")
 
 
-def restore(store: ProjectStore, page_id: int, line_id: str, version: int, *, agent: str | None = None) -> int:
+def restore(store: ProjectStore, page_id: int, line_id: str, version: int, *, agent: str | None = None,
+            source: str = "restore") -> int:
     """Make an earlier version of a line current again (→ ``edited``; the whole line, confidences and
-    word boxes included); a new version, returns its number."""
+    word boxes included); a new version (``source``: restore, or undo/redo from the GUI), returns its number."""
     with store.transaction():
         _editable_line(store, page_id, line_id)
         try:
-            new = store.restore_line_version(page_id, line_id, version, agent=agent)
+            new = store.restore_line_version(page_id, line_id, version, agent=agent, source=source)
         except ProjectError as exc:
             raise WorkflowRefusedError(exc.message) from None
         _settle_page(store, page_id, agent)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+from PySide6.QtCore import Qt, QTimer
 
 from _data_helpers import font_file
 
@@ -91,6 +92,75 @@ def process_and_wait(qtbot, win, page_ids: list[int], *, force: bool = False, ti
     with qtbot.waitSignal(win.queue.idle, timeout=timeout):
         job = win.process_pages(page_ids, force=force)
     return job
+
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+def current_edit(win):
+    """The text field of the current line (where the keyboard is)."""
+    return win.editor.row(win.editor.current_line_id()).edit
+
+
+def _when_modal(kind: type, act) -> None:
+    """Call ``act(dialog)`` once a modal dialog of ``kind`` is up (it is run from the event loop)."""
+    from PySide6.QtWidgets import QApplication
+
+    def poll() -> None:
+        dlg = QApplication.activeModalWidget()
+        if isinstance(dlg, kind):
+            act(dlg)
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+def answer_box(qtbot, key: Qt.Key = Qt.Key.Key_Return, button=None) -> dict:
+    """Answer the next modal message box with a key (or a click on ``button``); returns what it said."""
+    from PySide6.QtWidgets import QMessageBox
+
+    seen: dict = {}
+
+    def act(box) -> None:
+        seen.update(title=box.windowTitle(), text=box.text(), default=box.standardButton(box.defaultButton()))
+        if button is not None:
+            box.button(button).click()
+        else:
+            qtbot.keyClick(box.focusWidget() or box, key)
+
+    _when_modal(QMessageBox, act)
+    return seen
+
+
+def answer_input(text: str) -> None:
+    """Type ``text`` into the next QInputDialog and press OK."""
+    from PySide6.QtWidgets import QInputDialog
+
+    def act(dlg) -> None:
+        dlg.setTextValue(text)
+        dlg.accept()
+
+    _when_modal(QInputDialog, act)
+
+
+def open_new_project(qtbot, settings_path: Path, tmp_path: Path, pages: int):
+    """A new project with ``pages`` imported pages, open in a window: ``(root, window, page ids)``."""
+    root = tmp_path / "proj"
+    make_project(root, pages=pages).close()
+    win = open_window(qtbot, settings_path, root)
+    return root, win, [p.id for p in win.browser.model.pages()]
+
+
+def cancel_after_first_page(qtbot, win, page_ids: list[int]) -> int:
+    """Queue processing, click the job's Cancel once the first page is committed, wait for the queue."""
+    job_id = win.process_pages(page_ids)
+    with qtbot.waitSignal(win.queue.pageFinished, timeout=60000):
+        pass
+    win.queue.jobs[job_id].cancel_button.click()                  # the user clicks Cancel
+    qtbot.waitUntil(lambda: not win.queue.busy(), timeout=60000)
+    return job_id
 
 
 @pytest.fixture(scope="session")

@@ -119,7 +119,7 @@ def test_help_lists_shortcuts(qtbot, gui_env, settings_path):
     dlg = win.show_help()
     rows = dict((what, keys) for keys, what in dlg.rows())
     assert rows["Next low-confidence word"].startswith("F3")
-    assert "Ctrl+Z" in rows["Undo"] and "Ctrl+Return" in rows["Mark page corrected and go on"]
+    assert "Ctrl+Z" in rows["Undo"] and "Ctrl+Return" in rows["Page done, go on"]
     assert any("Enter" in k for k, _ in dlg.rows())
     dlg.close()
     win.close()

@@ -1,5 +1,5 @@
-"""Page review workflow: `digitizer review` (CLI, real subprocess) and the window's review actions,
-on a real project processed with tesseract: statuses, events with the operator, the browser filter."""
+"""Page review workflow: `digitizer review` (CLI, real subprocess) on a real project processed with
+tesseract: statuses, events with the operator (the window's actions: tests/test_gui_review.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from digitizer.store import ProjectStore
 
-from _gui_helpers import (copy_project, gui_env, no_leaks, open_window, processed_template,  # noqa: F401
-                          settings_path)
+from _gui_helpers import copy_project, processed_template  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,45 +67,3 @@ def test_cli_review_errors(tmp_path, processed_template):
     with ProjectStore.open(root) as store:
         assert store.get_page(pid).status == "imported"
         assert not [e for e in store.events(page_id=pid) if e.action == "approve"]
-
-
-@pytest.mark.gui
-@pytest.mark.usefixtures("no_leaks")
-def test_gui_review_actions_and_filter(qtbot, gui_env, settings_path, tmp_path, processed_template):
-    root = copy_project(processed_template, tmp_path)
-    win = open_window(qtbot, settings_path, root)
-    win.settings.operator = "Gui Reviewer"
-    p1, p2 = [p.id for p in win.browser.model.pages()]
-    win.open_page(p1)
-    assert win.review_action.shortcut().toString() == "Ctrl+Alt+R"
-    win.review_action.trigger()                                   # the open page
-    assert win.browser.model.page(p1).status == "reviewed"
-    assert "reviewed" in win.editor.title.text()
-    win.browser.select_page(p2)
-    win.browser.tree.selectionModel().clearSelection()
-    win.browser.select_page(p1)
-    win.browser.tree.selectAll()                                  # both pages (and the item) selected
-    win.approve_action.trigger()
-    assert {win.browser.model.page(p).status for p in (p1, p2)} == {"approved"}
-    win.browser.set_status_filter("approved")
-    assert win.browser.visible_page_ids() == [p1, p2]
-    win.review_pages("corrected", [p2])                           # reopen one for correction
-    assert win.browser.visible_page_ids() == [p1]
-    win.browser.set_status_filter("corrected")
-    assert win.browser.visible_page_ids() == [p2]
-    win.browser.set_status_filter("")
-    assert win.browser.visible_page_ids() == [p1, p2]
-    from PySide6.QtWidgets import QToolBar
-
-    tb_texts = [a.text() for a in win.findChild(QToolBar, "toolbar-main").actions()]
-    assert {"Reviewed", "Approve", "Reopen"} <= set(tb_texts)
-    ctx = [a.text() for a in win.browser.tree.actions()]
-    assert "Mark re&viewed" in ctx and "Edit &metadata…" in ctx
-    win.close()
-    with ProjectStore.open(root) as store:
-        assert store.get_page(p1).status == "approved" and store.get_page(p2).status == "corrected"
-        ev = [(e.action, e.agent, e.parameters["status"]) for e in store.events(page_id=p2)
-              if e.action in ("review", "approve")]
-        assert ev == [("approve", "Gui Reviewer", "approved"), ("review", "Gui Reviewer", "corrected")]
-        assert [(e.action, e.agent) for e in store.events(page_id=p1) if e.action in ("review", "approve")] == \
-            [("review", "Gui Reviewer"), ("approve", "Gui Reviewer")]

@@ -12,16 +12,18 @@ from .models import HistoryModel
 
 
 class HistoryDialog(QDialog):
-    """Emits ``restoreRequested(text)``; the window saves it through the undo stack (a new version)."""
+    """Emits ``restoreRequested(version)``; the window restores that whole version (text, words,
+    confidences) through the undo stack, as a new version."""
 
-    restoreRequested = Signal(str)
+    restoreRequested = Signal(int)
 
     def __init__(self, line_id: str, versions: list[LineVersion], parent: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"History of line {line_id}")
         self.resize(760, 320)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"{len(versions)} version(s). Restoring saves the chosen text as a new version."))
+        lay.addWidget(QLabel(f"{len(versions)} version(s). Restoring makes the chosen version (text, words, "
+                             "confidences) current again, as a new version."))
         self.model = HistoryModel(versions, self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -46,5 +48,5 @@ class HistoryDialog(QDialog):
     def restore_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if rows:
-            self.restoreRequested.emit(self.model.version_at(rows[0].row()).text)
+            self.restoreRequested.emit(self.model.version_at(rows[0].row()).version)
             self.accept()

@@ -1,7 +1,7 @@
 """The transcription editor: one row per line, the line's image crop above its editable text.
 
 Keyboard first: Enter/Down go to the next line, Up to the previous one (each move saves the
-line it leaves), Ctrl+Enter asks to mark the page corrected, F3 jumps to the next
+line it leaves), Ctrl+Enter asks for "page done", F3 jumps to the next
 low-confidence word.  The editor never writes to the store itself: it emits
 ``commitRequested(line_id, old, new)`` and the window saves it through the undo stack, then
 calls :meth:`LineEditor.update_line` with the stored line.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import (QColor, QFont, QImage, QKeyEvent, QKeySequence, QPainter, QPixmap, QSyntaxHighlighter,
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import (QColor, QFont, QImage, QKeyEvent, QPainter, QPixmap, QSyntaxHighlighter,
                            QTextCharFormat, QTextCursor)
 from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
@@ -21,11 +21,10 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QLin
 from ..correction import Position, low_confidence_spans, word_spans
 from ..model import Line, PageLayout
 
-# shortcuts that belong to the window even while a line has the focus
-PASSTHROUGH = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo, QKeySequence.StandardKey.Find,
-               QKeySequence.StandardKey.FindNext)
 PREWARM_ROWS = 40     # rows built at start-up, so opening a page does not build widgets
-PASSTHROUGH_KEYS = {Qt.Key.Key_F1, Qt.Key.Key_F3, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8, Qt.Key.Key_F9}
+# how a line state (digitizer.workflow) is shown next to the line: label, colour
+STATE_LOOK = {"machine": ("machine", "gray"), "edited": ("✎ edited", "#1565c0"),
+              "verified": ("✓ verified", "#2e7d32"), "flagged": ("⚑ flagged", "#e65100")}
 
 
 def parse_unicode(text: str) -> str:
@@ -78,8 +77,6 @@ class LineTextEdit(QPlainTextEdit):
 
     navigate = Signal(int)
     pageDone = Signal()
-    # key combinations of window actions: they win over the text edit's own handling
-    window_shortcuts: set[Any] = set()
     focused = Signal()
     left = Signal()
 
@@ -100,17 +97,6 @@ class LineTextEdit(QPlainTextEdit):
     def text(self) -> str:
         return self.toPlainText().replace("\n", " ")
 
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            ctrl_enter = (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                          and event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-            if ctrl_enter or event.keyCombination() in self.window_shortcuts or event.key() in PASSTHROUGH_KEYS or any(event.matches(k) for k in PASSTHROUGH) \
-                    or (event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in
-                        (Qt.Key.Key_L, Qt.Key.Key_H, Qt.Key.Key_U, Qt.Key.Key_Y)):
-                event.ignore()
-                return False
-        return super().event(event)
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -125,6 +111,12 @@ class LineTextEdit(QPlainTextEdit):
         elif key == Qt.Key.Key_Up and not mods & Qt.KeyboardModifier.ShiftModifier:
             self.navigate.emit(-1)
             event.accept()
+        elif mods & Qt.KeyboardModifier.ControlModifier and not mods & Qt.KeyboardModifier.AltModifier \
+                and event.text():
+            # Ctrl+letter is a command (select all, copy, word moves...), never text to insert
+            plain = QKeyEvent(event.type(), key, mods, "", event.isAutoRepeat(), event.count())
+            super().keyPressEvent(plain)
+            event.setAccepted(plain.isAccepted())
         else:
             super().keyPressEvent(event)
 
@@ -157,8 +149,16 @@ class LineRow(QFrame):
         self.crop.setStyleSheet("color: gray;")
         self.crop.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.edit = LineTextEdit()
+        self.state_label = QLabel("")
+        self.state_label.setFixedWidth(86)
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.state = "machine"
         lay.addWidget(self.crop)
-        lay.addWidget(self.edit)
+        text_row = QHBoxLayout()
+        text_row.setContentsMargins(0, 0, 0, 0)
+        text_row.addWidget(self.edit, 1)
+        text_row.addWidget(self.state_label)
+        lay.addLayout(text_row)
         if line is not None:
             self.bind(number, line, 0.8)
 
@@ -174,6 +174,16 @@ class LineRow(QFrame):
             self.edit.setPlainText(line.text)     # highlights through the highlighter
         else:
             hl.rehighlight()
+
+    def set_state(self, state: str, comment: str = "") -> None:
+        """Show the line's stored state (machine, edited, verified, flagged + comment)."""
+        if (state, comment) == (self.state, self.state_label.toolTip()) and self.state_label.text():
+            return                        # a style sheet change re-polishes the label: only when needed
+        self.state = state
+        label, colour = STATE_LOOK.get(state, (state, "gray"))
+        self.state_label.setText(label)
+        self.state_label.setStyleSheet(f"color: {colour};")
+        self.state_label.setToolTip(comment)
 
     def set_crop(self, image: QImage) -> None:
         self._crop_image = image
@@ -376,6 +386,30 @@ class LineEditor(QWidget):
             row.edit.highlighter.threshold = value
             row.edit.highlighter.rehighlight()
 
+    def set_line_states(self, states: dict[str, tuple[str, str]]) -> None:
+        """``{line id: (state, comment)}`` from the store; lines not named are ``machine``."""
+        for row in self._rows:
+            row.set_state(*states.get(row.line_id, ("machine", "")))
+
+    def line_state(self, line_id: str) -> str:
+        return self.row(line_id).state
+
+    def set_read_only(self, reason: str | None) -> None:
+        """Lines of a page the workflow closes (reviewed, approved) cannot be typed into; ``reason``
+        says why (shown as the rows' tooltip); ``None`` makes them editable again."""
+        for row in self._rows:
+            if row.edit.isReadOnly() != (reason is not None) or row.edit.toolTip() != (reason or ""):
+                row.edit.setReadOnly(reason is not None)
+                row.edit.setToolTip(reason or "")
+
+    def pending_line(self) -> tuple[str, str, str] | None:
+        """``(line id, stored text, typed text)`` when the current line has unsaved typing."""
+        lid = self.current_line_id()
+        if lid is None:
+            return None
+        typed = " ".join(self._rows[self._current].edit.text().split())
+        return (lid, self._lines[lid].text, typed) if typed != self._lines[lid].text else None
+
     # ------------------------------------------------------------------ navigation
     def line_ids(self) -> list[str]:
         return [r.line_id for r in self._rows]
@@ -400,11 +434,24 @@ class LineEditor(QWidget):
                 break
         return Position(self.page_id, lid, word)
 
+    def search_position(self) -> Position | None:
+        """Where "next low-confidence word" starts: after the last word that begins before the cursor
+        (the end of the selection when a word is selected).  With the cursor at the start of a line
+        (e.g. just after Enter) no word is passed yet, so the line's first word is still ahead."""
+        lid = self.current_line_id()
+        if lid is None or self.page_id is None:
+            return None
+        pos = self._rows[self._current].edit.textCursor().selectionEnd()
+        passed = [i for i, (s, _e, _w) in enumerate(word_spans(self._lines[lid])) if s < pos]
+        return Position(self.page_id, lid, passed[-1] if passed else None)
+
     def move(self, delta: int, *, from_row: int | None = None) -> None:
-        """Save the current line and go ``delta`` lines down (negative: up)."""
+        """Save the current line and go ``delta`` lines down (negative: up), cursor at the line's start."""
         start = self._current if from_row is None else from_row
         target = max(0, min(len(self._rows) - 1, start + delta))
         self.focus_line_index(target)
+        if self._rows:
+            self._rows[target].edit.moveCursor(QTextCursor.MoveOperation.StartOfLine)
 
     def focus_line_index(self, index: int) -> None:
         if not self._rows:

@@ -1,38 +1,43 @@
 """The main window: project browser, page viewer, transcription editor, job queue.
 
-A thin client: every action calls the core (store, correction, pipeline, ingest, export).
-Every write of the window (line saves, undo/redo, layout corrections, review statuses, item
-metadata) goes through one :class:`~.store_writer.StoreWriter` thread with its own connection,
-in order: a line save is queued and the editor moves on at once; the window flushes the writer
-before it reads the store and on close, so nothing is lost.  Anything longer (processing,
-import, export, project-wide replace, image decoding) runs in workers with their own connection.
+A thin client: every action calls the core (workflow, correction, batch, ingest, export); every
+state and transition is :mod:`digitizer.workflow`'s, and what the window shows (header, tree, line
+states) is read back from the store after each act.  Every write of the window (line saves,
+undo/redo, line states, page actions, layout corrections, item metadata) goes through one
+:class:`~.store_writer.StoreWriter` thread with its own connection, in order: a line save is queued
+and the editor moves on at once; the window flushes the writer before it reads the store and on
+close, so nothing is lost.  Anything longer (processing as the CLI's batch job, import, export,
+project-wide replace, image decoding) runs in workers with their own connection.  A timer polls the
+store's ``data_version`` to notice changes made by other processes.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
                                QWidget)
 
 from .. import __version__, workflow
 from ..correction import (Position, add_line, add_region, commit_layout, delete_line, locate_line, merge_lines,
                           move_line, next_low_confidence, set_line_text, split_line)
 from ..errors import DigitizerError
-from ..model import Page, PageLayout, ProcessingStep, layout_from_dict, to_dict
+from ..model import Page, PageLayout, layout_from_dict, to_dict
 from ..pipeline.process import DONE_STATUSES
 from ..profiles import Profile, load_profile
 from ..store import ProjectStore
 from . import jobs
-from .line_editor import LineEditor, LineTextEdit
+from .line_editor import LineEditor
 from .page_images import PageImage, iter_thumbnails, load_page_images
 from .page_viewer import PageViewer
 from .project_browser import ProjectBrowser
 from .queue_panel import QueuePanel
 from .settings import Settings
+from .shortcuts import ShortcutGuard
 from .store_writer import StoreWriter
 from .workers import Worker, create_worker
 
@@ -43,44 +48,37 @@ def _copy(layout: PageLayout) -> PageLayout:
     return layout_from_dict(to_dict(layout))
 
 
-def _save_line_text(store: ProjectStore, page_id: int, line_id: str, text: str, agent: str, source: str) -> int:
-    """Runs on the writer thread: one line version, one commit (the workflow sets line and page state)."""
-    return workflow.set_text(store, page_id, line_id, text, agent=agent, source=source)
+PAGE_ACTIONS = {"review": workflow.review, "approve": workflow.approve, "reopen": workflow.reopen}
+PAGE_ACTION_WORDS = {"review": "reviewed", "approve": "approved", "reopen": "reopened"}
+CHANGE_POLL_MS = 1000         # how often the window asks the store whether another process changed it
+CHANGED_ELSEWHERE = "changed since it was shown"    # workflow.set_text's refusal when expected_version is old
 
 
-REVIEW_ACTIONS = {"reviewed": "review", "approved": "approve", "corrected": "review"}
+class LineVersionCommand(QUndoCommand):
+    """One change of one line, saved as a line version.  Undo restores the version before it and redo
+    the version it made, whole (text, words, boxes, confidences), each as a new version (sources
+    ``undo``/``redo``), so nothing is ever dropped from the history."""
 
-
-def _set_review_status(store: ProjectStore, page_ids: list[int], status: str, agent: str) -> None:
-    """Runs on the writer thread: set a review status, one event per page with the operator."""
-    if status not in REVIEW_ACTIONS:
-        raise ValueError(f"not a review status: {status!r} (reviewed, approved, corrected)")
-    pages = [store.get_page(pid) for pid in page_ids]
-    bad = [p for p in pages if status != "corrected" and p.status in ("imported", "failed")]
-    if bad:
-        raise ValueError(f"page {bad[0].seq} is {bad[0].status}: process and correct it before review")
-    with store.transaction():
-        for pid in page_ids:
-            previous = store.get_page(pid).status
-            store.set_status(pid, status, step=ProcessingStep(
-                action=REVIEW_ACTIONS[status], tool="digitizer.gui", tool_version=__version__,
-                parameters={"status": status, "previous": previous}, agent=agent))
-
-
-class EditLineCommand(QUndoCommand):
-    """A line text change; redo and undo both save through the store (so undo is a version too)."""
-
-    def __init__(self, window: "MainWindow", page_id: int, line_id: str, old: str, new: str, source: str = "edit"):
-        super().__init__(f"edit line {line_id}")
-        self.window, self.page_id, self.line_id, self.old, self.new = window, page_id, line_id, old, new
-        self.source, self._first = source, True
+    def __init__(self, window: "MainWindow", page_id: int, line_id: str, label: str, first: Any):
+        super().__init__(label)
+        self.window, self.page_id, self.line_id = window, page_id, line_id
+        self._first, self._made = first, None        # first(): a Future of the version number it saves
 
     def redo(self) -> None:
-        self.window.save_line(self.page_id, self.line_id, self.new, self.source if self._first else "redo")
-        self._first = False
+        if self._made is None:
+            self._made = self._first()
+        elif self._version() is not None:
+            self.window.restore_line(self.page_id, self.line_id, self._version(), "redo")
 
     def undo(self) -> None:
-        self.window.save_line(self.page_id, self.line_id, self.old, "undo")
+        if self._version() is not None:
+            self.window.restore_line(self.page_id, self.line_id, self._version() - 1, "undo")
+
+    def _version(self) -> int | None:
+        try:
+            return int(self._made.result())
+        except Exception:             # the save was refused: nothing to undo or redo
+            return None
 
 
 class LayoutCommand(QUndoCommand):
@@ -104,7 +102,8 @@ class MainWindow(QMainWindow):
     pageImageReady = Signal(int, str)       # page id, "preview" | "full"
     lowConfidenceSearchDone = Signal(object)
     saveFailed = Signal(str)                # a queued save failed: the store's message
-    statusesChanged = Signal(list, str)     # page ids, new status (review workflow)
+    statusesChanged = Signal(list, str)     # page ids, workflow action (review, approve, reopen)
+    outsideChange = Signal(int, bool)       # page id shown, reloaded (False: reload deferred, line being typed)
 
     def __init__(self, settings: Settings | None = None, project: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -121,6 +120,12 @@ class MainWindow(QMainWindow):
         self._thumb_worker: Worker | None = None
         self._search_worker: Worker | None = None
         self.undo_stack = QUndoStack(self)
+        self._data_version = -1           # the store's data_version last looked at (outside changes)
+        self._versions: dict[str, int] = {}   # line id -> version shown (page shown)
+        self._stale = False               # the page shown differs from the store (reload deferred)
+        self.change_timer = QTimer(self)
+        self.change_timer.setInterval(CHANGE_POLL_MS)
+        self.change_timer.timeout.connect(self.check_outside_changes)
         self.setWindowTitle("digitizer")
         if ICON.is_file():
             self.setWindowIcon(QIcon(str(ICON)))
@@ -162,7 +167,7 @@ class MainWindow(QMainWindow):
         self.editor.commitRequested.connect(self._commit_requested)
         self.editor.nextLowConfidenceRequested.connect(self.next_low_confidence)
         self.editor.thresholdChanged.connect(self._threshold_changed)
-        self.editor.pageDoneRequested.connect(self.mark_page_corrected)
+        self.editor.pageDoneRequested.connect(self.page_done)
         self.queue.pageFinished.connect(self._page_processed)
         self.queue.jobResult.connect(self._job_result)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
@@ -219,16 +224,23 @@ class MainWindow(QMainWindow):
         p = mb.addMenu("&Page")
         self._act(p, "&Process selected pages", self.process_selected, "Ctrl+R")
         self._act(p, "Process whole &item", self.process_item, "Ctrl+Shift+R")
-        self._act(p, "Mark page &corrected and go on", self.mark_page_corrected, ["Ctrl+Return", "Ctrl+Enter"])
+        self._act(p, "Page &done, go on", self.page_done, ["Ctrl+Return", "Ctrl+Enter"],
+                  tip="The lines not edited are verified as they are (one recorded act); the page is corrected")
+        self.verify_action = self._act(p, "&Verify line", self.verify_line, "Ctrl+Alt+V",
+                                       tip="Confirm the line's text as it is (state verified), go to the next line")
+        self.flag_action = self._act(p, "&Flag line…", self.flag_line, "Ctrl+Alt+F",
+                                     tip="Mark the line uncertain, with a comment (state flagged)")
         self._act(p, "&Next low-confidence word", self.next_low_confidence, ["F3", "Ctrl+L"])
         self._act(p, "Line &history…", self.show_history, "Ctrl+H")
+        self._act(p, "&Insert character by code or name…", self.focus_unicode_input, "Ctrl+U",
+                  tip="Type U+017F, 0x364 or a Unicode name, then Enter: it goes into the line at the cursor")
         p.addSeparator()
-        self.review_action = self._act(p, "Mark re&viewed", lambda: self.review_pages("reviewed"), "Ctrl+Alt+R",
-                                       tip="Mark the selected pages (or the open one) reviewed")
-        self.approve_action = self._act(p, "&Approve", lambda: self.review_pages("approved"), "Ctrl+Shift+A",
-                                        tip="Approve the selected pages (or the open one)")
-        self.reopen_action = self._act(p, "Re&open for correction", lambda: self.review_pages("corrected"),
-                                       "Ctrl+Alt+O", tip="Send reviewed/approved pages back to 'corrected'")
+        self.review_action = self._act(p, "Mark re&viewed", lambda: self.page_action("review"), "Ctrl+Alt+R",
+                                       tip="Mark the page shown (or the pages selected in the tree) reviewed")
+        self.approve_action = self._act(p, "&Approve", lambda: self.page_action("approve"), "Ctrl+Shift+A",
+                                        tip="Approve the page shown (or the pages selected in the tree)")
+        self.reopen_action = self._act(p, "Re&open for correction", lambda: self.page_action("reopen"),
+                                       "Ctrl+Alt+O", tip="Send a reviewed/approved page back to 'corrected'")
         p.addSeparator()
         self._act(p, "Previous page", lambda: self.step_page(-1), "Ctrl+PgUp")
         self._act(p, "Next page", lambda: self.step_page(1), "Ctrl+PgDown")
@@ -262,14 +274,12 @@ class MainWindow(QMainWindow):
         h = mb.addMenu("&Help")
         self._act(h, "&Keyboard shortcuts", self.show_help, "F1")
         self._act(h, "&About digitizer", self._about)
-        LineTextEdit.window_shortcuts = {seq[0] for act in self.actions() for seq in act.shortcuts()
-                                         if not seq.isEmpty() and seq[0].keyboardModifiers()
-                                         & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)}
+        self.shortcut_guard = ShortcutGuard(self)      # window shortcuts win over text fields, never type
         tb = self.addToolBar("Main")
         tb.setObjectName("toolbar-main")
         for text, slot in (("Open", self._open_project_dialog), ("Import", self._import_dialog),
                            ("Process", self.process_selected), ("Next low (F3)", self.next_low_confidence),
-                           ("Page done", self.mark_page_corrected), ("Export", self.show_export_dialog)):
+                           ("Page done", self.page_done), ("Export", self.show_export_dialog)):
             tb.addAction(text, slot)
         tb.addSeparator()
         for act, label in ((self.review_action, "Reviewed"), (self.approve_action, "Approve"),
@@ -315,6 +325,32 @@ class MainWindow(QMainWindow):
         if self.isVisible() and QGuiApplication.platformName() not in ("offscreen", "minimal"):
             QMessageBox.warning(self, "digitizer", text)
 
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask Yes/No; No is the default and the Escape button (Enter alone never destroys anything)."""
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setEscapeButton(QMessageBox.StandardButton.No)
+        self.confirm_box = box
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            self.confirm_box = None
+            box.deleteLater()
+            self.activateWindow()             # the window's shortcuts work again at once
+
+    def pages_to_act_on(self, verb: str) -> list[int]:
+        """The page shown; or the pages explicitly multi-selected in the tree, once the user confirms
+        a question naming how many.  Page keys never extend the selection, so only a deliberate
+        Ctrl/Shift-click in the tree (or Select all) leads here."""
+        multi = self.browser.multi_selection()
+        if multi:
+            n = len(multi)
+            ok = self.confirm(f"{verb} {n} pages?", f"{verb}: {n} pages are selected in the project browser. "
+                                                    f"Act on all {n}?")
+            return multi if ok else []
+        return [self.page.id] if self.page is not None else []
+
     # ================================================================== project
     @property
     def root(self) -> str | None:
@@ -325,9 +361,12 @@ class MainWindow(QMainWindow):
         self.store = ProjectStore.open(path, agent=self.settings.operator)
         self.writer = StoreWriter(str(self.store.root), self.settings.operator, self)
         self.writer.failed.connect(self._save_failed)
+        self.writer.saved.connect(self._saved)
         self.settings.add_recent(path)
         self._fill_recent()
         info = self.store.info()
+        self._data_version, self._stale = self.store.data_version(), False
+        self.change_timer.start()
         self.setWindowTitle(f"{info.name} — digitizer")
         self.refresh_browser(info.items)
         self._attach_capture()
@@ -355,6 +394,7 @@ class MainWindow(QMainWindow):
             if w is not None:
                 w.quit()
         self.undo_stack.clear()
+        self.change_timer.stop()
         self._detach_capture()
         self._close_writer()
         self.store.close()
@@ -441,6 +481,7 @@ class MainWindow(QMainWindow):
         if self.page is not None and self.page.id != page_id:
             self.editor.commit_current()
         self.flush_saves()                # read what was written
+        self._stale = False               # what is shown next is read from the store now
         page = self.store.get_page(page_id)
         self.page, self.layout_ = page, self.store.load_layout(page_id)
         self.profile = self._profile_for(page.item_id)
@@ -450,6 +491,8 @@ class MainWindow(QMainWindow):
         self.editor.set_threshold(self.threshold)
         self.editor.set_special_characters(self.profile.editor.special_characters)
         self.editor.set_page(page.id, self.layout_, self._page_title(page))
+        self._versions = self.store.current_line_versions(page.id)   # a save names the version it replaces
+        self._show_page_state(page)
         self._load_images(page, showing)
         self.browser.select_page(page_id)
         if self.layout_ is not None and self.layout_.lines():
@@ -538,12 +581,108 @@ class MainWindow(QMainWindow):
         self.editor.commit_current()
         self.flush_saves()
 
+    def _saved(self, tag: Any, _result: Any) -> None:
+        """A queued line save is committed: show the page state the store now holds."""
+        if isinstance(tag, tuple) and tag[:1] == ("line",):
+            self.show_stored_page(int(tag[1]))
+
+    def show_stored_page(self, page_id: int) -> None:
+        """Header, tree and status bar show what the store holds for ``page_id`` (never a GUI guess)."""
+        if self.store is None:
+            return
+        page = self.store.get_page(page_id)
+        self.browser.update_page(page)
+        if self.page is not None and self.page.id == page_id:
+            self.page = page
+            self.editor.title.setText(self._page_title(page))
+            self._show_page_state(page)
+            self._update_status()
+
+    def _show_page_state(self, page: Page) -> None:
+        """Line states from the store; lines of a closed page (reviewed, approved) are read-only."""
+        self.show_line_states()
+        reason = workflow.PAGE_LINE_WORK.get(page.status)
+        self.editor.set_read_only(f"page {page.seq} is {page.status}: {reason}" if reason and self.layout_ else None)
+
+    def show_line_states(self) -> None:
+        if self.page is not None and self.store is not None:
+            self.editor.set_line_states({lid: (st.state, st.comment)
+                                         for lid, st in self.store.line_states(self.page.id).items()})
+
+    # ================================================================== changes by another process
+    def check_outside_changes(self) -> None:
+        """Polled on a timer: when another connection (the CLI, a second window, a job) committed,
+        the tree and the page shown follow the store.  A page with a line being typed is not reloaded
+        under the typist: the reload waits until the line is left, and saving that line over text
+        changed elsewhere is refused by the core and then asked about (:meth:`_line_conflict`)."""
+        if self.store is None or self.page is None or (self.writer is not None and self.writer.pending()):
+            return
+        version = self.store.data_version()
+        if version == self._data_version and not self._stale:
+            return
+        self._data_version = version
+        self._refresh_tree_states()
+        self._stale = self._page_differs()
+        if not self._stale:
+            return
+        if self.editor.pending_line() is not None:
+            self.statusBar().showMessage(f"page {self.page.seq} was changed by another process: it reloads "
+                                         "when you leave this line", 10000)
+            self.outsideChange.emit(self.page.id, False)
+            return
+        self._stale = False
+        self.open_page(self.page.id, self.editor.current_line_id())
+        self.statusBar().showMessage(f"page {self.page.seq} was changed by another process: reloaded", 10000)
+        self.outsideChange.emit(self.page.id, True)
+
+    def _refresh_tree_states(self) -> None:
+        pages = self.store.pages()
+        if len(pages) != len(self.browser.model.pages()):
+            self.refresh_browser()
+            return
+        for page in pages:
+            shown = self.browser.model.page(page.id)
+            if shown is None or (shown.status, shown.mean_confidence) != (page.status, page.mean_confidence):
+                self.browser.update_page(page)
+
+    def _page_differs(self) -> bool:
+        """True when the page shown (state, line texts, line states) is not what the store holds."""
+        stored = self.store.get_page(self.page.id)
+        layout = self.store.load_layout(self.page.id)
+        lines = [(ln.id, ln.text) for ln in layout.lines()] if layout else []
+        shown = [(ln.id, ln.text) for ln in self.layout_.lines()] if self.layout_ else []
+        states = {lid: st.state for lid, st in self.store.line_states(self.page.id).items()}
+        shown_states = {lid: self.editor.line_state(lid) for lid in self.editor.line_ids()}
+        return stored.status != self.page.status or lines != shown or \
+            any(states.get(lid, "machine") != st for lid, st in shown_states.items())
+
     def _save_failed(self, tag: Any, message: str) -> None:
-        """A queued save failed: say so and show what the store really holds."""
-        self.show_error(f"could not save: {message}")
+        """A queued save failed: say so and show what the store really holds.  When another process
+        saved the line meanwhile, ask (No is the default) whether to save the text over it."""
         self.saveFailed.emit(message)
-        if isinstance(tag, tuple) and tag[:1] == ("line",) and self.page is not None and self.page.id == tag[1]:
+        line_save = isinstance(tag, tuple) and tag[:1] == ("line",)
+        if line_save and CHANGED_ELSEWHERE in message:
+            self._line_conflict(*tag[1:])
+            return
+        self.show_error(f"could not save: {message}")
+        if line_save and self.page is not None and self.page.id == tag[1]:
             self.open_page(self.page.id, self.editor.current_line_id())
+
+    def _line_conflict(self, page_id: int, line_id: str, text: str) -> None:
+        self.flush_saves()
+        layout = self.store.load_layout(page_id)
+        stored = layout.find_line(line_id) if layout else None
+        elsewhere = stored.text if stored is not None else "(deleted)"
+        overwrite = stored is not None and self.confirm(
+            "Line changed elsewhere", f"Line {line_id} was changed by another process to “{elsewhere}” before "
+                                      f"your text “{text}” was saved. Save yours over it? "
+                                      "(Both stay in the line's history.)")
+        if overwrite:
+            self.writer.submit(workflow.set_text, page_id, line_id, text, agent=self.settings.operator,
+                               tag=("line", page_id, line_id, text))
+            self.flush_saves()
+        if self.page is not None and self.page.id == page_id:
+            self.open_page(page_id, self.editor.current_line_id())
 
     def _close_writer(self) -> None:
         if self.writer is not None:
@@ -562,27 +701,58 @@ class MainWindow(QMainWindow):
             self.undo_stack.redo()
 
     def _commit_requested(self, line_id: str, old: str, new: str) -> None:
-        if self.page is not None:
-            self.undo_stack.push(EditLineCommand(self, self.page.id, line_id, old, new))
-
-    def save_line(self, page_id: int, line_id: str, text: str, source: str = "edit") -> None:
-        """Queue the save (a new line version, committed by the writer thread) and show it at once."""
-        self.writer.submit(_save_line_text, page_id, line_id, text, self.settings.operator, source,
-                           tag=("line", page_id, line_id))
-        if self.page is None or page_id != self.page.id:
-            self.open_page(page_id, line_id)
+        if self.page is None:
             return
-        line = self.layout_.find_line(line_id) if self.layout_ else None
+        pid = self.page.id
+        self.undo_stack.push(LineVersionCommand(self, pid, line_id, f"edit line {line_id}",
+                                                lambda: self.save_line(pid, line_id, new)))
+
+    def save_line(self, page_id: int, line_id: str, text: str, source: str = "edit") -> Future:
+        """Queue the save (``workflow.set_text``: a new line version, committed by the writer thread)
+        and show it at once; returns the Future of the version number."""
+        line = self.layout_.find_line(line_id) if self.layout_ and self.page and self.page.id == page_id else None
+        expected = self._versions.get(line_id) if line is not None else None
+        fut = self.writer.submit(workflow.set_text, page_id, line_id, text, agent=self.settings.operator,
+                                 source=source, expected_version=expected, tag=("line", page_id, line_id, text))
         if line is None:
             self.open_page(page_id, line_id)
+            return fut
+        if expected is not None:
+            self._versions[line_id] = expected + 1          # the version this save makes
+        set_line_text(line, text)         # the same core change the store is saving, no reload
+        self.editor.update_line(line)
+        self.viewer.update_line(line)     # page and line states: from the store once committed (_saved)
+        return fut
+
+    def restore_line(self, page_id: int, line_id: str, version: int, source: str = "restore") -> int | None:
+        """Make ``version`` of a line current again, whole (``workflow.restore``), and show what is stored."""
+        self.editor.commit_current()
+        try:
+            made = self.writer.call(workflow.restore, page_id, line_id, version, agent=self.settings.operator,
+                                    source=source)
+        except DigitizerError as exc:
+            self.show_error(exc.user_message)
+            made = None
+        if made is not None and self.page is not None and self.page.id == page_id:
+            self._versions[line_id] = made
+        self.show_stored_line(page_id, line_id)
+        return made
+
+    def show_stored_line(self, page_id: int, line_id: str) -> None:
+        """Show the line as stored (text, words, confidences) and the page and line states."""
+        if self.page is None or self.page.id != page_id or self.layout_ is None:
+            self.open_page(page_id, line_id)
             return
-        set_line_text(line, text)         # the same core change the store just saved, no reload
+        stored = self.store.load_layout(page_id)
+        line = stored.find_line(line_id) if stored else None
+        if line is None or self.layout_.find_line(line_id) is None:
+            self.open_page(page_id, line_id)
+            return
+        block, idx = locate_line(self.layout_, line_id)
+        block.lines[idx] = line
         self.editor.update_line(line)
         self.viewer.update_line(line)
-        if self.page.status in ("imported", "processed", "failed"):
-            self.page.status = "corrected"
-        self.page.mean_confidence = self.layout_.mean_confidence()
-        self.browser.update_page(self.page)
+        self.show_stored_page(page_id)
 
     def save_layout(self, page_id: int, layout: PageLayout, action: str, focus: str | None = None,
                     **params: Any) -> None:
@@ -650,49 +820,72 @@ class MainWindow(QMainWindow):
             self._layout_op("add line", lambda lay: add_line(lay, bbox), lambda ln: ln.id,
                             bbox=[bbox.x0, bbox.y0, bbox.x1, bbox.y1])
 
-    def mark_page_corrected(self) -> None:
-        """Save the current line, mark the page corrected, go to the next page of the item."""
+    # ================================================================== workflow (digitizer.workflow)
+    def _workflow(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a workflow act on the writer thread as the operator; a refusal is shown (the CLI's
+        message) and gives ``None``."""
+        try:
+            return self.writer.call(func, *args, agent=self.settings.operator, **kwargs)
+        except DigitizerError as exc:
+            self.show_error(exc.user_message)
+            return None
+
+    def page_done(self) -> None:
+        """Ctrl+Enter: save the current line, "page done" (the remaining machine lines become verified,
+        one recorded act; the page corrected), then open the next page of the item."""
         if self.page is None:
             return
         self._settle()
-        self.writer.call(_set_review_status, [self.page.id], "corrected", self.settings.operator)
-        page = self.store.get_page(self.page.id)
-        self.browser.update_page(page)
-        self.statusBar().showMessage(f"page {page.seq} marked corrected", 5000)
+        page = self.page
+        verified = self._workflow(workflow.page_done, page.id)
+        if verified is None:
+            return
+        self.show_stored_page(page.id)
+        self.statusBar().showMessage(f"page {page.seq} done: {len(verified)} line(s) verified", 5000)
         nxt = [p for p in self.store.pages(page.item_id) if p.seq > page.seq]
-        if nxt:
-            self.open_page(nxt[0].id)
-        else:
-            self.page = page
+        self.open_page(nxt[0].id if nxt else page.id)
 
-    # ================================================================== review workflow
-    def review_pages(self, status: str, page_ids: list[int] | None = None) -> list[int]:
-        """Set ``status`` (reviewed / approved / corrected) on the selected pages (else the open one).
+    def verify_line(self) -> None:
+        """Confirm the current line's text as it is (state verified) and go to the next line."""
+        lid = self.editor.current_line_id()
+        if self.page is None or lid is None:
+            return
+        self._settle()
+        if self._workflow(workflow.verify, self.page.id, lid) is not None:
+            self.show_stored_page(self.page.id)
+            self.editor.move(1)
 
-        Each page gets a review/approve event with the operator; returns the page ids changed.
-        """
+    def flag_line(self, comment: str | None = None) -> None:
+        """Mark the current line uncertain with a comment (asked for when not given)."""
+        lid = self.editor.current_line_id()
+        if self.page is None or lid is None:
+            return
+        self._settle()
+        if comment is None:
+            comment, ok = QInputDialog.getText(self, "Flag line", f"What is uncertain in line {lid}?")
+            self.activateWindow()
+            if not ok:
+                return
+        if self._workflow(workflow.flag, self.page.id, lid, comment) is not None:
+            self.show_stored_page(self.page.id)
+
+    def page_action(self, action: str, page_ids: list[int] | None = None) -> list[int]:
+        """``review``, ``approve`` or ``reopen`` the page shown, or an explicit multi-selection after a
+        confirmation naming how many (:meth:`pages_to_act_on`); all or none (the workflow's rule).
+        Returns the page ids changed."""
         if self.store is None:
             return []
-        ids = page_ids if page_ids is not None else (self.browser.selected_page_ids()
-                                                     or ([self.page.id] if self.page else []))
+        ids = page_ids if page_ids is not None else self.pages_to_act_on(action.capitalize())
         if not ids:
             return []
         self._settle()
-        try:
-            self.writer.call(_set_review_status, list(ids), status, self.settings.operator)
-        except (DigitizerError, ValueError) as exc:
-            self.show_error(getattr(exc, "user_message", None) or str(exc))
+        if self._workflow(PAGE_ACTIONS[action], list(ids)) is None:
             return []
         for pid in ids:
-            page = self.store.get_page(pid)
-            self.browser.update_page(page)
-            if self.page is not None and self.page.id == pid:
-                self.page = page
-                self.editor.title.setText(self._page_title(page))
-        self._update_status()
+            self.show_stored_page(pid)
         n = len(ids)
-        self.statusBar().showMessage(f"{n} page{'s' if n > 1 else ''} marked {status}", 5000)
-        self.statusesChanged.emit(list(ids), status)
+        self.statusBar().showMessage(f"{n} page{'s' if n > 1 else ''} {PAGE_ACTION_WORDS[action]}", 5000)
+        self.statusesChanged.emit(list(ids), action)
         return list(ids)
 
     def _threshold_changed(self, value: float) -> None:
@@ -704,7 +897,7 @@ class MainWindow(QMainWindow):
         if self.page is None:
             return
         self.editor.commit_current()
-        here = self.editor.current_position() or Position(self.page.id, "", None)
+        here = self.editor.search_position() or Position(self.page.id, "", None)
         hit = next_low_confidence([(self.page.id, self.layout_)], self.threshold, after=here) \
             if self.layout_ else None
         if hit is not None:
@@ -736,6 +929,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"no more words under {self.threshold:.2f} in this item", 6000)
         self.lowConfidenceSearchDone.emit(None)
 
+    def focus_unicode_input(self) -> None:
+        """Ctrl+U: go to the code point / character name field (Enter inserts into the line)."""
+        self.editor.unicode_input.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.editor.unicode_input.selectAll()
+
     def show_history(self) -> None:
         from .history_dialog import HistoryDialog
 
@@ -745,37 +943,42 @@ class MainWindow(QMainWindow):
         self._settle()
         dlg = HistoryDialog(lid, self.store.line_history(self.page.id, lid), self)
         pid = self.page.id
-        dlg.restoreRequested.connect(lambda text: self._restore_text(pid, lid, text))
+        dlg.restoreRequested.connect(lambda version: self._restore_version(pid, lid, version))
         self.history_dialog = dlg
         dlg.open()
 
-    def _restore_text(self, page_id: int, line_id: str, text: str) -> None:
-        self.flush_saves()
-        current = self.store.load_layout(page_id).find_line(line_id).text
-        if text != current:
-            self.undo_stack.push(EditLineCommand(self, page_id, line_id, current, text, source="restore"))
+    def _restore_version(self, page_id: int, line_id: str, version: int) -> None:
+        def first() -> Future:
+            fut: Future = Future()
+            fut.set_result(self.restore_line(page_id, line_id, version))
+            return fut
+
+        self.undo_stack.push(LineVersionCommand(self, page_id, line_id, f"restore line {line_id}", first))
 
     # ================================================================== processing and import
-    def process_pages(self, page_ids: list[int], *, force: bool = False) -> int | None:
-        """Queue a processing job for ``page_ids``; returns the job id."""
+    def process_pages(self, page_ids: list[int], *, force: bool = False,
+                      discard_corrections: bool = False) -> int | None:
+        """Queue a processing job for ``page_ids`` (the CLI's batch job: ``digitizer process``);
+        returns the job id."""
         if self.store is None or not page_ids:
             return None
         self._settle()
         n = len(page_ids)
         return self.queue.add_job(f"Process {n} page{'s' if n > 1 else ''}", jobs.process_job, self.root,
                                   list(page_ids), agent=self.settings.operator, languages=self.settings.languages,
-                                  force=force, total=n)
+                                  force=force, discard_corrections=discard_corrections, total=n)
 
     def process_selected(self) -> None:
-        ids = self.browser.selected_page_ids() or ([self.page.id] if self.page else [])
+        """Process the page shown (or a confirmed multi-selection); pages that already have text are
+        processed again only when the user says Yes to a dialog whose default is No (then a person's
+        corrections are replaced too, and every earlier line version stays in the history)."""
+        ids = self.pages_to_act_on("Process")
         done = [pid for pid in ids if (p := self.browser.model.page(pid)) and p.status in DONE_STATUSES]
-        force = False
-        if done:
-            answer = QMessageBox.question(self, "Process again?",
-                                          f"{len(done)} page(s) already have text (corrections included). "
-                                          "Process them again and replace their text?")
-            force = answer == QMessageBox.StandardButton.Yes
-        self.process_pages(ids, force=force)
+        again = bool(done) and self.confirm(
+            "Process again?", f"{len(done)} page(s) already have text (corrections included). "
+            "Process them again and replace their text? Earlier versions stay in each line's history.")
+        self.process_pages(ids if again else [i for i in ids if i not in done], force=again,
+                           discard_corrections=again)
 
     def process_item(self) -> None:
         if self.page is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QTreeView, QVBoxLayout, QWidget
 
 from ..model import PAGE_STATUSES, Item, Page
@@ -12,9 +12,18 @@ from .models import ITEM_ROLE, PAGE_ROLE, ProjectModel, StatusFilterProxy
 
 
 class PageTree(QTreeView):
-    """A tree view that accepts dropped files and folders (``filesDropped(paths, item_id or -1)``)."""
+    """A tree view that accepts dropped files and folders (``filesDropped(paths, item_id or -1)``) and
+    says which page a right click is on (``contextPage(page_id)``), before its context menu opens."""
 
     filesDropped = Signal(list, int)
+    contextPage = Signal(int)
+
+    def mousePressEvent(self, event: Any) -> None:
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.RightButton:
+            page_id = self.indexAt(event.position().toPoint()).data(PAGE_ROLE)
+            if page_id is not None:
+                self.contextPage.emit(int(page_id))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +86,7 @@ class ProjectBrowser(QWidget):
         self.tree.filesDropped.connect(self.filesDropped)
         self.tree.activated.connect(self._activated)
         self.tree.clicked.connect(self._activated)
+        self.tree.contextPage.connect(self._context_page)
         lay.addWidget(self.tree, 1)
         self.hint = QLabel("Drop scans or folders here to import them.")
         self.hint.setStyleSheet("color: gray;")
@@ -107,11 +117,23 @@ class ProjectBrowser(QWidget):
         if page_id is not None:
             self.pageActivated.emit(int(page_id))
 
+    def _context_page(self, page_id: int) -> None:
+        """A right click on a page (not inside a multi-selection) shows that page: the context menu's
+        page actions then act on the page shown, the one the click was on."""
+        if not self.multi_selection():
+            self.pageActivated.emit(page_id)
+
     def select_page(self, page_id: int) -> None:
+        """Make ``page_id`` the current and only selected page.
+
+        ``QTreeView.setCurrentIndex`` takes its selection command from the keyboard modifiers held at
+        that moment: reached with Ctrl+PgDown or Ctrl+Enter it *extended* the selection to pages that
+        were never shown.  The selection model is told explicitly to clear and select instead."""
         src = self.model.index_for_page(page_id)
         idx = self.proxy.mapFromSource(src)
         if idx.isValid():
-            self.tree.setCurrentIndex(idx)
+            flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.tree.selectionModel().setCurrentIndex(idx, flags)
             self.tree.scrollTo(idx)
 
     def visible_page_ids(self) -> list[int]:
@@ -139,6 +161,11 @@ class ProjectBrowser(QWidget):
                 item_id = idx.data(ITEM_ROLE)
                 ids.extend(p.id for it in self.model.items() if it.id == item_id for p in it.pages)
         return list(dict.fromkeys(ids))
+
+    def multi_selection(self) -> list[int]:
+        """The pages of an explicit multi-selection (two or more pages picked in the tree), else ``[]``."""
+        ids = self.selected_page_ids()
+        return ids if len(ids) > 1 else []
 
     def current_item_id(self) -> int | None:
         idx = self.tree.currentIndex()

@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from .jobs import WAITING
 from .workers import Worker, create_worker
 
 _ids = itertools.count(1)
@@ -223,6 +224,9 @@ class QueuePanel(QWidget):
             self.pageFinished.emit(page_id, ok, text)
         elif kind == "message" and text:
             job.row.setToolTip(2, text)
+            if text.startswith(WAITING):          # e.g. the CLI holds the project lock: say who
+                self._set_status(job, text)
+                return
         if job.state == "running":
             self._set_status(job, self._summary(job, "running"))
 

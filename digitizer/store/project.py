@@ -573,7 +573,15 @@ class ProjectStore:
                                  "AND line_id = ? ORDER BY version", (page_id, line_id)).fetchall()
         return [LineVersion(**{**dict(r), "data": json.loads(r["data"]) if r["data"] else None}) for r in rows]
 
-    def restore_line_version(self, page_id: int, line_id: str, version: int, *, agent: str | None = None) -> int:
+    def current_line_versions(self, page_id: int) -> dict[str, int]:
+        """``{line id: number of its latest version}`` for a page, in one query (what a window shows,
+        to pass as ``expected_version`` when it saves)."""
+        rows = self.conn.execute("SELECT line_id, MAX(version) AS v FROM line_versions WHERE page_id = ? "
+                                 "GROUP BY line_id", (page_id,)).fetchall()
+        return {r["line_id"]: int(r["v"]) for r in rows}
+
+    def restore_line_version(self, page_id: int, line_id: str, version: int, *, agent: str | None = None,
+                             source: str = "restore") -> int:
         """Make an earlier version current again (a new version, source ``restore``); the whole line
         (words, boxes, confidences) comes back where it was stored."""
         hist = {v.version: v for v in self.line_history(page_id, line_id)}
@@ -581,7 +589,7 @@ class ProjectStore:
             raise ProjectError(f"page {page_id} line {line_id}: no version {version}")
         old = hist[version]
         line = line_from_dict(old.data) if old.data else None
-        return self.update_line_text(page_id, line_id, old.text, agent=agent, source="restore", line=line)
+        return self.update_line_text(page_id, line_id, old.text, agent=agent, source=source, line=line)
 
     # ------------------------------------------------------------------ line states (see digitizer.workflow)
 
