@@ -20,6 +20,7 @@ class ExitCode:
     PROFILE = 8
     CANCELLED = 130
     VERIFY_FAILED = 9
+    QA_GATE = 12       # export refused: items not accepted by QA (see docs/quality.md)
 
 
 class DigitizerError(Exception):

@@ -105,11 +105,18 @@ class ExportSummary:
 def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None = None,
                    formats: list[str] | None = None, profile: Profile | None = None,
                    progress: ProgressSink | None = None, cancel: CancelToken | None = None,
-                   bag: bool = False, zip_bag: bool = False, base_url: str | None = None) -> ExportSummary:
-    """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag."""
+                   bag: bool = False, zip_bag: bool = False, base_url: str | None = None,
+                   allow_unaccepted: bool = False) -> ExportSummary:
+    """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag.
+
+    Items with a quality target that QA has not accepted are refused (:class:`~digitizer.qa.gate.QaGateError`)
+    unless ``allow_unaccepted``; see ``docs/quality.md``."""
+    from ..qa.gate import check_release
+
     out = Path(out).absolute()
     progress = progress or NullProgress()
     items = list(items) if items is not None else store.items()
+    check_release(store, items, allow_unaccepted=allow_unaccepted)
     bag = bag or zip_bag or bool(formats and "bag" in formats)
     target = out
     if bag:
@@ -197,6 +204,9 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
                 base_url: str | None = None) -> ItemExport:
     """Build one item in a staging folder and move it into ``out/ITEM`` when all is valid."""
     from ..export.iiif import DEFAULT_BASE_URL
+    from ..qa.gate import record_release
+
+    record_release(store, item)      # QA state and estimate -> PREMIS event in the METS
 
     progress = progress or NullProgress()
     ident = safe_name(item.identifier, "item")

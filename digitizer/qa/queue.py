@@ -1,0 +1,136 @@
+"""The QA queue: a checker reads each sampled line (image and text), says what it should read and
+the difference is scored (substitutions, insertions, deletions and the confusions).
+
+Gold lines (from :mod:`digitizer.qa.gold`) are mixed unannounced into a named person's queue: the
+entries look the same; the score against the known-correct text goes to that person's gold figures.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from .. import __version__
+from ..errors import DigitizerError
+from ..model import ProcessingStep, utcnow
+
+
+@dataclass
+class QueueEntry:
+    id: int
+    item_id: int
+    page_id: int
+    line_id: str
+    text: str                     # the text to check (as it stood when drawn)
+    status: str
+    ref: str | None = None
+
+
+@dataclass
+class Score:
+    chars: int
+    errors: int
+    subs: int
+    ins: int
+    dels: int
+    confusions: list[tuple[str, str]]
+
+
+def score(ref: str, hyp: str) -> Score:
+    """Character errors of ``hyp`` against the correct ``ref`` (Levenshtein alignment)."""
+    from ..htr.evaluate import align
+
+    ops = [(op, r, h) for op, r, h in align(ref, hyp) if op != "match"]
+    n = {k: sum(1 for op, _, _ in ops if op == k) for k in ("sub", "ins", "del")}
+    conf = [(r or "", h or "") for _, r, h in ops]
+    return Score(len(ref), len(ops), n["sub"], n["ins"], n["del"], conf)
+
+
+_COLS = "id, item_id, page_id, line_id, hyp AS text, status, ref"
+
+
+def entries(store: Any, *, operator: str | None = None, sample_id: int | None = None,
+            pending_only: bool = True) -> list[QueueEntry]:
+    """The queue in working order; with ``operator`` their gold lines are mixed in (see :func:`mix_gold`)."""
+    if operator:
+        mix_gold(store, operator)
+    sql = f"SELECT {_COLS} FROM qa_units WHERE (assigned IS NULL OR assigned = ?)"
+    args: list[Any] = [operator or ""]
+    if pending_only:
+        sql += " AND status = 'pending'"
+    if sample_id is not None:
+        sql += " AND (sample_id = ? OR kind = 'gold')"
+        args.append(sample_id)
+    rows = store.conn.execute(sql + " ORDER BY position, id", args).fetchall()
+    return [QueueEntry(**dict(r)) for r in rows]
+
+
+def mix_gold(store: Any, operator: str) -> int:
+    """Put one gold page into ``operator``'s queue when none is pending there; returns lines added."""
+    from .targets import target_for
+
+    every = target_for(store, None).gold_every
+    gold_pages = [r[0] for r in store.conn.execute("SELECT DISTINCT page_id FROM qa_gold ORDER BY page_id")]
+    if not every or not gold_pages:
+        return 0
+    if store.conn.execute("SELECT 1 FROM qa_units WHERE kind='gold' AND assigned=? AND status='pending'",
+                          (operator,)).fetchone():
+        return 0
+    pending = store.conn.execute("SELECT position FROM qa_units WHERE kind='sample' AND status='pending' "
+                                 "AND (assigned IS NULL OR assigned = ?) ORDER BY position, id",
+                                 (operator,)).fetchall()
+    done = store.conn.execute("SELECT COUNT(DISTINCT page_id) FROM qa_units WHERE kind='gold' AND assigned=?",
+                              (operator,)).fetchone()[0]
+    rng = random.Random(f"{operator}:{done}")
+    page_id = rng.choice(gold_pages)
+    pos = pending[rng.randrange(min(every, len(pending)))]["position"] if pending else 0
+    return _add_gold_lines(store, operator, page_id, pos)
+
+
+def _add_gold_lines(store: Any, operator: str, page_id: int, position: int) -> int:
+    item_id = store.get_page(page_id).item_id
+    rows = store.conn.execute("SELECT line_id FROM qa_gold WHERE page_id = ? ORDER BY rowid", (page_id,)).fetchall()
+    with store.transaction() as c:
+        for r in rows:
+            first = c.execute("SELECT text FROM line_versions WHERE page_id=? AND line_id=? ORDER BY version LIMIT 1",
+                              (page_id, r["line_id"])).fetchone()
+            c.execute("INSERT INTO qa_units(kind, stratum, unit_key, item_id, page_id, line_id, position, hyp,"
+                      " assigned) VALUES ('gold', 'gold', ?, ?, ?, ?, ?, ?, ?)",
+                      (f"gold:{operator}:p{page_id}", item_id, page_id, r["line_id"], position,
+                       first["text"] if first else "", operator))
+    return len(rows)
+
+
+def gold_text(store: Any, row: Any) -> str:
+    r = store.conn.execute("SELECT text FROM qa_gold WHERE page_id = ? AND line_id = ?",
+                           (row["page_id"], row["line_id"])).fetchone()
+    return r["text"] if r else ""
+
+
+def check(store: Any, unit_id: int, text: str, *, agent: str | None = None, fix: bool = True) -> Score:
+    """Record what unit ``unit_id`` should read; scores it and (``fix``) corrects the line in the project."""
+    from .guidelines import current_version
+
+    row = store.conn.execute("SELECT * FROM qa_units WHERE id = ?", (unit_id,)).fetchone()
+    if row is None:
+        raise DigitizerError(f"{store.root}: no QA queue entry {unit_id}", hint="see 'digitizer qa queue'")
+    agent = agent or store.agent
+    s = score(gold_text(store, row) if row["kind"] == "gold" else text, text if row["kind"] == "gold" else row["hyp"])
+    version = current_version(store)
+    with store.transaction() as c:
+        eid = store.record(ProcessingStep(
+            action="qa-check", tool="digitizer.qa", tool_version=__version__, agent=agent,
+            parameters={"unit": unit_id, "line": row["line_id"], "errors": s.errors, "chars": s.chars,
+                        "guidelines": version}), page_id=row["page_id"])
+        c.execute("UPDATE qa_units SET status='checked', ref=?, checked_by=?, checked_at=?, guideline=?, chars=?,"
+                  " errors=?, subs=?, ins=?, dels=?, confusions=?, event_id=? WHERE id=?",
+                  (text, agent, utcnow(), version, s.chars, s.errors, s.subs, s.ins, s.dels,
+                   json.dumps(s.confusions, ensure_ascii=False), eid, unit_id))
+        if fix and row["kind"] == "sample":
+            layout = store.load_layout(row["page_id"])
+            line = layout.find_line(row["line_id"]) if layout else None
+            if line is not None and line.text != text:
+                store.update_line_text(row["page_id"], row["line_id"], text, agent=agent, source="qa")
+    return s
