@@ -20,7 +20,7 @@ from digitizer.qa.targets import parse_quality, target_for
 from digitizer.errors import ProfileError
 from digitizer.store import ProjectStore
 
-from _gui_helpers import PAGE_TEXTS, make_project
+from _gui_helpers import PAGE_TEXTS, copy_project, processed_template  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 PREMIS = "{http://www.loc.gov/premis/v3}"
@@ -31,26 +31,10 @@ def digitizer(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def processed(tmp_path_factory) -> Path:
-    """Three generated pages (nine lines) processed once with the real tesseract."""
-    from digitizer.pipeline.process import process_pages
-
-    root = tmp_path_factory.mktemp("qa") / "proj"
-    store = make_project(root, pages=3)
-    rep = process_pages(store)
-    assert len(rep.done) == 3, rep.failed
-    store.close()
-    return root
-
-
 @pytest.fixture
-def project(processed, tmp_path) -> Path:
-    import shutil
-
-    dst = tmp_path / "proj"
-    shutil.copytree(processed, dst)
-    return dst
+def project(processed_template, tmp_path) -> Path:
+    """Two generated pages (six lines) processed once per session with the real tesseract."""
+    return copy_project(processed_template, tmp_path)
 
 
 def truth(store: ProjectStore, page_id: int, text: str) -> str:
@@ -94,7 +78,7 @@ def test_seeded_sample_is_reproducible_and_recorded(project, tmp_path):
     for root in (project, twin):
         res = digitizer("qa", "sample", str(root), "--seed", "7", "--size", "5", "--operator", "Sam Sampler")
         assert res.returncode == 0, res.stderr
-        assert "sample 1: 5 unit(s), 5 line(s) from seed 7" in res.stdout and "letters: 5 of 9" in res.stdout
+        assert "sample 1: 5 unit(s), 5 line(s) from seed 7" in res.stdout and "letters: 5 of 6" in res.stdout
     assert sampled_keys(project) == sampled_keys(twin) and len(set(sampled_keys(project))) == 5
     res = digitizer("qa", "sample", str(twin), "--seed", "8", "--size", "5")
     with ProjectStore.open(twin) as store:
@@ -104,7 +88,7 @@ def test_seeded_sample_is_reproducible_and_recorded(project, tmp_path):
     with ProjectStore.open(project) as store:
         ev = store.events(action="qa-sample")[0]
         assert ev.agent == "Sam Sampler" and ev.parameters["seed"] == 7
-        assert ev.parameters["population"] == {"letters": 9} and ev.parameters["allocation"] == {"letters": 5}
+        assert ev.parameters["population"] == {"letters": 6} and ev.parameters["allocation"] == {"letters": 5}
 
 
 def test_auto_size_from_target_and_page_units(project):
@@ -114,9 +98,9 @@ def test_auto_size_from_target_and_page_units(project):
         set_target(store, None, {"target": 0.99, "unit": "page", "min_per_stratum": 2})
         res = sampling.draw(store, seed=1, size="auto")
         assert res.needed_chars == 3124                  # docs/quality.md: (z + z_power)^2 p(1-p)/d^2 * deff
-        assert res.units == 3 and res.lines == 9         # more than the project holds: every page (a census)
+        assert res.units == 2 and res.lines == 6         # more than the project holds: every page (a census)
         rows = store.conn.execute("SELECT COUNT(DISTINCT unit_key) FROM qa_units").fetchone()[0]
-        assert rows == 3
+        assert rows == 2
 
 
 def check_all(store: ProjectStore, *, wrong: int = 0, agent: str = "Cora Checker") -> None:
@@ -139,9 +123,9 @@ def test_gate_report_and_mets(project, tmp_path):
         "digitizer: error: export refused, not accepted by QA: letters (no QA sample drawn (digitizer qa sample)) "
         "(finish 'digitizer qa' checks or pass --allow-unaccepted)"]
     assert not (out / "letters").exists()
-    assert digitizer("qa", "sample", str(project), "--seed", "3", "--size", "6").returncode == 0
+    assert digitizer("qa", "sample", str(project), "--seed", "3", "--size", "4").returncode == 0
     res = digitizer("export", str(project), "-o", str(out))
-    assert res.returncode == 12 and "sample not fully checked (0/6 units)" in res.stderr
+    assert res.returncode == 12 and "sample not fully checked (0/4 units)" in res.stderr
     # the CLI twin of the QA mode: list the queue, check the first entry; the core checks the rest
     first = digitizer("qa", "queue", str(project), "--operator", "Cora Checker").stdout.splitlines()[0].split("\t")
     with ProjectStore.open(project) as store:
@@ -162,12 +146,12 @@ def test_gate_report_and_mets(project, tmp_path):
     rep = json.loads(res.stdout)
     overall = rep["groups"][0]
     est = overall["estimate"]
-    assert overall["kind"] == "overall" and overall["checked"] == overall["sampled"] == 6
+    assert overall["kind"] == "overall" and overall["checked"] == overall["sampled"] == 4
     assert est["errors"] >= 1 and est["low"] < est["accuracy"] < est["high"] <= 1.0
     assert rep["errors_by_type"]["substitution"] >= 1
     assert any(c[:2] == ["é", "e"] for c in rep["confusions"])      # (what the image shows, what was read)
     assert rep["items"][0]["item"] == "letters"
-    assert overall["decision"] == "pass" and est["low"] > 0.9            # 1 error in 136 characters
+    assert overall["decision"] == "pass" and est["low"] > 0.9            # one deliberate error
     assert rep["items"][0]["accepted"] is True and rep["items"][0]["reason"] == ""
     html = tmp_path / "report.html"
     assert digitizer("qa", "report", str(project), "--html", str(html)).returncode == 0
@@ -214,7 +198,7 @@ def test_export_without_target_is_unchanged(project, tmp_path):
 
 def test_gold_pages_mixed_into_a_persons_queue(project):
     with ProjectStore.open(project) as store:
-        gold_page = store.pages()[2].id
+        gold_page = store.pages()[1].id
     res = digitizer("qa", "gold", str(project), "--page", str(gold_page), "--operator", "Lead")
     assert res.returncode == 0 and res.stdout.strip() == f"page {gold_page}: 3 gold line(s)"
     with ProjectStore.open(project) as store:
@@ -295,8 +279,8 @@ def test_calibration_from_corrected_lines(project):
                 right = truth(store, page.id, ln.text)
                 store.update_line_text(page.id, ln.id, right if page.seq != 1 else right + "!")
         cal = calibration(store)
-    assert cal["lines"] == 9 and cal["wrong_lines"] >= 3 and cal["char_errors"] >= 3
-    assert sum(r["lines"] for r in cal["reliability"]) == 9
+    assert cal["lines"] == 6 and cal["wrong_lines"] >= 3 and cal["char_errors"] >= 3
+    assert sum(r["lines"] for r in cal["reliability"]) == 6
     assert all(0 <= r["observed_wrong"] <= 1 for r in cal["reliability"])
     route = {r["p"]: r for r in cal["routing"]}
     assert all(r["errors_caught"] <= cal["char_errors"] for r in route.values())
