@@ -18,5 +18,8 @@ test:
 bench: setup
 	@.venv/bin/python benchmarks/run_all.py
 
+# Architecture (import-linter layers), ruff and mypy (strict for the modules listed in pyproject.toml).
 lint: setup
 	@.venv/bin/lint-imports
+	@.venv/bin/ruff check .
+	@.venv/bin/mypy

@@ -45,7 +45,7 @@ def new_project(root: Path, n: int, src: Path | list[Path], warm: int = 2):
 
 
 def timed_batch(store, item, warm, executor, engine: str) -> float:
-    from digitizer.pipeline.process import process_pages
+    from digitizer.batch.process import process_pages
 
     process_pages(store, [warm], executor=executor, engine=engine, force=True)
     t0 = time.perf_counter()
@@ -73,7 +73,8 @@ def bench_overhead(work: Path, src: Path | list[Path], n: int, repeats: int, nam
     """Serial, in one process: run_page_task alone vs + commit vs the batch runner."""
     from digitizer.batch import SerialExecutor
     from digitizer.pipeline.page import commit_page_result, run_page_task
-    from digitizer.pipeline.process import make_task, process_pages
+    from digitizer.batch.process import process_pages
+    from digitizer.pipeline.process import make_task
     from digitizer.profiles import load_profile
 
     store, item, _ = new_project(work / name, n, src)
@@ -123,7 +124,7 @@ def rss_child(n: int, engine: str, size: tuple[int, int], work: Path) -> dict[st
 
     from digitizer.batch import LocalProcessExecutor
     from digitizer.ingest import import_paths
-    from digitizer.pipeline.process import process_pages
+    from digitizer.batch.process import process_pages
     from digitizer.store import ProjectStore
 
     src = work / f"rss-src-{n}-{size[0]}"

@@ -193,7 +193,7 @@ def main() -> int:
     for variant in sorted({r["variant"] for r in rows}):
         sel = [r for r in rows if r["variant"] == variant]
         tb, td = sum(r["t_bare"] for r in sel), sum(r["t_dig"] for r in sel)
-        mean = lambda k, i: sum(r[k][i] for r in sel) / len(sel)  # noqa: E731
+        mean = lambda k, i, sel=sel: sum(r[k][i] for r in sel) / len(sel)  # noqa: E731
         print(f"TOTAL {variant:<10} pages {len(sel)}  bare {tb:6.1f}s  digitizer {td:6.1f}s  ratio {td / tb:.3f}  "
               f"mean CER raw bare {mean('cer_bare', 0):.2%} dig {mean('cer_dig', 0):.2%}  "
               f"norm bare {mean('cer_bare', 1):.2%} dig {mean('cer_dig', 1):.2%}")

@@ -33,7 +33,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitizer.capture.qc import CHECKS, QCSettings, check_image, dhash, phash, to_gray  # noqa: E402
+from digitizer.capture.qc import CHECKS, QCSettings, check_image  # noqa: E402
 
 
 def load(path: str) -> tuple[np.ndarray, float | None]:

@@ -15,48 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterable, Sequence
 
+from .linetext import set_line_text, split_words  # noqa: F401  (re-exported; they live in linetext)
 from .model import BBox, Line, PageLayout, Point, ProcessingStep, TextBlock, Word
 
 # --------------------------------------------------------------------------- text
-
-
-def split_words(text: str, box: BBox) -> list[Word]:
-    """Words for ``text`` with boxes spread along ``box`` in proportion to their length (incl. one space)."""
-    tokens = text.split()
-    if not tokens:
-        return []
-    total = sum(len(t) for t in tokens) + (len(tokens) - 1)
-    unit = box.width / max(total, 1)
-    words, pos = [], 0
-    for tok in tokens:
-        x0 = box.x0 + int(round(pos * unit))
-        x1 = max(x0 + 1, box.x0 + int(round((pos + len(tok)) * unit)))
-        words.append(Word(text=tok, bbox=BBox(x0, box.y0, min(x1, max(box.x1, x0 + 1)), box.y1)))
-        pos += len(tok) + 1
-    return words
-
-
-def set_line_text(line: Line, text: str) -> None:
-    """Replace a line's text by a human correction, keeping word geometry where it still fits.
-
-    Same number of words: boxes are kept, changed words get confidence 1.0 (verified by a person).
-    Otherwise words are re-derived along the line box.  Line confidence becomes the words' mean.
-    """
-    text = " ".join(text.split())
-    tokens = text.split()
-    if len(tokens) == len(line.words):
-        for w, tok in zip(line.words, tokens):
-            if w.text != tok:
-                w.text, w.confidence, w.char_confidences = tok, 1.0, None
-    else:
-        line.words = split_words(text, line.bbox)
-        for i, w in enumerate(line.words):
-            w.id = f"{line.id}_w{i + 1}"
-            w.confidence = 1.0
-    line.text = text
-    confs = [w.confidence for w in line.words if w.confidence is not None]
-    line.confidence = sum(confs) / len(confs) if confs else None
-    line.hyphenated = bool(tokens) and line.hyphenated and tokens[-1][-1:] in "-\u00ad¬⸗"
 
 
 def word_spans(line: Line) -> list[tuple[int, int, Word]]:
@@ -269,15 +231,21 @@ def layout_step(action: str, agent: str = "", **parameters: Any) -> ProcessingSt
 
 def commit_layout(store: Any, page_id: int, layout: PageLayout, action: str, **parameters: Any) -> list[str]:
     """Save a corrected layout (``store.update_layout``) in one transaction; every line whose text
-    differs from its last saved version gets a new line version.  Returns those line ids."""
+    differs from its last saved version gets a new line version (state ``edited``) and the page
+    state follows its lines (:func:`digitizer.workflow.settle`).  Refused on a reviewed or approved
+    page.  Returns the ids of the lines whose text changed."""
+    from . import workflow
+
     changed = []
     with store.transaction():
+        workflow.check_lines_editable(store.get_page(page_id).status, page_id)
         store.update_layout(page_id, layout, layout_step(action, store.agent, **parameters))
         for ln in layout.lines():
             hist = store.line_history(page_id, ln.id)
             if not hist or hist[-1].text != ln.text:
                 store.update_line_text(page_id, ln.id, ln.text, source="layout")
                 changed.append(ln.id)
+        workflow.settle(store, page_id)
     return changed
 
 
@@ -334,9 +302,13 @@ def find_replacements(store: Any, pattern: str, replacement: str | None = None, 
 
 def apply_replacements(store: Any, replacements: Sequence[Replacement], *, cancel: Any = None,
                        progress: Any = None) -> tuple[int, list[Replacement]]:
-    """Save each previewed change through ``store.update_line_text`` (one line version each).
+    """Save each previewed change through :func:`digitizer.workflow.set_text` (one line version each).
 
-    A line whose text changed since the preview is skipped.  Returns ``(applied, skipped)``."""
+    A line whose text changed since the preview, or whose page is reviewed/approved, is skipped.
+    Returns ``(applied, skipped)``."""
+    from .errors import DigitizerError
+    from .workflow import set_text
+
     applied, skipped = 0, []
     if progress is not None:
         progress.start(len(replacements), "replace")
@@ -348,8 +320,11 @@ def apply_replacements(store: Any, replacements: Sequence[Replacement], *, cance
         if line is None or line.text != rep.old:
             skipped.append(rep)
         elif rep.new != rep.old:
-            store.update_line_text(rep.page_id, rep.line_id, rep.new)
-            applied += 1
+            try:
+                set_text(store, rep.page_id, rep.line_id, rep.new)
+                applied += 1
+            except DigitizerError:
+                skipped.append(rep)
         if progress is not None:
             progress.advance(1)
     if progress is not None:

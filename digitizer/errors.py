@@ -20,6 +20,7 @@ class ExitCode:
     PROFILE = 8
     CANCELLED = 130
     VERIFY_FAILED = 9
+    WORKFLOW_REFUSED = 10   # a state transition the workflow does not allow (docs/workflow.md)
     QA_GATE = 12       # export refused: items not accepted by QA (see docs/quality.md)
 
 
@@ -51,10 +52,6 @@ class InputFileError(DigitizerError):
         super().__init__(f"{self.path}: {reason}", hint=hint)
 
 
-# Older name kept as alias (STYLE.md calls it InputImageError)
-InputImageError = InputFileError
-
-
 class EngineError(DigitizerError):
     exit_code = ExitCode.ENGINE
 
@@ -74,7 +71,27 @@ class ProjectError(DigitizerError):
 
 
 class ProjectLockedError(ProjectError):
-    pass
+    """Another process holds the project lock (``holder`` describes it: pid, host, started, purpose)."""
+
+    def __init__(self, message: str, *, holder: dict[str, object] | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.holder = dict(holder or {})
+
+
+class InvalidTextError(DigitizerError):
+    """Text offered for a line or a metadata field contains a character XML cannot carry."""
+
+    exit_code = ExitCode.INPUT
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class WorkflowRefusedError(DigitizerError):
+    """A transition of a line, page or item state that the workflow refuses (one line: what and why)."""
+
+    exit_code = ExitCode.WORKFLOW_REFUSED
 
 
 class ProfileError(DigitizerError):

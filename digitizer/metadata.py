@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import DigitizerError, ExitCode, InputFileError, ProfileError
+from .errors import DigitizerError, ExitCode, InputFileError, InvalidTextError, ProfileError
+from .xmltext import check_fields
 
 VOCAB_DIR = Path(__file__).resolve().parent / "vocab"
 DEFAULT_VOCABS = {"languages": "languages", "roles": "roles", "rights": "rights", "subjects": "subjects-example"}
@@ -203,6 +204,10 @@ def validate_metadata(meta: dict[str, Any], rules: MetadataRules | None = None, 
                       n_pages: int | None = None) -> dict[str, Any]:
     """The normalised metadata; raises :class:`MetadataError` on the first invalid value."""
     rules = rules or MetadataRules.from_section({})
+    try:
+        check_fields(meta)                      # XML-illegal characters: refused naming the field
+    except InvalidTextError as exc:
+        raise MetadataError(exc.message) from None
     unknown = [k for k in meta if k not in FIELDS]
     if unknown:
         raise MetadataError(f"unknown metadata field {unknown[0]!r}", hint=f"fields: {', '.join(FIELDS)}")

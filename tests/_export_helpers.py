@@ -56,23 +56,14 @@ def render_page(paragraphs: list[list[str]] = PARAGRAPHS, *, dpi: int = 300, siz
     return RenderedPage(image=img, text=text, dpi=dpi)
 
 
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance (insertions, deletions, substitutions), O(len(a)*len(b))."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def cer(reference: str, hypothesis: str) -> float:
-    """Character error rate over whitespace-normalised text (each line's spaces collapsed)."""
+    """The project's one CER (:func:`digitizer.htr.evaluate.cer`) over whitespace-normalised text
+    (each line's spaces collapsed, blank lines dropped)."""
+    from digitizer.htr.evaluate import cer as text_cer
+
     def norm(s: str) -> str:
         return "\n".join(" ".join(ln.split()) for ln in s.strip().splitlines() if ln.strip())
-    ref, hyp = norm(reference), norm(hypothesis)
-    return levenshtein(ref, hyp) / max(1, len(ref))
+    return text_cer(norm(reference), norm(hypothesis))
 
 
 def htr_like_layout() -> PageLayout:

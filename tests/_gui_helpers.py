@@ -98,7 +98,7 @@ def process_and_wait(qtbot, win, page_ids: list[int], *, force: bool = False, ti
 @pytest.fixture(scope="session")
 def processed_template(tmp_path_factory) -> Path:
     """Two pages processed once with the real tesseract (tests copy it with :func:`copy_project`)."""
-    from digitizer.pipeline.process import process_pages
+    from digitizer.batch.process import process_pages
 
     root = tmp_path_factory.mktemp("tpl") / "proj"
     store = make_project(root, pages=2)

@@ -10,7 +10,7 @@ import pytest
 from _batch_helpers import make_pages, make_project, page_texts, recognize_counts, strip_volatile
 from digitizer.batch import DaskExecutor, JobStore, LocalProcessExecutor
 from digitizer.pipeline.export import export_item
-from digitizer.pipeline.process import process_pages
+from digitizer.batch.process import process_pages
 from digitizer.profiles import load_profile
 from digitizer.progress import NullProgress
 

@@ -11,7 +11,7 @@ from _batch_helpers import corrupt_master, digitizer_cmd, make_project, recogniz
 from digitizer.batch import JobStore, SerialExecutor, resolve_settings
 from digitizer.batch.status import project_status
 from digitizer.errors import CancelledError, ProfileError
-from digitizer.pipeline.process import process_pages
+from digitizer.batch.process import process_pages
 from digitizer.profiles import load_profile
 from digitizer.progress import CancelToken, NullProgress
 

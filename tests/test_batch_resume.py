@@ -14,7 +14,7 @@ from _batch_helpers import (corrupt_master, kill_session, live_in_group, make_pa
 from digitizer.batch import JobStore, LocalProcessExecutor
 from digitizer.export.validate import validation_errors
 from digitizer.pipeline.export import export_item
-from digitizer.pipeline.process import process_pages
+from digitizer.batch.process import process_pages
 from digitizer.profiles import load_profile
 from digitizer.progress import NullProgress
 from digitizer.store import ProjectStore

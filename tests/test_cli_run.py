@@ -17,8 +17,8 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from _export_helpers import levenshtein
 from digitizer.demo import make_demo
+from digitizer.htr.evaluate import cer as text_cer
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 METS = "{http://www.loc.gov/METS/}"
@@ -26,8 +26,8 @@ XLINK = "{http://www.w3.org/1999/xlink}"
 
 
 def cer(ref: str, hyp: str) -> float:
-    ref, hyp = " ".join(ref.split()), " ".join(hyp.split())
-    return levenshtein(ref, hyp) / max(len(ref), 1)
+    """The project's CER over text with all whitespace runs made one space."""
+    return text_cer(" ".join(ref.split()), " ".join(hyp.split()))
 
 
 def digitizer(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

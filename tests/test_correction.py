@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from digitizer import workflow
 from PIL import Image
 
 from digitizer import correction as C
@@ -141,7 +143,10 @@ def test_commit_layout_records_event_and_line_versions(tmp_path):
     assert [v.source for v in store.line_history(pid, "b1_l1")] == ["engine", "layout"]
     ev = [e for e in store.events(page_id=pid) if e.tool == "digitizer.correction"]
     assert ev and ev[-1].parameters["operation"] == "merge"
-    assert store.get_page(pid).status == "corrected"
+    # one edited line does not make the page corrected; the changed layout is a person's work
+    assert store.get_page(pid).status == "processed"
+    assert workflow.line_states(store, pid)["b1_l1"] == "edited"
+    assert workflow.has_person_work(store, pid)
     store.close()
 
 

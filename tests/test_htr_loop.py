@@ -14,6 +14,7 @@ from digitizer.htr import registry
 from digitizer.htr.project_data import (check_retrain, evaluate_model_on, held_back_split,
                                         project_line_samples)
 from digitizer.ingest import import_paths
+from digitizer import workflow
 from digitizer.store import ProjectStore
 
 PAGES, LINES = 8, 8
@@ -42,7 +43,7 @@ def make_project(root: Path) -> Path:
         if page.seq == PAGES:
             continue                                      # left uncorrected: must not be used
         for ln, text in zip(store.load_layout(page.id).lines(), texts):
-            store.update_line_text(page.id, ln.id, text)
+            workflow.set_text(store, page.id, ln.id, text)
         assert store.get_page(page.id).status == "corrected"
     store.close()
     return root / "proj"
@@ -113,10 +114,10 @@ def test_retrain_stores_cer_before_after_and_train_event(project, capsys):
         # nothing new since the training; then correct one line again and approve the last page
         assert check_retrain(store, model="loop-r1").new_lines == 0
         first = store.pages()[0]
-        store.update_line_text(first.id, store.load_layout(first.id).lines()[0].id, "la lime")
+        workflow.set_text(store, first.id, store.load_layout(first.id).lines()[0].id, "la lime")
         last = store.pages()[-1]
         for ln in store.load_layout(last.id).lines():
-            store.update_line_text(last.id, ln.id, "mon ami")
+            workflow.set_text(store, last.id, ln.id, "mon ami")
     rc = main(["retrain", str(project), "--base-model", "loop-r1", "--check"])
     out = capsys.readouterr().out
     assert rc == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 
-from PIL import Image
 
 from digitizer.demo import LETTERS, render_text_page, skew
 from digitizer.engines.base import RecognitionOptions

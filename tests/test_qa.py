@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from digitizer.htr.evaluate import distance
+from digitizer import workflow
 from digitizer.qa import gate, gold, guidelines, keying, queue, sampling
 from digitizer.qa.calibration import calibration
 from digitizer.qa.report import build_report
@@ -255,11 +256,11 @@ def test_versioned_guidelines(project, tmp_path):
     with ProjectStore.open(project) as store:
         page = store.pages()[0].id
         first, second = [ln.id for ln in store.load_layout(page).lines()][:2]
-        store.update_line_text(page, first, "keyed before any guidelines")
+        workflow.set_text(store, page, first, "keyed before any guidelines")
     res = digitizer("qa", "guidelines", str(project), "--add", str(md), "--note", "first", "--operator", "Lead")
     assert res.returncode == 0 and res.stdout.startswith("guidelines version 1")
     with ProjectStore.open(project) as store:
-        store.update_line_text(page, second, "keyed under version 1")
+        workflow.set_text(store, page, second, "keyed under version 1")
         assert store.events(action="correct")[-1].parameters["guidelines"] == 1
         assert "guidelines" not in store.events(action="correct")[0].parameters
         md.write_text("# Guidelines\n\nLong s is now ſ.\n", encoding="utf-8")
@@ -277,7 +278,7 @@ def test_calibration_from_corrected_lines(project):
         for page in store.pages():
             for ln in store.load_layout(page.id).lines():
                 right = truth(store, page.id, ln.text)
-                store.update_line_text(page.id, ln.id, right if page.seq != 1 else right + "!")
+                workflow.set_text(store, page.id, ln.id, right if page.seq != 1 else right + "!")
         cal = calibration(store)
     assert cal["lines"] == 6 and cal["wrong_lines"] >= 3 and cal["char_errors"] >= 3
     assert sum(r["lines"] for r in cal["reliability"]) == 6
@@ -303,3 +304,20 @@ def test_run_exports_as_unaccepted_and_says_so(tmp_path, monkeypatch):
         in res.stderr
     text = (out / "src" / "mets.xml").read_text(encoding="utf-8")
     assert "<premis:eventOutcome>unaccepted</premis:eventOutcome>" in text
+
+
+def test_check_on_an_approved_page_scores_but_keeps_the_text(project):
+    with ProjectStore.open(project) as store:
+        page = store.pages()[0].id
+        workflow.page_done(store, page)
+        workflow.review(store, [page])
+        workflow.approve(store, [page])
+        line = store.load_layout(page).lines()[0]
+        sampling.draw(store, seed=2, size="6")
+        unit = next(e.id for e in queue.entries(store) if e.page_id == page and e.line_id == line.id)
+    res = digitizer("qa", "check", str(project), "--unit", str(unit), "--text", line.text + "?")
+    assert res.returncode == 0 and f"entry {unit}: 1 error(s)" in res.stdout
+    assert f"entry {unit}: line not corrected in the project: cannot" in res.stderr and "reopen" in res.stderr
+    with ProjectStore.open(project) as store:
+        assert store.load_layout(page).find_line(line.id).text == line.text
+        assert store.get_page(page).status == "approved"

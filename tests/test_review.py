@@ -22,42 +22,51 @@ def digitizer(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, timeout=120)
 
 
-def test_cli_review_pages_and_item(tmp_path, processed_template):
+def test_cli_review_approve_reopen_follow_the_workflow(tmp_path, processed_template):
     root = copy_project(processed_template, tmp_path)
     with ProjectStore.open(root) as store:
         p1, p2 = [p.id for p in store.pages()]
         item = store.items()[0].identifier
-    res = digitizer("review", str(root), "--pages", str(p1), "--status", "reviewed", "--operator", "Rita Reviewer")
+    res = digitizer("review", str(root), "--pages", str(p1), "--operator", "Rita Reviewer")
+    assert res.returncode == 10 and res.stderr.strip() == (
+        f"digitizer: error: cannot review page {p1}: it is processed; only a corrected page (every line edited "
+        "or verified, or 'page done') can be reviewed")
+    assert digitizer("lines", str(root), "--page", "1", "--item", item, "--done").returncode == 0
+    res = digitizer("review", str(root), "--pages", str(p1), "--operator", "Rita Reviewer")
     assert res.returncode == 0, res.stderr
-    assert "1 page(s) marked reviewed by Rita Reviewer" in res.stdout
-    res = digitizer("review", str(root), "--item", item, "--status", "approved", "--operator", "Abe Approver",
+    assert "1 page(s) reviewed by Rita Reviewer" in res.stdout
+    res = digitizer("approve", str(root), "--item", item, "--operator", "Abe Approver")   # p2 is not reviewed
+    assert res.returncode == 10 and f"cannot approve page {p2}: it is processed" in res.stderr
+    assert digitizer("lines", str(root), "--page", str(p2), "--done").returncode == 0
+    assert digitizer("review", str(root), "--pages", str(p2), "--operator", "Rita Reviewer").returncode == 0
+    res = digitizer("approve", str(root), "--item", item, "--operator", "Abe Approver",
                     "--note", "checked against the original")
     assert res.returncode == 0, res.stderr
-    res = digitizer("review", str(root), "--pages", str(p2), "--status", "corrected", "--operator", "Abe Approver")
-    assert res.returncode == 0, res.stderr
+    res = digitizer("reopen", str(root), "--pages", str(p2), "--operator", "Abe Approver")
+    assert res.returncode == 0 and "1 page(s) reopened by Abe Approver" in res.stdout
     with ProjectStore.open(root) as store:
         assert store.get_page(p1).status == "approved" and store.get_page(p2).status == "corrected"
         assert [p.id for p in store.pages(status="approved")] == [p1]
         ev = [(e.action, e.agent, e.parameters["status"], e.parameters["previous"])
               for e in store.events(page_id=p1) if e.action in ("review", "approve")]
-        assert ev == [("review", "Rita Reviewer", "reviewed", "processed"),
+        assert ev == [("review", "Rita Reviewer", "reviewed", "corrected"),
                       ("approve", "Abe Approver", "approved", "reviewed")]
         approve = [e for e in store.events(page_id=p2) if e.action == "approve"][0]
         assert approve.parameters["note"] == "checked against the original"
-        assert [e.parameters["status"] for e in store.events(page_id=p2) if e.action == "review"] == ["corrected"]
+        assert [e.parameters["previous"] for e in store.events(page_id=p2, action="reopen")] == ["approved"]
 
 
 def test_cli_review_errors(tmp_path, processed_template):
     root = copy_project(processed_template, tmp_path)
-    res = digitizer("review", str(root), "--pages", "999", "--status", "reviewed")
-    assert res.returncode != 0 and "no page 999" in res.stderr
+    res = digitizer("review", str(root), "--pages", "999")
+    assert res.returncode == 7 and "no page 999" in res.stderr
     res = digitizer("review", str(root), "--pages", "1", "--status", "bogus")
-    assert res.returncode == 2 and "invalid choice" in res.stderr
+    assert res.returncode == 2
     with ProjectStore.open(root) as store:                       # an unprocessed page has nothing to review
         store.set_status(store.pages()[0].id, "imported")
         pid = store.pages()[0].id
-    res = digitizer("review", str(root), "--pages", str(pid), "--status", "approved")
-    assert res.returncode != 0 and "no text to review" in res.stderr
+    res = digitizer("approve", str(root), "--pages", str(pid))
+    assert res.returncode == 10 and f"cannot approve page {pid}: it is imported; it has no text yet" in res.stderr
     with ProjectStore.open(root) as store:
         assert store.get_page(pid).status == "imported"
         assert not [e for e in store.events(page_id=pid) if e.action == "approve"]

@@ -96,7 +96,7 @@ class Executor(ABC):
         for f in futures:
             f.cancel()
 
-    def close(self, *, cancel: bool = False) -> None:
+    def close(self, *, cancel: bool = False) -> None:  # noqa: B027 - optional hook: nothing to release by default
         """Release workers; ``cancel`` drops tasks not yet started."""
 
     def describe(self) -> str:

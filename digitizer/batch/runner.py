@@ -25,6 +25,7 @@ from .jobs import Job, JobStore, TaskRow
 
 ItemTask = Callable[[Item], None]      # raises DigitizerError on failure
 TaskFactory = Callable[[TaskRow], PageTask]
+PageCallback = Callable[[int, str, str], None]   # (page id, "done" | "failed" | "kept", message) after each commit
 
 
 @dataclass
@@ -51,7 +52,13 @@ class BatchReport:
     retried: int = 0
     items_done: list[int] = field(default_factory=list)
     items_failed: list[tuple[int, str]] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)      # not replaced: a person worked on them meanwhile
     seconds: float = 0.0
+
+
+def kept_message(page_id: int) -> str:
+    return (f"page {page_id}: skipped, it has a person's work (edited, verified or flagged lines); "
+            f"pass --discard-corrections to replace it (earlier versions stay restorable)")
 
 
 def format_eta(seconds: float | None) -> str:
@@ -91,8 +98,11 @@ class BatchRunner:
 
     def __init__(self, store: ProjectStore, job: Job, executor: Executor, make_task: TaskFactory, *,
                  items: dict[int, Item], item_task: ItemTask | None = None, progress: ProgressSink | None = None,
-                 cancel: CancelToken | None = None, report_every: float = 30.0):
+                 cancel: CancelToken | None = None, report_every: float = 30.0, discard_corrections: bool = False,
+                 on_page: PageCallback | None = None):
         self.store, self.job, self.executor, self.make_task = store, job, executor, make_task
+        self.discard_corrections = discard_corrections
+        self.on_page = on_page
         self.jobs = JobStore(store)
         self.items, self.item_task = items, item_task
         self.progress = progress or NullProgress()
@@ -182,9 +192,15 @@ class BatchRunner:
         if error is None and res is not None:
             with self.store.transaction():
                 self._flush_running()
-                commit_page_result(self.store, res)
+                applied = commit_page_result(self.store, res, discard_corrections=self.discard_corrections)
                 self.jobs.mark_done(row.id, worker=out.worker, seconds=out.seconds, timings=res.timings)
-            self.report.done.append(row.page_id)
+            if applied:
+                self.report.done.append(row.page_id)
+                self._tell(row.page_id, "done", "")
+            else:
+                self.report.kept.append(row.page_id)
+                self.progress.message(kept_message(row.page_id))
+                self._tell(row.page_id, "kept", kept_message(row.page_id))
             self._finished_page(row)
             return
         with self.store.transaction():
@@ -203,7 +219,12 @@ class BatchRunner:
             return
         self.report.failed.append((row.page_id, error or "failed"))
         self.progress.message(f"page {row.page_id}: {error}")
+        self._tell(row.page_id, "failed", error or "failed")
         self._finished_page(row)
+
+    def _tell(self, page_id: int, outcome: str, message: str) -> None:
+        if self.on_page is not None:
+            self.on_page(page_id, outcome, message)
 
     def _finished_page(self, row: TaskRow) -> None:
         self.remaining -= 1

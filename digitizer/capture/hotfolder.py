@@ -176,7 +176,12 @@ class HotFolder:
 
     def _import(self, name: str, path: Path) -> HotFolderEvent:
         from ..ingest import import_file
+        from ..lock import project_lock
 
+        with project_lock(self.store.root, "hot folder", wait=True):     # one writer at a time
+            return self._import_locked(name, path, import_file)
+
+    def _import_locked(self, name: str, path: Path, import_file: Callable[..., Any]) -> HotFolderEvent:
         st = path.stat()
         sha = sha256_file(path)
         if path.stat().st_mtime_ns != st.st_mtime_ns:

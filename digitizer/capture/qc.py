@@ -166,11 +166,6 @@ def sharpness(gray: np.ndarray, dpi: float | None) -> float:
     return float(lap[strong].mean() / mag[strong].mean())
 
 
-def laplacian_variance(gray: np.ndarray, dpi: float | None) -> float:
-    """Plain variance of the Laplacian at the working resolution (reported for reference)."""
-    return float(cv2.Laplacian(working_gray(gray, dpi), cv2.CV_64F).var())
-
-
 def clipping(image: np.ndarray) -> tuple[float, float]:
     """(under, over): worst-channel share of pixels at 0-1 and at 254-255."""
     chans = [image] if image.ndim == 2 else [image[..., i] for i in range(min(3, image.shape[2]))]

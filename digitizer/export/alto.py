@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .. import __version__
+from ..linetext import tokens as words_of
 from ..model import BBox, Line, PageLayout, Point, ProcessingStep, TextBlock
 from .validate import ALTO_NS, ensure_valid, ncname
 
@@ -175,12 +176,12 @@ class _Tok:
 
 
 def words_match_text(line: Line) -> bool:
-    return bool(line.words) and " ".join(w.text for w in line.words) == " ".join(line.text.split())
+    return bool(line.words) and " ".join(w.text for w in line.words) == " ".join(words_of(line.text))
 
 
 def split_text(text: str, box: BBox, confidence: float | None) -> list[_Tok]:
     """Tokens of ``text`` with boxes proportional to their length along ``box`` (documented above)."""
-    tokens = text.split()
+    tokens = words_of(text)          # ASCII whitespace only: a no-break space stays inside its String
     units = sum(len(t) for t in tokens) + max(0, len(tokens) - 1)
     out, pos = [], 0
     for t in tokens:

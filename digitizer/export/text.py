@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ..fsutil import atomic_write_text
 from ..model import PageLayout
 
 
@@ -13,12 +10,7 @@ def page_text(layout: PageLayout) -> str:
     """The page's text in reading order; ``""`` for a page without text."""
     blocks = []
     for block in layout.blocks:
-        lines = [ln.text.rstrip() for ln in block.lines if ln.text.strip()]
+        lines = [ln.text for ln in block.lines if ln.text.strip()]   # exact: spaces and NBSP kept
         if lines:
             blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n" if blocks else ""
-
-
-def write_page_text(layout: PageLayout, path: Path) -> None:
-    """Write :func:`page_text` atomically as UTF-8."""
-    atomic_write_text(path, page_text(layout))

@@ -309,7 +309,7 @@ class CapturePanel(QWidget):
 
     def _captured(self, result: Any) -> None:
         rows, first = result
-        for pid, seq, label, qc in rows:
+        for _pid, seq, label, qc in rows:
             self.add_badge(seq, label, qc)
         self.status_label.setText(f"scanned {len(rows)} page(s)")
         try:

@@ -109,14 +109,20 @@ class _PageReporter:
 def process_job(root: str, page_ids: list[int], *, agent: str, engine: str | None = None,
                 languages: list[str] | None = None, force: bool = False, in_child: bool = True,
                 progress: Any = None, cancel: CancelToken | None = None) -> Any:
-    """``digitizer process`` for ``page_ids`` (pages run in a child process unless ``in_child`` is
-    False); each page is committed by this thread as soon as it is done."""
-    from ..pipeline.process import process_pages, serial_runner
+    """``digitizer process`` for ``page_ids`` through the batch runner (job rows, retries, resume, the
+    project lock); pages run in a worker process unless ``in_child`` is False.  After each commit
+    ``("page", (page_id, ok), error)`` is emitted when the sink can."""
+    from ..batch.executors import LocalProcessExecutor, SerialExecutor
+    from ..batch.process import process_pages
 
-    reporter = _PageReporter(progress or NullProgress(), child_process_runner if in_child else serial_runner)
-    with _open(root, agent) as store:
+    sink = progress or NullProgress()
+    emit = getattr(sink, "emit", None)
+    executor = LocalProcessExecutor(1) if in_child else SerialExecutor(cancel)
+    with _open(root, agent) as store, executor:
         return process_pages(store, None, engine=engine, languages=languages or None, force=force,
-                             page_ids=set(page_ids), progress=reporter, cancel=cancel, runner=reporter.runner)
+                             page_ids=set(page_ids), progress=sink, cancel=cancel, executor=executor,
+                             on_page=(lambda pid, outcome, msg: emit("page", (pid, outcome == "done"), msg))
+                             if emit else None)
 
 
 def import_job(root: str, paths: list[str], *, agent: str, item_id: int | None = None, profile: str = "printed-modern",

@@ -1,6 +1,6 @@
 """Human in the loop: train on a project's corrected lines, measure CER before/after on held-back pages.
 
-``project_line_samples(store)`` cuts every non-empty line of the corrected/reviewed/approved pages
+``project_line_samples(store)`` cuts every non-empty edited or verified line of the corrected/reviewed/approved pages
 out of the page image with the engine's own :func:`~digitizer.engines.kraken.linecrop.crop_line`
 (so the model trains on exactly what it will be asked to read). ``retrain_from_project`` splits by
 page into train / held-back, measures the base model on the held-back pages, trains or fine-tunes,
@@ -20,6 +20,7 @@ from ..engines.kraken.linecrop import crop_line
 from ..errors import DigitizerError
 from ..model import BBox, Line, PageLayout, ProcessingStep, TextBlock, utcnow
 from ..progress import CancelToken, ProgressSink
+from ..workflow import training_lines
 from .datasets import LineSample, split_by_page
 
 CORRECTED_STATUSES = ("corrected", "reviewed", "approved")
@@ -46,7 +47,7 @@ def project_line_samples(store: Any, *, items: Iterable[str | int] | None = None
             key = f"{item.identifier}/{page.seq}"
             with Image.open(store.page_image_path(page)) as im:
                 im.load()
-                for ln in layout.lines():
+                for ln in training_lines(store, page.id, layout):      # edited or verified by a person
                     text = " ".join((ln.text or "").split())
                     if not text:
                         continue

@@ -205,8 +205,10 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
     """Build one item in a staging folder and move it into ``out/ITEM`` when all is valid."""
     from ..export.iiif import DEFAULT_BASE_URL
     from ..qa.gate import record_release
+    from ..xmltext import XmlSafeStore, xml_safe_data
 
     record_release(store, item)      # QA state and estimate -> PREMIS event in the METS
+    store, item = XmlSafeStore(store), xml_safe_data(item)     # stored text XML cannot carry never crashes an export
 
     progress = progress or NullProgress()
     ident = safe_name(item.identifier, "item")
@@ -233,6 +235,9 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
             atomic_write_bytes(stage / "mets.xml", _mets(ctx, mets_pages, extra))
             result.mets = target / "mets.xml"
         _replace_dir(stage, target)
+    except ValueError as exc:       # e.g. lxml "All strings must be XML compatible": bad data, nothing written
+        shutil.rmtree(stage, ignore_errors=True)
+        raise ExportInvalidError(f"{item.identifier}: {exc}") from exc
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

@@ -146,9 +146,27 @@ def _write_derived(image, root: Path, rel: str, dpi: float | None) -> FileRef:
     return FileRef(path=rel, sha256=sha256_bytes(data), size=len(data), mime="image/png", role="derivative")
 
 
-def commit_page_result(store, result: PageResult) -> None:
-    """Write a page result into the store in one transaction (the single SQLite writer)."""
+def commit_page_result(store, result: PageResult, *, discard_corrections: bool = False) -> bool:
+    """Write a page result into the store in one transaction (the single SQLite writer).
+
+    A page that has a person's work (:func:`digitizer.workflow.has_person_work`, checked here, inside
+    the transaction, so an edit made while the page was being recognised counts) is not replaced
+    unless ``discard_corrections``; then the act is a ``discard-corrections`` event and every earlier
+    line version stays in the history.  A failure never changes the state of such a page.
+    Returns False when the result was not applied because of a person's work."""
+    from ..workflow import has_person_work
+
     with store.transaction():
+        protected = has_person_work(store, result.page_id)
+        if protected and not (discard_corrections and result.ok and result.layout is not None):
+            if not result.ok:
+                store.record(_failure_step(store, result), page_id=result.page_id)
+            return False
+        if protected:
+            store.record(ProcessingStep(action="discard-corrections", tool="digitizer", tool_version=__version__,
+                                        parameters={"lines": store.person_work(result.page_id),
+                                                    "previous": store.get_page(result.page_id).status},
+                                        agent=store.agent), page_id=result.page_id)
         if result.derived is not None:
             store.set_derived(result.page_id, "preprocessed", result.derived, result.transform)
         elif result.ok:     # preprocessing left the page untouched: the master is the working image
@@ -157,6 +175,10 @@ def commit_page_result(store, result: PageResult) -> None:
             engine_step = result.steps[-1] if result.steps else None
             store.save_layout(result.page_id, result.layout, engine_step, extra_steps=result.steps[:-1])
         else:
-            store.set_status(result.page_id, "failed", error=result.error,
-                             step=ProcessingStep(action="process", tool="digitizer", tool_version=__version__,
-                                                 outcome="failure", detail=result.error or "", agent=store.agent))
+            store.set_status(result.page_id, "failed", error=result.error, step=_failure_step(store, result))
+    return True
+
+
+def _failure_step(store, result: PageResult) -> ProcessingStep:
+    return ProcessingStep(action="process", tool="digitizer", tool_version=__version__, outcome="failure",
+                          detail=result.error or "", agent=store.agent)

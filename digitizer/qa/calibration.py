@@ -1,7 +1,7 @@
 """Calibration and routing: how well engine confidence predicts that a line is wrong.
 
-From the project's corrected lines (pages ``corrected``, ``reviewed`` or ``approved``): a line is
-*wrong* when its engine text differs from its current text.  The reliability diagram bins lines by
+From the project's corrected lines (lines a person edited or verified, :mod:`digitizer.workflow`):
+a line is *wrong* when its engine text differs from its current text.  The reliability diagram bins lines by
 engine confidence and compares the predicted probability of being wrong (``1 - confidence``) with
 the observed share.  Routing "review lines with P(wrong) >= p" is scored by the share of the
 character errors it catches and the errors caught per line read.
@@ -11,24 +11,26 @@ from __future__ import annotations
 
 from typing import Any
 
-CORRECTED = ("corrected", "reviewed", "approved")
 THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.5)
 
 
 def corrected_lines(store: Any) -> list[tuple[float, int]]:
     """``(confidence, character errors of the engine text)`` for every line on a corrected page."""
+    from .. import workflow
     from ..htr.evaluate import distance
+    from .engine_text import engine_lines
 
     out = []
     for page in store.pages():
-        if page.status not in CORRECTED:
-            continue
         layout = store.load_layout(page.id)
-        first = {r["line_id"]: r["text"] for r in store.conn.execute(
-            "SELECT line_id, text FROM line_versions WHERE page_id = ? AND version = 1", (page.id,))}
-        for ln in layout.lines() if layout else []:
-            if ln.confidence is not None and ln.id in first:
-                out.append((ln.confidence, distance(ln.text, first[ln.id])))
+        if layout is None:
+            continue
+        states = workflow.line_states(store, page.id, layout)
+        engine = engine_lines(store, page.id)
+        for ln in layout.lines():
+            text, conf = engine.get(ln.id, ("", None))
+            if states.get(ln.id) in workflow.PERSON_STATES and conf is not None:
+                out.append((conf, distance(ln.text, text)))
     return out
 
 

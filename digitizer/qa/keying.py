@@ -33,10 +33,11 @@ def keying_view(store: Any, page_id: int, operator: str) -> list[tuple[str, str]
     """``(line id, text to start from)`` for ``operator``: their own keying if any, else the engine text."""
     own = {r["line_id"]: r["text"] for r in store.conn.execute(
         "SELECT line_id, text FROM qa_keyings WHERE page_id = ? AND operator = ?", (page_id, operator))}
-    first = {r["line_id"]: r["text"] for r in store.conn.execute(
-        "SELECT line_id, text FROM line_versions WHERE page_id = ? AND version = 1", (page_id,))}
+    from .engine_text import engine_lines
+
+    engine = engine_lines(store, page_id)
     layout = store.load_layout(page_id)
-    return [(ln.id, own.get(ln.id, first.get(ln.id, ""))) for ln in (layout.lines() if layout else [])]
+    return [(ln.id, own.get(ln.id, engine.get(ln.id, ("", None))[0])) for ln in (layout.lines() if layout else [])]
 
 
 def keyings(store: Any, page_id: int) -> dict[str, dict[str, str]]:
@@ -63,7 +64,9 @@ def adjudicate(store: Any, page_id: int, line_id: str, *, choice: str, agent: st
     else:
         raise DigitizerError(f"page {page_id} line {line_id}: no keying by {choice!r}",
                              hint=f"keyed by {', '.join(texts) or 'nobody'}; or give =TEXT")
-    store.update_line_text(page_id, line_id, text, agent=agent, source="adjudicate")
+    from .. import workflow
+
+    workflow.set_text(store, page_id, line_id, text, agent=agent, source="adjudicate")
     return text
 
 

@@ -36,6 +36,7 @@ class Score:
     ins: int
     dels: int
     confusions: list[tuple[str, str]]
+    fixed: str = "unchanged"      # the project's line: fixed | unchanged | why it could not be fixed
 
 
 def score(ref: str, hyp: str) -> Score:
@@ -90,16 +91,17 @@ def mix_gold(store: Any, operator: str) -> int:
 
 
 def _add_gold_lines(store: Any, operator: str, page_id: int, position: int) -> int:
+    from .engine_text import engine_lines
+
     item_id = store.get_page(page_id).item_id
     rows = store.conn.execute("SELECT line_id FROM qa_gold WHERE page_id = ? ORDER BY rowid", (page_id,)).fetchall()
+    engine = engine_lines(store, page_id)
     with store.transaction() as c:
         for r in rows:
-            first = c.execute("SELECT text FROM line_versions WHERE page_id=? AND line_id=? ORDER BY version LIMIT 1",
-                              (page_id, r["line_id"])).fetchone()
             c.execute("INSERT INTO qa_units(kind, stratum, unit_key, item_id, page_id, line_id, position, hyp,"
                       " assigned) VALUES ('gold', 'gold', ?, ?, ?, ?, ?, ?, ?)",
                       (f"gold:{operator}:p{page_id}", item_id, page_id, r["line_id"], position,
-                       first["text"] if first else "", operator))
+                       engine.get(r["line_id"], ("", None))[0], operator))
     return len(rows)
 
 
@@ -129,8 +131,21 @@ def check(store: Any, unit_id: int, text: str, *, agent: str | None = None, fix:
                   (text, agent, utcnow(), version, s.chars, s.errors, s.subs, s.ins, s.dels,
                    json.dumps(s.confusions, ensure_ascii=False), eid, unit_id))
         if fix and row["kind"] == "sample":
-            layout = store.load_layout(row["page_id"])
-            line = layout.find_line(row["line_id"]) if layout else None
-            if line is not None and line.text != text:
-                store.update_line_text(row["page_id"], row["line_id"], text, agent=agent, source="qa")
+            s.fixed = _fix(store, row["page_id"], row["line_id"], text, agent)
     return s
+
+
+def _fix(store: Any, page_id: int, line_id: str, text: str, agent: str) -> str:
+    """Correct the line through the workflow; ``fixed``, ``unchanged`` or why it could not be fixed."""
+    from .. import workflow
+    from ..errors import WorkflowRefusedError
+
+    layout = store.load_layout(page_id)
+    line = layout.find_line(line_id) if layout else None
+    if line is None or line.text == text:
+        return "unchanged"
+    try:
+        workflow.set_text(store, page_id, line_id, text, agent=agent, source="qa")
+    except WorkflowRefusedError as exc:      # e.g. an approved page: the error is scored, the text stays
+        return exc.message
+    return "fixed"

@@ -1,5 +1,5 @@
 """Project store: SQLite database + file areas (see :mod:`digitizer.store.project`)."""
 
-from .project import EventRecord, LineVersion, ProjectStore, default_agent
+from .project import EventRecord, LineState, LineVersion, ProjectStore, default_agent
 
-__all__ = ["ProjectStore", "EventRecord", "LineVersion", "default_agent"]
+__all__ = ["ProjectStore", "EventRecord", "LineState", "LineVersion", "default_agent"]

@@ -22,13 +22,14 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from .. import __version__
 from ..errors import ProjectError, ProjectLockedError
 from ..fsutil import atomic_copy, atomic_write_bytes, sha256_bytes
-from ..model import (PAGE_STATUSES, FileRef, Item, Page, PageLayout, ProcessingStep, Project, Transform,
-                     layout_from_dict, to_dict, transform_from_dict, utcnow)
+from ..linetext import set_line_text
+from ..model import (PAGE_STATUSES, FileRef, Item, Line, Page, PageLayout, ProcessingStep, Project, Transform,
+                     layout_from_dict, line_from_dict, to_dict, transform_from_dict, utcnow)
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "project.sqlite"
@@ -64,7 +65,16 @@ class LineVersion:
     text: str
     agent: str
     at: str
-    source: str          # "engine" (recognised) | "edit" | "restore"
+    source: str          # "engine" (recognised) | "edit" | "restore" | "layout"
+    data: dict[str, Any] | None = None   # the whole line (words, boxes, confidences) of this version
+
+
+@dataclass
+class LineState:
+    state: str           # machine | edited | verified | flagged (see digitizer.workflow)
+    comment: str = ""
+    agent: str = ""
+    at: str = ""
 
 
 def default_agent() -> str:
@@ -331,13 +341,6 @@ class ProjectStore:
         atomic_write_bytes(self.root / rel, data)
         return self._register_file(rel, sha256_bytes(data), len(data), mime, role)
 
-    def register_existing(self, rel: str, *, role: str, mime: str = "") -> FileRef:
-        """Register a file a worker already wrote atomically under the project root."""
-        from ..fsutil import sha256_file
-
-        path = self.root / rel
-        return self._register_file(rel, sha256_file(path), path.stat().st_size, mime, role)
-
     def file_by_id(self, file_id: int) -> FileRef:
         r = self.conn.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
         return FileRef(path=r["path"], sha256=r["sha256"], size=r["size"], mime=r["mime"], role=r["role"])
@@ -468,8 +471,11 @@ class ProjectStore:
     # ------------------------------------------------------------------ layouts and text
 
     def save_layout(self, page_id: int, layout: PageLayout, step: ProcessingStep | None = None, *,
-                    status: str = "processed", extra_steps: list[ProcessingStep] = ()) -> int:
-        """Store a new layout version (a recognition run) with its events; returns the version."""
+                    status: str = "processed", extra_steps: Sequence[ProcessingStep] = ()) -> int:
+        """Store a new layout version (a recognition run) with its events; returns the version.
+
+        Every line gets a new ``engine`` version on top of its history (earlier versions, a
+        person's included, stay restorable); line states go back to ``machine``."""
         layout.assign_ids()
         now = utcnow()
         with self.transaction() as c:
@@ -482,13 +488,21 @@ class ProjectStore:
                                     (page_id,)).fetchone()[0])
             c.execute("INSERT INTO layouts(page_id, version, data, event_id, created, updated) VALUES (?,?,?,?,?,?)",
                       (page_id, version, json.dumps(to_dict(layout), ensure_ascii=False), event_id, now, now))
-            c.execute("DELETE FROM line_versions WHERE page_id = ?", (page_id,))
+            c.execute("DELETE FROM line_states WHERE page_id = ?", (page_id,))
             for ln in layout.lines():
-                c.execute("INSERT INTO line_versions(page_id, line_id, version, text, agent, at, source, event_id)"
-                          " VALUES (?,?,1,?,?,?, 'engine', ?)",
-                          (page_id, ln.id, ln.text, step.tool if step else self.agent, now, event_id))
-            c.execute("UPDATE pages SET status = ?, error = NULL, mean_confidence = ?, updated = ? WHERE id = ?",
-                      (status, layout.mean_confidence(), now, page_id))
+                self._add_line_version(page_id, ln, step.tool if step else self.agent, now, "engine", event_id)
+            c.execute("UPDATE pages SET status = ?, error = NULL, mean_confidence = ?, layout_edited = 0, updated = ?"
+                      " WHERE id = ?", (status, layout.mean_confidence(), now, page_id))
+        return version
+
+    def _add_line_version(self, page_id: int, line: Line, agent: str, at: str, source: str,
+                          event_id: int | None) -> int:
+        version = int(self.conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM line_versions WHERE page_id = ?"
+                                        " AND line_id = ?", (page_id, line.id)).fetchone()[0])
+        self.conn.execute("INSERT INTO line_versions(page_id, line_id, version, text, agent, at, source, event_id,"
+                          " data) VALUES (?,?,?,?,?,?,?,?,?)",
+                          (page_id, line.id, version, line.text, agent, at, source, event_id,
+                           json.dumps(to_dict(line), ensure_ascii=False)))
         return version
 
     def load_layout(self, page_id: int, version: int | None = None) -> PageLayout | None:
@@ -500,61 +514,110 @@ class ProjectStore:
                                   (page_id, version)).fetchone()
         return None if r is None else layout_from_dict(json.loads(r["data"]))
 
+    def _replace_current_layout(self, page_id: int, layout: PageLayout, *, layout_edited: bool = False) -> None:
+        c = self.conn
+        r = c.execute("SELECT id FROM layouts WHERE page_id = ? ORDER BY version DESC LIMIT 1", (page_id,)).fetchone()
+        if r is None:
+            raise ProjectError(f"page {page_id} has no layout to correct")
+        now = utcnow()
+        c.execute("UPDATE layouts SET data = ?, updated = ? WHERE id = ?",
+                  (json.dumps(to_dict(layout), ensure_ascii=False), now, r["id"]))
+        c.execute("UPDATE pages SET mean_confidence = ?, updated = ?, layout_edited = MAX(layout_edited, ?) "
+                  "WHERE id = ?", (layout.mean_confidence(), now, int(layout_edited), page_id))
+
     def update_layout(self, page_id: int, layout: PageLayout, step: ProcessingStep,
-                      status: str | None = "corrected") -> None:
-        """Replace the current layout in place (a human correction), recorded as an event."""
+                      status: str | None = None) -> None:
+        """Replace the current layout in place (a person's layout correction), recorded as an event.
+
+        The page state is the workflow's business (:mod:`digitizer.workflow`); ``status`` is kept
+        for callers that set one explicitly."""
         layout.assign_ids()
         with self.transaction() as c:
-            r = c.execute("SELECT id FROM layouts WHERE page_id = ? ORDER BY version DESC LIMIT 1",
-                          (page_id,)).fetchone()
-            if r is None:
-                raise ProjectError(f"page {page_id} has no layout to correct")
             self.record(step, page_id=page_id)
-            c.execute("UPDATE layouts SET data = ?, updated = ? WHERE id = ?",
-                      (json.dumps(to_dict(layout), ensure_ascii=False), utcnow(), r["id"]))
+            self._replace_current_layout(page_id, layout, layout_edited=True)
             if status:
-                c.execute("UPDATE pages SET status = ?, mean_confidence = ?, updated = ? WHERE id = ?",
-                          (status, layout.mean_confidence(), utcnow(), page_id))
+                c.execute("UPDATE pages SET status = ? WHERE id = ?", (status, page_id))
 
     def update_line_text(self, page_id: int, line_id: str, text: str, *, agent: str | None = None,
-                         source: str = "edit") -> int:
-        """Save a corrected line text as a new version (and in the current layout); returns the version."""
-        from ..correction import set_line_text
+                         source: str = "edit", state: str = "edited", line: Line | None = None) -> int:
+        """Save a line text (a person's) as a new version, in the current layout, with an event and
+        the line state ``state``; returns the version.  ``line`` (a whole stored line, e.g. of an
+        older version) replaces the line instead of re-fitting the words to ``text``.
 
-        with self.transaction() as c:
+        Page states are not touched here: :mod:`digitizer.workflow` owns them."""
+        with self.transaction():
             layout = self.load_layout(page_id)
-            if layout is None or layout.find_line(line_id) is None:
+            current = layout.find_line(line_id) if layout is not None else None
+            if layout is None or current is None:
                 raise ProjectError(f"page {page_id} has no line {line_id!r}")
-            line = layout.find_line(line_id)
-            old = line.text
-            set_line_text(line, text)
+            old = current.text
+            if line is not None:
+                block, idx = next((b, i) for b in layout.blocks for i, ln in enumerate(b.lines) if ln.id == line_id)
+                block.lines[idx] = current = line
+            else:
+                set_line_text(current, text)
+            who = agent or self.agent
             step = ProcessingStep(action="correct", tool="digitizer", tool_version=__version__,
-                                  parameters={"line": line_id, "old": old, "new": text, "source": source},
-                                  agent=agent or self.agent)
+                                  parameters={"line": line_id, "old": old, "new": current.text, "source": source},
+                                  agent=who)
             event_id = self.record(step, page_id=page_id)
-            version = int(c.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM line_versions WHERE page_id = ? "
-                                    "AND line_id = ?", (page_id, line_id)).fetchone()[0])
-            c.execute("INSERT INTO line_versions(page_id, line_id, version, text, agent, at, source, event_id)"
-                      " VALUES (?,?,?,?,?,?,?,?)",
-                      (page_id, line_id, version, text, agent or self.agent, step.timestamp, source, event_id))
-            c.execute("UPDATE layouts SET data = ?, updated = ? WHERE id = (SELECT id FROM layouts WHERE page_id = ?"
-                      " ORDER BY version DESC LIMIT 1)",
-                      (json.dumps(to_dict(layout), ensure_ascii=False), utcnow(), page_id))
-            c.execute("UPDATE pages SET status = CASE WHEN status IN ('imported','processed','failed') "
-                      "THEN 'corrected' ELSE status END, mean_confidence = ?, updated = ? WHERE id = ?",
-                      (layout.mean_confidence(), utcnow(), page_id))
+            version = self._add_line_version(page_id, current, who, step.timestamp or utcnow(), source, event_id)
+            self._replace_current_layout(page_id, layout)
+            self._put_line_state(page_id, line_id, state, "", who)
         return version
 
     def line_history(self, page_id: int, line_id: str) -> list[LineVersion]:
-        rows = self.conn.execute("SELECT version, text, agent, at, source FROM line_versions WHERE page_id = ? AND "
-                                 "line_id = ? ORDER BY version", (page_id, line_id)).fetchall()
-        return [LineVersion(**dict(r)) for r in rows]
+        rows = self.conn.execute("SELECT version, text, agent, at, source, data FROM line_versions WHERE page_id = ? "
+                                 "AND line_id = ? ORDER BY version", (page_id, line_id)).fetchall()
+        return [LineVersion(**{**dict(r), "data": json.loads(r["data"]) if r["data"] else None}) for r in rows]
 
     def restore_line_version(self, page_id: int, line_id: str, version: int, *, agent: str | None = None) -> int:
+        """Make an earlier version current again (a new version, source ``restore``); the whole line
+        (words, boxes, confidences) comes back where it was stored."""
         hist = {v.version: v for v in self.line_history(page_id, line_id)}
         if version not in hist:
             raise ProjectError(f"page {page_id} line {line_id}: no version {version}")
-        return self.update_line_text(page_id, line_id, hist[version].text, agent=agent, source="restore")
+        old = hist[version]
+        line = line_from_dict(old.data) if old.data else None
+        return self.update_line_text(page_id, line_id, old.text, agent=agent, source="restore", line=line)
+
+    # ------------------------------------------------------------------ line states (see digitizer.workflow)
+
+    def _put_line_state(self, page_id: int, line_id: str, state: str, comment: str, agent: str) -> None:
+        if state == "machine":
+            self.conn.execute("DELETE FROM line_states WHERE page_id = ? AND line_id = ?", (page_id, line_id))
+            return
+        self.conn.execute("INSERT INTO line_states(page_id, line_id, state, comment, agent, at) VALUES (?,?,?,?,?,?) "
+                          "ON CONFLICT(page_id, line_id) DO UPDATE SET state = excluded.state, "
+                          "comment = excluded.comment, agent = excluded.agent, at = excluded.at",
+                          (page_id, line_id, state, comment, agent, utcnow()))
+
+    def set_line_state(self, page_id: int, line_id: str, state: str, *, comment: str = "",
+                       step: ProcessingStep | None = None) -> None:
+        """Store a line state (``machine`` removes the row) and the event describing the act."""
+        with self.transaction():
+            self._put_line_state(page_id, line_id, state, comment, (step.agent if step else "") or self.agent)
+            if step is not None:
+                self.record(step, page_id=page_id)
+
+    def line_states(self, page_id: int) -> dict[str, LineState]:
+        """States of the lines a person touched (absent lines are ``machine``)."""
+        rows = self.conn.execute("SELECT line_id, state, comment, agent, at FROM line_states WHERE page_id = ?",
+                                 (page_id,)).fetchall()
+        return {r["line_id"]: LineState(r["state"], r["comment"], r["agent"], r["at"]) for r in rows}
+
+    def person_work(self, page_id: int) -> int:
+        """How many lines of the current layout a person edited, verified or flagged (+1 when a
+        person changed the layout): 0 means re-recognising the page loses nobody's work."""
+        n = self.conn.execute("SELECT COUNT(*) FROM line_states WHERE page_id = ? AND state != 'machine'",
+                              (page_id,)).fetchone()[0]
+        edited = self.conn.execute("SELECT layout_edited FROM pages WHERE id = ?", (page_id,)).fetchone()
+        return int(n) + (int(edited[0]) if edited else 0)
+
+    def data_version(self) -> int:
+        """SQLite ``PRAGMA data_version``: changes whenever another connection (another process,
+        another window) commits to the project.  Cheap; a GUI polls it to notice outside changes."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     # ------------------------------------------------------------------ failures
 

@@ -7,7 +7,7 @@ import sys
 
 from ...errors import DigitizerError, ExitCode
 from ..common import add_project_arg, close_progress, make_progress, open_store
-from .process import selected_items
+from .process import add_wait_arg, selected_items, waiting_notice
 
 
 def register(sub) -> None:
@@ -24,6 +24,7 @@ def register(sub) -> None:
                    help="public URL of OUT for IIIF ids (default: the profile's, else http://localhost:8000/)")
     p.add_argument("--allow-unaccepted", action="store_true",
                    help="export items QA has not accepted; their METS records them as unaccepted with the estimate")
+    add_wait_arg(p)
     p.set_defaults(func=run)
 
 
@@ -40,12 +41,14 @@ def _formats(text: str | None) -> list[str] | None:
 
 
 def run(args) -> int:
+    from ...lock import project_lock
     from ...pipeline.export import export_project
 
     fmts = _formats(args.format)
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         raise DigitizerError(f"--base-url {args.base_url!r} must start with http:// or https://")
-    with open_store(args.project) as store:
+    with open_store(args.project) as store, project_lock(store.root, "export", wait=args.wait,
+                                                           on_wait=waiting_notice(args)):
         items = [store.get_item(i.id) for i in selected_items(store, args.item)]
         progress = make_progress(args)
         try:

@@ -119,6 +119,8 @@ def _run_check(args: Any) -> int:
         s = check(store, args.unit, text, fix=not args.no_fix)
     print(f"entry {args.unit}: {s.errors} error(s) in {s.chars} character(s) "
           f"({s.subs} substitution(s), {s.ins} insertion(s), {s.dels} deletion(s))")
+    if s.fixed not in ("fixed", "unchanged"):
+        print(f"entry {args.unit}: line not corrected in the project: {s.fixed}", file=sys.stderr)
     return 0
 
 

@@ -18,7 +18,7 @@ from ...fsutil import safe_name
 from ..common import close_progress, make_progress, print_import_report
 from .export import print_summary
 from .import_cmd import get_or_create_item
-from .process import add_batch_args, batch_settings
+from .process import add_batch_args, batch_settings, waiting_notice
 
 PROJECT_DIR = "_project"
 
@@ -32,7 +32,11 @@ def register(sub) -> None:
     p.add_argument("--engine", help="engine override (tesseract, kraken, none)")
     p.add_argument("--item", help="item identifier for loose files (default: OUT's name)")
     p.add_argument("--project", help=f"project folder (default: OUT/{PROJECT_DIR})")
-    p.add_argument("--force", action="store_true", help="re-process pages already processed")
+    p.add_argument("--force", action="store_true",
+                   help="re-process pages already processed (not those a person worked on, unless "
+                        "--discard-corrections)")
+    p.add_argument("--discard-corrections", action="store_true",
+                   help="with --force: also re-process pages with a person's work (earlier versions stay restorable)")
     p.add_argument("--format", help="comma-separated export formats (default: the profile's)")
     add_batch_args(p)
     p.set_defaults(func=run)
@@ -45,8 +49,9 @@ def run(args) -> int:
     from ...ingest import ImportReport, import_paths
     from ...model import ProcessingStep
     from ...pipeline.export import ExportSummary, export_item, write_manifest
-    from ...pipeline.process import process_pages
+    from ...batch.process import process_pages
     from ...profiles import load_profile
+    from ...lock import project_lock
     from ...store import ProjectStore
 
     out = Path(args.output).resolve()
@@ -59,7 +64,8 @@ def run(args) -> int:
     progress = make_progress(args)
     rc = 0
     try:
-        with ProjectStore.open(args.project or out / PROJECT_DIR, create=True) as store:
+        with ProjectStore.open(args.project or out / PROJECT_DIR, create=True) as store, \
+                project_lock(store.root, "run", wait=args.wait, on_wait=waiting_notice(args)):
             rep = ImportReport()
             items = []
             for folder in folders:
@@ -92,6 +98,7 @@ def run(args) -> int:
 
             with make_executor(settings) as executor:
                 proc = process_pages(store, items, profile=profile, engine=args.engine, force=args.force,
+                                     discard_corrections=args.discard_corrections,
                                      progress=progress, executor=executor, retries=settings.retries,
                                      item_task=export_one, job_params={"out": str(out.resolve()),
                                                                        "formats": formats})
