@@ -14,7 +14,7 @@ from lxml import etree
 
 from digitizer.htr.evaluate import distance
 from digitizer import workflow
-from digitizer.qa import gate, gold, guidelines, keying, queue, sampling
+from digitizer.qa import gate, gold, guidelines, queue, sampling
 from digitizer.qa.calibration import calibration
 from digitizer.qa.report import build_report
 from digitizer.qa.targets import parse_quality, target_for

@@ -50,7 +50,7 @@ class ReleaseState:
 
 
 def release_state(store: Any, item: Item) -> ReleaseState:
-    from .report import group, latest_sample
+    from .report import group, latest_sample, where
     from .targets import target_for
 
     q = target_for(store, item)
@@ -60,13 +60,13 @@ def release_state(store: Any, item: Item) -> ReleaseState:
     if sample is None:
         state.reason = "no QA sample drawn (digitizer qa sample)"
         return state
-    overall = group(sample, q, "item", item.identifier, lambda r: r["item_id"] == item.id)
+    overall = group(sample, q, "item", item.identifier, where(item_id=item.id))
     est = overall.estimate
     state.accuracy, state.low, state.high = est.accuracy, est.low, est.high
     state.decision, state.sampled, state.checked = overall.decision, overall.sampled, overall.checked
     strata = sorted({r["stratum"] for r in sample.rows if r["item_id"] == item.id})
     for h in strata:
-        g = group(sample, q, "stratum", h, lambda r, h=h: r["item_id"] == item.id and r["stratum"] == h)
+        g = group(sample, q, "stratum", h, where(item_id=item.id, stratum=h))
         state.strata.append({"stratum": h, "accuracy": g.estimate.accuracy, "low": g.estimate.low,
                              "high": g.estimate.high, "decision": g.decision, "checked": g.checked,
                              "sampled": g.sampled})

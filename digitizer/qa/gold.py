@@ -28,7 +28,7 @@ def add_gold(store: Any, page_id: int, *, lines: list[str] | None = None) -> int
     return len(ids)
 
 
-def gold_accuracy(store: Any) -> dict[str, dict[str, float | int]]:
+def gold_accuracy(store: Any) -> dict[str, dict[str, float | int | None]]:
     """Per person: characters, errors and accuracy on the gold lines they checked."""
     rows = store.conn.execute("SELECT checked_by, SUM(chars) AS chars, SUM(errors) AS errors, COUNT(*) AS lines "
                               "FROM qa_units WHERE kind = 'gold' AND status = 'checked' GROUP BY checked_by "

@@ -18,7 +18,10 @@ def accuracy_plot(groups: list[Any], target: float) -> str:
     """Accuracy per group: point estimate, interval bar, dashed target line."""
     vals = [v for g in groups for v in (g.estimate.low, g.estimate.accuracy) if v is not None]
     lo = min([*vals, target]) - 0.002
-    x = lambda v: 200 + (W - 220) * (v - lo) / (1 - lo)  # noqa: E731
+
+    def x(v: float) -> float:
+        return float(200 + (W - 220) * (v - lo) / (1 - lo))
+
     h = ROW * (len(groups) + 1)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" role="img" '
            f'aria-label="accuracy per stratum with intervals">',

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..model import Item
 from .stats import Estimate, UnitResult, estimate
 from .targets import QualityTarget, target_for
+
+InDomain = Callable[[Any], bool]     # a qa_units row -> inside the domain?
 
 
 @dataclass
@@ -66,7 +69,7 @@ def latest_sample(store: Any, item: Item | None = None) -> SampleData | None:
     return SampleData(r["id"], r["seed"], r["unit"], json.loads(r["population"]), json.loads(r["settings"]), rows)
 
 
-def _units(rows: list[Any], in_domain) -> tuple[list[UnitResult], int]:
+def _units(rows: list[Any], in_domain: InDomain) -> tuple[list[UnitResult], int]:
     """Checked units (all their lines checked) as UnitResults, and the number of units drawn."""
     by_key: dict[str, list[Any]] = {}
     for r in rows:
@@ -82,30 +85,43 @@ def _units(rows: list[Any], in_domain) -> tuple[list[UnitResult], int]:
     return out, drawn
 
 
-def group(sample: SampleData, q: QualityTarget, kind: str, name: str, in_domain) -> Group:
+def group(sample: SampleData, q: QualityTarget, kind: str, name: str, in_domain: InDomain) -> Group:
     units, drawn = _units(sample.rows, in_domain)
     est = estimate(units, sample.population, confidence=q.confidence, planning_deff=q.design_effect)
     checked = sum(1 for u in units if u.in_domain)
     return Group(kind, name, q.target, est, est.decision(q.target), drawn, checked)
 
 
+def where(**match: Any) -> InDomain:
+    """A domain of the rows whose columns have the given values (no values: every row)."""
+    def inside(row: Any) -> bool:
+        return all(row[k] == v for k, v in match.items())
+    return inside
+
+
+def _keyed_under(keyed: dict[tuple[int, str], int | None], version: int | None) -> InDomain:
+    def inside(row: Any) -> bool:
+        return keyed.get((row["page_id"], row["line_id"])) == version
+    return inside
+
+
 def sample_groups(store: Any, sample: SampleData, q: QualityTarget) -> list[Group]:
     from .guidelines import line_versions_keyed
 
-    out = [group(sample, q, "overall", "all", lambda r: True)]
+    out = [group(sample, q, "overall", "all", where())]
     for h in sorted(sample.population):
-        out.append(group(sample, q, "stratum", h, lambda r, h=h: r["stratum"] == h))
+        out.append(group(sample, q, "stratum", h, where(stratum=h)))
     items = {r["item_id"] for r in sample.rows}
     if len(items) > 1:
         for item_id in sorted(items):
             ident = store.get_item(item_id).identifier
-            out.append(group(sample, q, "item", ident, lambda r, i=item_id: r["item_id"] == i))
+            out.append(group(sample, q, "item", ident, where(item_id=item_id)))
     keyed = line_versions_keyed(store)
     versions = {keyed.get((r["page_id"], r["line_id"])) for r in sample.rows}
     if versions != {None}:
         for v in sorted(versions, key=lambda x: -1 if x is None else x):
             out.append(group(sample, q, "guidelines", "none" if v is None else f"v{v}",
-                             lambda r, v=v: keyed.get((r["page_id"], r["line_id"])) == v))
+                             _keyed_under(keyed, v)))
     return out
 
 

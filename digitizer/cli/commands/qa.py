@@ -26,13 +26,13 @@ def register(sub: Any) -> None:
         sp.set_defaults(func=globals()[f"_run_{name}"])
 
 
-def _open(args: Any):
+def _open(args: Any) -> Any:
     from ...store import ProjectStore
 
     return ProjectStore.open(args.project, agent=args.operator)
 
 
-def _item(store: Any, key: str | None):
+def _item(store: Any, key: str | None) -> Any:
     if key is None:
         return None
     return store.get_item(int(key)) if key.isdigit() and store.find_item(key) is None else store.get_item(key)
