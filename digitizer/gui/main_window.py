@@ -31,6 +31,7 @@ from .line_editor import LineEditor, LineTextEdit
 from .page_images import PageImage, iter_thumbnails, load_page_images
 from .page_viewer import PageViewer
 from .project_browser import ProjectBrowser
+from .qa_panel import attach_qa_panel, detach_qa_panel
 from .queue_panel import QueuePanel
 from .settings import Settings
 from .store_writer import StoreWriter
@@ -331,6 +332,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{info.name} — digitizer")
         self.refresh_browser(info.items)
         self._attach_capture()
+        attach_qa_panel(self)
         pos = self.settings.last_position(path)
         if pos and pos.get("page_id") and self.browser.model.page(int(pos["page_id"])) is not None:
             self.open_page(int(pos["page_id"]), pos.get("line_id"))
@@ -356,6 +358,7 @@ class MainWindow(QMainWindow):
                 w.quit()
         self.undo_stack.clear()
         self._detach_capture()
+        detach_qa_panel(self)
         self._close_writer()
         self.store.close()
         self.store, self.page, self.layout_ = None, None, None

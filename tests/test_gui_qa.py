@@ -1,0 +1,69 @@
+"""The QA panel (pytest-qt, offscreen): draw a seeded sample, check lines in QA mode with the line
+image shown, and the dashboard; every result is checked in the store, not in the widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from digitizer.qa.targets import set_target
+from digitizer.store import ProjectStore
+
+from _gui_helpers import (PAGE_TEXTS, copy_project, gui_env, no_leaks, open_window, processed_template,  # noqa: F401
+                          settings_path)
+
+
+def test_qa_mode_and_dashboard(qtbot, tmp_path, processed_template, no_leaks, settings_path):
+    from digitizer.gui.qa_panel import QaPanel
+
+    root = copy_project(processed_template, tmp_path)
+    with ProjectStore.open(root) as store:
+        set_target(store, None, {"target": 0.9, "min_per_stratum": 2})
+    panel = QaPanel(str(root), "Quinn")
+    qtbot.addWidget(panel)
+    panel.resize(700, 600)
+    panel.show()
+    assert panel.dashboard.item(0, 5).text().startswith("refused: no QA sample drawn")
+    panel.seed.setValue(42)
+    panel.size.setText("4")
+    qtbot.mouseClick(panel.draw_button, qtbot_button())
+    assert panel.progress.text() == "4 line(s) to check"
+    assert not panel.line_image.pixmap().isNull() and panel.line_image.pixmap().height() > 10
+    first = panel.entry
+    panel.reference.setText(first.text + "x")                  # the image shows one more character
+    with qtbot.waitSignal(panel.checked):
+        qtbot.mouseClick(panel.save_button, qtbot_button())
+    while panel.entry is not None:
+        with qtbot.waitSignal(panel.checked):
+            qtbot.mouseClick(panel.ok_button, qtbot_button())
+    assert panel.progress.text() == "nothing to check"
+    with ProjectStore.open(root) as store:
+        rows = store.conn.execute("SELECT id, status, checked_by, errors, dels FROM qa_units ORDER BY id").fetchall()
+        assert [r["status"] for r in rows] == ["checked"] * 4 and {r["checked_by"] for r in rows} == {"Quinn"}
+        row = next(r for r in rows if r["id"] == first.id)
+        assert (row["errors"], row["dels"]) == (1, 1)               # the engine text lacks a character
+        assert sum(r["errors"] for r in rows) == 1
+        assert {e.agent for e in store.events(action="qa-check")} == {"Quinn"}
+        assert store.events(action="qa-sample")[0].parameters["seed"] == 42
+        text = store.load_layout(first.page_id).find_line(first.line_id).text
+        assert text == first.text + "x"                            # the check fixed the line
+    cells = [panel.dashboard.item(0, c).text() for c in range(6)]
+    assert cells[0] == "letters" and cells[1] == "90.00%" and cells[4] == "4/4" and cells[5] == "accepted"
+    assert cells[2].endswith("%") and cells[3].startswith("[")
+    shot = Path(tmp_path / "qa-panel.png")
+    assert panel.grab().save(str(shot)) and shot.stat().st_size > 1000
+    panel.close_store()
+
+
+def test_main_window_docks_the_qa_panel(qtbot, tmp_path, processed_template, no_leaks, settings_path):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    assert win.qa_panel is not None and win.qa_dock.widget() is win.qa_panel
+    assert win.qa_panel.store.root == Path(root)
+    win.close_project()
+    assert win.qa_panel is None
+
+
+def qtbot_button():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
