@@ -58,6 +58,11 @@ def test_main_window_docks_the_qa_panel(qtbot, tmp_path, processed_template, no_
     root = copy_project(processed_template, tmp_path)
     win = open_window(qtbot, settings_path, root)
     assert win.qa_panel is not None and win.qa_dock.widget() is win.qa_panel
+    view = next(a.menu() for a in win.menuBar().actions() if a.text() == "&View")
+    toggle = next(a for a in view.actions() if a.text() == "Quality")
+    assert win.qa_dock.isHidden()
+    toggle.trigger()
+    assert win.qa_dock.isVisible() and win.qa_panel.dashboard.item(0, 0).text() == "letters"
     assert win.qa_panel.store.root == Path(root)
     win.close_project()
     assert win.qa_panel is None

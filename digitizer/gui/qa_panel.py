@@ -186,11 +186,15 @@ def attach_qa_panel(window: Any) -> QaPanel:
     detach_qa_panel(window)
     panel = QaPanel(str(window.store.root), window.settings.operator)
     dock = getattr(window, "qa_dock", None)
-    if dock is None:
+    if dock is None:               # hidden until asked for (View > Quality), like the capture dock
         dock = QDockWidget("Quality", window)
         dock.setObjectName("dock-quality")
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.hide()
         window.qa_dock = dock
+        view = next((a.menu() for a in window.menuBar().actions() if a.text() == "&View"), None)
+        if view is not None:
+            view.addAction(dock.toggleViewAction())
     dock.setWidget(panel)
     window.qa_panel = panel
     return panel
