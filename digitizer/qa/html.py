@@ -26,7 +26,8 @@ def accuracy_plot(groups: list[Any], target: float) -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" role="img" '
            f'aria-label="accuracy per stratum with intervals">',
            f'<line x1="{x(target):.1f}" y1="0" x2="{x(target):.1f}" y2="{h}" stroke="#c00" stroke-dasharray="4"/>',
-           f'<text x="{x(target) + 3:.1f}" y="{h - 4}" font-size="11" fill="#c00">target {_pct(target)}</text>']
+           f'<text x="{x(target) - 3:.1f}" y="{h - 4}" font-size="11" fill="#c00" text-anchor="end">'
+           f'target {_pct(target)}</text>']
     for i, g in enumerate(groups):
         y = ROW * i + ROW / 2
         out.append(f'<text x="4" y="{y + 4:.0f}" font-size="12">{escape(g.kind)}: {escape(g.name)[:24]}</text>')
