@@ -72,3 +72,25 @@ def qtbot_button():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_export_dialog_gate_and_allow_unaccepted(qtbot, tmp_path, processed_template, no_leaks, settings_path):
+    root = copy_project(processed_template, tmp_path)
+    with ProjectStore.open(root) as store:
+        set_target(store, None, {"target": 0.995})
+    win = open_window(qtbot, settings_path, root)
+    dlg = win.show_export_dialog()
+    dlg.out.setText(str(tmp_path / "out"))
+    assert not dlg.allow_unaccepted.isChecked()
+    dlg.export_button.click()
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=60000)
+    assert dlg.summary.toPlainText().startswith("Export failed: export refused, not accepted by QA: letters (")
+    assert not (tmp_path / "out" / "letters").exists()
+    dlg.allow_unaccepted.setChecked(True)
+    with qtbot.waitSignal(dlg.finishedExport, timeout=60000):
+        dlg.export_button.click()
+    qtbot.waitUntil(lambda: dlg.worker is None)
+    mets = (tmp_path / "out" / "letters" / "mets.xml").read_text(encoding="utf-8")
+    assert "<premis:eventOutcome>unaccepted</premis:eventOutcome>" in mets
+    dlg.close()
+    win.close()
