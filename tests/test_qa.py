@@ -273,18 +273,40 @@ def test_versioned_guidelines(project, tmp_path):
     assert res.returncode == 3 and "missing.md: cannot read guidelines" in res.stderr
 
 
-def test_calibration_from_corrected_lines(project):
+def test_calibration_and_routing_from_corrected_lines(project):
     with ProjectStore.open(project) as store:
-        for page in store.pages():
-            for ln in store.load_layout(page.id).lines():
-                right = truth(store, page.id, ln.text)
-                workflow.set_text(store, page.id, ln.id, right if page.seq != 1 else right + "!")
+        first, second = store.pages()
+        engine = {ln.id: ln.confidence for ln in store.load_layout(first.id).lines()}
+        for ln in store.load_layout(first.id).lines():        # a person corrects page 1: every line was wrong
+            workflow.set_text(store, first.id, ln.id, truth(store, first.id, ln.text) + "!")
         cal = calibration(store)
-    assert cal["lines"] == 6 and cal["wrong_lines"] >= 3 and cal["char_errors"] >= 3
-    assert sum(r["lines"] for r in cal["reliability"]) == 6
-    assert all(0 <= r["observed_wrong"] <= 1 for r in cal["reliability"])
-    route = {r["p"]: r for r in cal["routing"]}
-    assert all(r["errors_caught"] <= cal["char_errors"] for r in route.values())
+        untouched = {ln.id for ln in store.load_layout(second.id).lines()}
+    assert (cal["lines"], cal["wrong_lines"]) == (3, 3) and cal["char_errors"] >= 3
+    assert sum(r["lines"] for r in cal["reliability"]) == 3 and all(r["observed_wrong"] == 1.0
+                                                                  for r in cal["reliability"])
+    # the engine's own confidences (of the text before the person's correction) are what is calibrated
+    assert sum(r["lines"] * r["predicted_wrong"] for r in cal["reliability"]) / 3 == \
+        pytest.approx(1 - sum(engine.values()) / 3)
+    res = digitizer("qa", "route", str(project), "--p", "0")
+    listed = [ln.split("\t") for ln in res.stdout.splitlines()]
+    assert res.returncode == 0 and "3 line(s) to review" in res.stderr
+    assert {f[1] for f in listed} == untouched and {f[0] for f in listed} == {f"page {second.id}"}
+    assert digitizer("qa", "route", str(project), "--p", "1.5").returncode != 0
+
+
+def test_reliability_and_routing_figures():
+    from digitizer.qa.calibration import p_wrong, reliability, routing
+
+    lines = [(0.95, 0)] * 8 + [(0.95, 2)] * 2 + [(0.55, 3)] * 4 + [(0.55, 0)]
+    table = reliability(lines)
+    assert [(r["low"], r["lines"]) for r in table] == [(0.5, 5), (0.9, 10)]
+    assert table[0]["observed_wrong"] == 0.8 and table[1]["observed_wrong"] == 0.2
+    assert table[0]["predicted_wrong"] == pytest.approx(0.45) and table[1]["predicted_wrong"] == pytest.approx(0.05)
+    assert p_wrong(0.97, table) == 0.2 and p_wrong(0.75, table) == pytest.approx(0.25)   # empty bin: 1 - conf
+    rows = {r["p"]: r for r in routing(lines)}
+    assert (rows[0.5]["lines_read"], rows[0.5]["errors_caught"], rows[0.5]["share_of_errors"]) == (5, 12, 0.75)
+    assert rows[0.5]["errors_per_line_read"] == pytest.approx(2.4)
+    assert rows[0.2]["lines_read"] == 15 and rows[0.2]["share_of_errors"] == 1.0
 
 
 def test_run_exports_as_unaccepted_and_says_so(tmp_path, monkeypatch):

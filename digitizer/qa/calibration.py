@@ -3,8 +3,10 @@
 From the project's corrected lines (lines a person edited or verified, :mod:`digitizer.workflow`):
 a line is *wrong* when its engine text differs from its current text.  The reliability diagram bins lines by
 engine confidence and compares the predicted probability of being wrong (``1 - confidence``) with
-the observed share.  Routing "review lines with P(wrong) >= p" is scored by the share of the
-character errors it catches and the errors caught per line read.
+the observed share.  The observed share of a line's bin is its *calibrated* P(wrong) (histogram
+binning).  Routing "review lines with P(wrong) >= p" is scored on the corrected lines by the share of
+the character errors it catches and the errors caught per line read; :func:`route` lists the lines
+nobody has edited or verified yet whose calibrated P(wrong) reaches ``p``.
 """
 
 from __future__ import annotations
@@ -46,16 +48,48 @@ def reliability(lines: list[tuple[float, int]], bins: int = 10) -> list[dict[str
     return rows
 
 
+def p_wrong(confidence: float, table: list[dict[str, Any]]) -> float:
+    """Calibrated probability that a line of this engine confidence is wrong (its bin's observed share;
+    ``1 - confidence`` where no corrected line fell into the bin)."""
+    for r in table:
+        if r["low"] <= confidence < r["high"] or (r["high"] == 1.0 and confidence == 1.0):
+            return float(r["observed_wrong"])
+    return 1 - confidence
+
+
 def routing(lines: list[tuple[float, int]]) -> list[dict[str, Any]]:
+    table = reliability(lines)
+    scored = [(p_wrong(c, table), e) for c, e in lines]
     total = sum(e for _, e in lines)
     rows = []
     for p in THRESHOLDS:
-        read = [(c, e) for c, e in lines if 1 - c >= p]
-        caught = sum(e for _, e in read)
+        read = [e for pw, e in scored if pw >= p]
+        caught = sum(read)
         rows.append({"p": p, "lines_read": len(read), "share_of_lines": len(read) / len(lines) if lines else 0.0,
                      "errors_caught": caught, "share_of_errors": caught / total if total else None,
                      "errors_per_line_read": caught / len(read) if read else 0.0})
     return rows
+
+
+def route(store: Any, p: float) -> list[tuple[int, str, float, float]]:
+    """``(page id, line id, confidence, calibrated P(wrong))`` of the lines still as recognised whose
+    P(wrong) is at least ``p``, most likely wrong first."""
+    from .. import workflow
+    from .engine_text import engine_lines
+
+    table = reliability(corrected_lines(store))
+    out = []
+    for page in store.pages():
+        layout = store.load_layout(page.id)
+        if layout is None:
+            continue
+        states = workflow.line_states(store, page.id, layout)
+        engine = engine_lines(store, page.id)
+        for ln in layout.lines():
+            conf = engine.get(ln.id, ("", ln.confidence))[1]
+            if states.get(ln.id) == "machine" and conf is not None and p_wrong(conf, table) >= p:
+                out.append((page.id, ln.id, conf, p_wrong(conf, table)))
+    return sorted(out, key=lambda r: (-r[3], r[0], r[1]))
 
 
 def calibration(store: Any) -> dict[str, Any]:

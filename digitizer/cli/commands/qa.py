@@ -244,6 +244,24 @@ def _run_guidelines(args: Any) -> int:
     return 0
 
 
+def _args_route(p: Any) -> None:
+    p.add_argument("--p", type=float, default=0.2, metavar="P",
+                   help="list lines whose calibrated probability of being wrong is at least P (default 0.2)")
+
+
+def _run_route(args: Any) -> int:
+    from ...qa.calibration import route
+
+    if not 0 <= args.p <= 1:
+        raise DigitizerError(f"--p {args.p}: must be between 0 and 1")
+    with _open(args) as store:
+        rows = route(store, args.p)
+    for page_id, line_id, conf, pw in rows:
+        print(f"page {page_id}\t{line_id}\tconfidence {conf:.2f}\tP(wrong) {pw:.2f}")
+    print(f"{len(rows)} line(s) to review", file=sys.stderr)
+    return 0
+
+
 _SUBCOMMANDS = [
     ("target", "show or set the quality target of the project or an item", _args_target),
     ("sample", "draw a seeded stratified sample into the QA queue", _args_sample),
@@ -254,4 +272,5 @@ _SUBCOMMANDS = [
     ("key", "key a page's lines independently (double keying)", _args_key),
     ("adjudicate", "show keying differences or choose the text", _args_adjudicate),
     ("guidelines", "versioned transcription guidelines", _args_guidelines),
+    ("route", "lines to review: calibrated P(wrong) at least p", _args_route),
 ]
