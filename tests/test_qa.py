@@ -82,9 +82,10 @@ def test_seeded_sample_is_reproducible_and_recorded(project, tmp_path):
         assert "sample 1: 5 unit(s), 5 line(s) from seed 7" in res.stdout and "letters: 5 of 6" in res.stdout
     assert sampled_keys(project) == sampled_keys(twin) and len(set(sampled_keys(project))) == 5
     res = digitizer("qa", "sample", str(twin), "--seed", "8", "--size", "5")
+    second = sampled_keys(twin)            # the newer sample supersedes the older one's pending entries
     with ProjectStore.open(twin) as store:
-        second = [(r["page_id"], r["line_id"]) for r in store.conn.execute(
-            "SELECT page_id, line_id FROM qa_units WHERE sample_id = 2 ORDER BY position")]
+        assert second == [(r["page_id"], r["line_id"]) for r in store.conn.execute(
+            "SELECT page_id, line_id FROM qa_units WHERE sample_id = 2 ORDER BY position, id")]
     assert second != sampled_keys(project)
     with ProjectStore.open(project) as store:
         ev = store.events(action="qa-sample")[0]
@@ -233,6 +234,9 @@ def test_double_keying_and_adjudication(project):
     assert "jumps." not in res.stdout                               # Bob never sees Ada's text
     assert digitizer("qa", "key", str(project), "--page", str(page), "--line", ids[0], "--text",
                      "The quick brown fox jumps,", "--operator", "Bob").returncode == 0
+    res = digitizer("qa", "key", str(project), "--page", str(page), "--line", ids[1], "--text", "tab\x0bbed",
+                    "--operator", "Bob")
+    assert res.returncode == 3 and "line " + ids[1] + ": character U+000B" in res.stderr
     res = digitizer("qa", "adjudicate", str(project), "--page", str(page))
     assert res.stdout.strip() == f"{ids[0]}\tAda: The quick brown fox jumps.\tBob: The quick brown fox jumps,"
     res = digitizer("qa", "adjudicate", str(project), "--page", str(page), "--line", ids[0], "--choose",

@@ -18,6 +18,9 @@ from ..model import ProcessingStep, utcnow
 
 
 def key_line(store: Any, page_id: int, line_id: str, text: str, *, operator: str) -> None:
+    from ..xmltext import check_text
+
+    check_text(f"line {line_id}", text)
     layout = store.load_layout(page_id)
     if layout is None or layout.find_line(line_id) is None:
         raise DigitizerError(f"page {page_id} has no line {line_id!r}")

@@ -64,6 +64,8 @@ def entries(store: Any, *, operator: str | None = None, sample_id: int | None = 
     if sample_id is not None:
         sql += " AND (sample_id = ? OR kind = 'gold')"
         args.append(sample_id)
+    else:                  # a newer sample of the same scope supersedes the pending rest of an older one
+        sql += " AND (kind = 'gold' OR sample_id IN (SELECT MAX(id) FROM qa_samples GROUP BY item_id))"
     rows = store.conn.execute(sql + " ORDER BY position, id", args).fetchall()
     return [QueueEntry(**dict(r)) for r in rows]
 
