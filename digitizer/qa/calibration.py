@@ -11,18 +11,18 @@ nobody has edited or verified yet whose calibrated P(wrong) reaches ``p``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.5)
 
 
-def corrected_lines(store: Any) -> list[tuple[float, int]]:
-    """``(confidence, character errors of the engine text)`` for every line on a corrected page."""
+def _lines(store: Any) -> Iterator[tuple[int, str, str, str, str, float]]:
+    """``(page id, line id, state, current text, engine text, engine confidence)`` of every line whose
+    recognition gave a confidence."""
     from .. import workflow
-    from ..htr.evaluate import distance
     from .engine_text import engine_lines
 
-    out = []
     for page in store.pages():
         layout = store.load_layout(page.id)
         if layout is None:
@@ -31,9 +31,16 @@ def corrected_lines(store: Any) -> list[tuple[float, int]]:
         engine = engine_lines(store, page.id)
         for ln in layout.lines():
             text, conf = engine.get(ln.id, ("", None))
-            if states.get(ln.id) in workflow.PERSON_STATES and conf is not None:
-                out.append((conf, distance(ln.text, text)))
-    return out
+            if conf is not None:
+                yield page.id, ln.id, states.get(ln.id, "machine"), ln.text, text, conf
+
+
+def corrected_lines(store: Any) -> list[tuple[float, int]]:
+    """``(engine confidence, character errors of the engine text)`` of every line a person edited or verified."""
+    from ..htr.evaluate import distance
+    from ..workflow import PERSON_STATES
+
+    return [(conf, distance(now, read)) for _p, _l, state, now, read, conf in _lines(store) if state in PERSON_STATES]
 
 
 def reliability(lines: list[tuple[float, int]], bins: int = 10) -> list[dict[str, Any]]:
@@ -74,22 +81,10 @@ def routing(lines: list[tuple[float, int]]) -> list[dict[str, Any]]:
 def route(store: Any, p: float) -> list[tuple[int, str, float, float]]:
     """``(page id, line id, confidence, calibrated P(wrong))`` of the lines still as recognised whose
     P(wrong) is at least ``p``, most likely wrong first."""
-    from .. import workflow
-    from .engine_text import engine_lines
-
     table = reliability(corrected_lines(store))
-    out = []
-    for page in store.pages():
-        layout = store.load_layout(page.id)
-        if layout is None:
-            continue
-        states = workflow.line_states(store, page.id, layout)
-        engine = engine_lines(store, page.id)
-        for ln in layout.lines():
-            conf = engine.get(ln.id, ("", ln.confidence))[1]
-            if states.get(ln.id) == "machine" and conf is not None and p_wrong(conf, table) >= p:
-                out.append((page.id, ln.id, conf, p_wrong(conf, table)))
-    return sorted(out, key=lambda r: (-r[3], r[0], r[1]))
+    out = [(page_id, line_id, conf, p_wrong(conf, table))
+           for page_id, line_id, state, _now, _read, conf in _lines(store) if state == "machine"]
+    return sorted((r for r in out if r[3] >= p), key=lambda r: (-r[3], r[0], r[1]))
 
 
 def calibration(store: Any) -> dict[str, Any]:
