@@ -30,8 +30,8 @@ from .errors import ProjectLockedError
 LOCK_NAME = ".digitizer.lock"
 POLL_SECONDS = 0.2
 
-_held: dict[str, list[Any]] = {}        # resolved root -> [file object, depth]
-_guard = threading.RLock()
+_held: dict[str, list[Any]] = {}        # resolved root -> [file object, depth, owning thread id]
+_guard = threading.Lock()
 
 
 def _utcnow() -> str:
@@ -114,30 +114,40 @@ def _write_holder(fh: Any, purpose: str) -> None:
 def acquire(root: str | os.PathLike[str], purpose: str = "", *, wait: bool = False,
             on_wait: Callable[[dict[str, Any] | None], None] | None = None,
             cancelled: Callable[[], bool] | None = None) -> None:
-    """Take the lock of project ``root`` (re-entrant in this process).
+    """Take the lock of project ``root`` (re-entrant in the thread that holds it; another thread of
+    this process waits or is refused like another process).
 
     Held elsewhere: :class:`ProjectLockedError` naming the holder, or with ``wait`` poll until it is
     free (``on_wait(holder)`` is called once; ``cancelled()`` returning True stops waiting with the
     same error)."""
     key = str(Path(root).resolve())
+    me = threading.get_ident()
     with _guard:
-        if key in _held:
-            _held[key][1] += 1
+        entry = _held.get(key)
+        if entry is not None and entry[2] == me:
+            entry[1] += 1
             return
-        fh = open(lock_path(root), "a+", encoding="utf-8")
-        told = False
-        while not _try_lock(fh):
-            info = holder(root)
-            if not wait or (cancelled is not None and cancelled()):
-                fh.close()
-                raise ProjectLockedError(f"{root}: project is locked by {describe(info)}", holder=info,
-                                         hint="wait for it to finish, or pass --wait")
-            if on_wait is not None and not told:
-                on_wait(info)
-                told = True
-            time.sleep(POLL_SECONDS)
+    fh = open(lock_path(root), "a+", encoding="utf-8")
+    told = False
+    while not _take(key, fh, purpose, me):
+        info = holder(root)
+        if not wait or (cancelled is not None and cancelled()):
+            fh.close()
+            raise ProjectLockedError(f"{root}: project is locked by {describe(info)}", holder=info,
+                                     hint="wait for it to finish, or pass --wait")
+        if on_wait is not None and not told:
+            on_wait(info)
+            told = True
+        time.sleep(POLL_SECONDS)
+
+
+def _take(key: str, fh: Any, purpose: str, owner: int) -> bool:
+    with _guard:
+        if key in _held or not _try_lock(fh):
+            return False
         _write_holder(fh, purpose)
-        _held[key] = [fh, 1]
+        _held[key] = [fh, 1, owner]
+        return True
 
 
 def release(root: str | os.PathLike[str]) -> None:
@@ -145,7 +155,7 @@ def release(root: str | os.PathLike[str]) -> None:
     key = str(Path(root).resolve())
     with _guard:
         entry = _held.get(key)
-        if entry is None:
+        if entry is None or entry[2] != threading.get_ident():
             return
         entry[1] -= 1
         if entry[1] == 0:

@@ -237,16 +237,27 @@ def _settle_page(store: ProjectStore, page_id: int, agent: str | None) -> str:
 
 
 def set_text(store: ProjectStore, page_id: int, line_id: str, text: str, *, agent: str | None = None,
-             source: str = "edit") -> int:
+             source: str = "edit", expected_version: int | None = None) -> int:
     """A person's text for a line (→ ``edited``): a new version; returns its number.  Text XML
-    cannot carry is refused naming the line."""
+    cannot carry is refused naming the line.  ``expected_version`` (the version the person saw):
+    refused when another process saved a newer one meanwhile, so nothing is overwritten unseen."""
     check_text(f"line {line_id}", text)
     with store.transaction():
         _editable_line(store, page_id, line_id)
+        _check_version(store, page_id, line_id, expected_version)
         version = store.update_line_text(page_id, line_id, text, agent=agent, source=source,
                                          state=line_transition("machine", "set"))
         _settle_page(store, page_id, agent)
     return version
+
+
+def _check_version(store: ProjectStore, page_id: int, line_id: str, expected: int | None) -> None:
+    if expected is None:
+        return
+    last = store.line_history(page_id, line_id)[-1]
+    if last.version != expected:
+        raise WorkflowRefusedError(f"line {line_id} of page {page_id} changed since it was shown (now version "
+                                   f"{last.version} by {last.agent}, {last.source}); reload the page and try again")
 
 
 def restore(store: ProjectStore, page_id: int, line_id: str, version: int, *, agent: str | None = None) -> int:

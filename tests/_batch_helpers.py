@@ -38,19 +38,25 @@ def make_pages(folder: Path, n: int, size: tuple[int, int] = (800, 400)) -> list
     return [make_page(folder / f"page{i + 1:04d}.png", i, size) for i in range(n)]
 
 
-def make_project(root: Path, n: int, *, item: str = "box1", size: tuple[int, int] = (800, 400),
-                 src: Path | None = None, profile: str = "printed-modern"):
-    """A project with one item of ``n`` generated pages; returns the open store."""
+def make_project(root: Path, n: int = 0, *, files: list[Path] | None = None, item: str = "box1", title: str = "",
+                 size: tuple[int, int] = (800, 400), src: Path | None = None, profile: str = "printed-modern",
+                 metadata: dict | None = None, name: str | None = None, agent: str | None = None):
+    """The tests' one project builder: a project at ``root`` with one item whose pages are ``files``
+    (files or folders, imported in order) or else ``n`` generated pages (in ``src``, made once);
+    returns the open store."""
     from digitizer.ingest import import_paths
     from digitizer.store import ProjectStore
 
-    src = src or root.parent / f"{root.name}-src"
-    if not src.exists():
-        make_pages(src, n, size)
-    store = ProjectStore.create(root)
-    it = store.add_item(item, profile=profile)
-    rep = import_paths(store, [src], it)
-    assert len(rep.added) == n, rep.failures
+    if files is None:
+        src = src or root.parent / f"{root.name}-src"
+        if not src.exists():
+            make_pages(src, n, size)
+        files = [src]
+    store = ProjectStore.create(root, name, agent=agent)
+    it = store.add_item(item, title=title, profile=profile, metadata=metadata)
+    rep = import_paths(store, files, it)
+    assert rep.added and not rep.failures, rep.failures
+    assert not n or len(rep.added) == n, rep.added
     return store
 
 

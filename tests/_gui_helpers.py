@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from digitizer.ingest import import_paths
+from _batch_helpers import make_project as make_generic_project
 from digitizer.store import ProjectStore
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
@@ -38,11 +38,7 @@ def make_project(root: Path, pages: int = 1, *, profile: str = "printed-modern")
     src = root.parent / f"{root.name}-src"
     src.mkdir(parents=True, exist_ok=True)
     files = [render_page(src / f"page{i + 1:02d}.png", PAGE_TEXTS[i % len(PAGE_TEXTS)]) for i in range(pages)]
-    store = ProjectStore.create(root)
-    item = store.add_item("letters", title="Letters", profile=profile)
-    rep = import_paths(store, files, item)
-    assert len(rep.added) == pages, rep.failures
-    return store
+    return make_generic_project(root, pages, files=files, item="letters", title="Letters", profile=profile)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from digitizer.ingest import import_paths
+from _batch_helpers import make_project as make_generic_project
 from digitizer.model import BBox, Line, PageLayout, ProcessingStep, TextBlock
 from digitizer.store import ProjectStore
 
@@ -59,10 +59,9 @@ def gt_layout(xml: Path) -> PageLayout:
 
 def make_project(root: Path, *, with_text: bool = True, metadata: dict | None = None) -> ProjectStore:
     """A project with one item (the two Kant pages), GT text as recognition + one correction."""
-    store = ProjectStore.create(root / "proj", name="packages-test", agent="tester")
-    item = store.add_item("kant-1784", title="Kant 1784", metadata=metadata if metadata is not None else METADATA)
-    rep = import_paths(store, KANT, item)
-    assert not rep.failures, rep.failures
+    store = make_generic_project(root / "proj", files=KANT, item="kant-1784", title="Kant 1784", name="packages-test",
+                                 agent="tester", metadata=metadata if metadata is not None else METADATA)
+    item = store.get_item("kant-1784")
     if with_text:
         for page, gt in zip(store.pages(item.id), KANT_GT):
             layout = gt_layout(gt)

@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 from PySide6.QtCore import Qt
 
+from digitizer import workflow
 from digitizer.pipeline.export import export_project
 from digitizer.store import ProjectStore
 
@@ -61,7 +62,8 @@ def test_import_process_correct_reopen_export(qtbot, gui_env, settings_path, tmp
         hist = store.line_history(page_id, first)
         assert [v.source for v in hist] == ["engine", "edit"]
         assert hist[-1].agent == "test-operator"
-        assert store.get_page(page_id).status == "corrected"
+        assert store.get_page(page_id).status == "processed"     # one edited line does not correct a page
+        assert workflow.line_states(store, page_id)[first] == "edited"
         summary = export_project(store, tmp_path / "out", formats=["alto"])
     assert not summary.errors
     words = _alto_strings(tmp_path / "out")

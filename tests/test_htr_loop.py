@@ -13,7 +13,7 @@ from digitizer.engines.kraken.linecrop import crop_line
 from digitizer.htr import registry
 from digitizer.htr.project_data import (check_retrain, evaluate_model_on, held_back_split,
                                         project_line_samples)
-from digitizer.ingest import import_paths
+from _batch_helpers import make_project as make_generic_project
 from digitizer import workflow
 from digitizer.store import ProjectStore
 
@@ -32,10 +32,8 @@ def make_project(root: Path) -> Path:
         for ln in layout.lines():
             ln.text = ""                                  # what an engine might have missed
         truth.append((layout, [s.text for s in samples]))
-    store = ProjectStore.create(root / "proj", "loop")
-    item = store.add_item("ms-1")
-    rep = import_paths(store, [src], item)
-    assert not rep.failures
+    store = make_generic_project(root / "proj", files=[src], item="ms-1", name="loop")
+    item = store.get_item("ms-1")
     pages = store.pages(item.id)
     assert len(pages) == PAGES
     for page, (layout, texts) in zip(pages, truth):

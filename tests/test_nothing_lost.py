@@ -77,6 +77,8 @@ def test_line_cli_verify_flag_done_and_refusals(tmp_path):
     assert res.returncode == 10 and "1 flagged line(s)" in res.stderr
     res = cli("lines", str(root), "--page", "1", "--item", "box1", "--line", ids[0], "--set", "bad\x0btext")
     assert res.returncode == 3 and f"line {ids[0]}: character U+000B (vertical tab)" in res.stderr
+    res = cli("lines", str(root), "--page", "1", "--item", "box1", "--line", ids[1], "--set", "x", "--expect-version", "0")
+    assert res.returncode == 10 and "changed since it was shown (now version 1 by tesseract, engine)" in res.stderr
     assert cli("lines", str(root), "--page", "1", "--item", "box1", "--line", ids[0], "--verify").returncode == 0
     res = cli("lines", str(root), "--page", "1", "--item", "box1", "--done", "--json")
     assert res.returncode == 0 and json.loads(res.stdout) == {"page": 1, "verified": ids[1:], "status": "corrected"}

@@ -238,5 +238,22 @@ def test_data_version_tells_a_window_that_another_process_changed_the_project(st
         workflow.set_text(other, pid, "b1_l2", "fremde Änderung")
         assert store.data_version() != seen
         assert workflow.lines(store, pid)[1].text == "fremde Änderung"
+        # a window that still shows version 2 of that line does not overwrite the newer one unseen
+        shown = workflow.lines(other, pid)[0].version
+        workflow.set_text(store, pid, "b1_l1", "noch einmal")
+        with pytest.raises(WorkflowRefusedError, match="line b1_l1 of page .* changed since it was shown .*tester"):
+            workflow.set_text(other, pid, "b1_l1", "veraltet", expected_version=shown)
+        assert workflow.set_text(other, pid, "b1_l1", "neu geladen", expected_version=shown + 1) == shown + 2
     finally:
         other.close()
+
+
+def test_the_store_itself_refuses_xml_illegal_text_from_any_front_end(store):
+    pid = new_page(store)
+    with pytest.raises(InvalidTextError, match="^line b1_l2: character U\\+001B"):
+        store.update_line_text(pid, "b1_l2", "esc\x1b")                # e.g. a line typed into a new box
+    with pytest.raises(InvalidTextError, match="^title: character U\\+0007"):
+        store.add_item("bell", title="ring\x07")
+    with pytest.raises(InvalidTextError, match=r"^subjects\[0\]: character"):
+        store.update_item(store.get_page(pid).item_id, metadata={"subjects": ["x\x02"]})
+    assert store.find_item("bell") is None and store.load_layout(pid).find_line("b1_l2").text == TEXTS[1]

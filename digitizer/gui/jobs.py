@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from ..correction import Position, Replacement, apply_replacements, next_low_confidence
 from ..progress import CancelToken, NullProgress
@@ -19,91 +19,6 @@ from ..store import ProjectStore
 
 def _open(root: str | os.PathLike, agent: str) -> ProjectStore:
     return ProjectStore.open(root, agent=agent)
-
-
-def _child_loop(conn: Any) -> None:
-    """Child process: run page tasks received on ``conn`` until ``None`` arrives."""
-    from ..pipeline.page import run_page_task
-
-    while True:
-        task = conn.recv()
-        if task is None:
-            return
-        conn.send(run_page_task(task))
-
-
-def child_process_runner(tasks: list, cancel: CancelToken | None) -> Iterator:
-    """Run page tasks one at a time in a child process, so preprocessing and recognition never hold
-    the GUI process's GIL (measured: 100-300 ms UI stalls when run in a thread).  Cancel kills the
-    child, also in the middle of a page; a child that dies yields an error result and is replaced."""
-    import multiprocessing as mp
-
-    from ..errors import CancelledError
-    from ..pipeline.page import PageResult
-
-    ctx = mp.get_context("spawn")
-    proc = conn = None
-    try:
-        for task in tasks:
-            if cancel is not None:
-                cancel.check()
-            if proc is None or not proc.is_alive():
-                conn, child = ctx.Pipe()
-                proc = ctx.Process(target=_child_loop, args=(child,), daemon=True, name="digitizer-page")
-                proc.start()
-                child.close()
-            conn.send(task)
-            while not conn.poll(0.05):
-                if cancel is not None and cancel.cancelled:
-                    proc.kill()
-                    raise CancelledError()
-                if not proc.is_alive():
-                    break
-            try:
-                yield conn.recv()
-            except (EOFError, OSError):
-                yield PageResult(task.page_id, error=f"page worker process died (exit code {proc.exitcode})")
-                proc = None
-    finally:
-        if proc is not None:
-            if proc.is_alive():
-                try:
-                    conn.send(None)
-                except OSError:
-                    pass
-                proc.join(5)
-            if proc.is_alive():
-                proc.kill()
-            proc.join()
-
-
-class _PageReporter:
-    """Forwards a ProgressSink and, after each commit, reports ``("page", (page_id, ok), error)``."""
-
-    def __init__(self, sink: Any, runner: Any) -> None:
-        self.sink = sink
-        self._runner = runner
-        self.last: Any = None
-
-    def runner(self, tasks: list, cancel: CancelToken | None) -> Iterable:
-        for res in self._runner(tasks, cancel):
-            self.last = res
-            yield res
-
-    def start(self, total: int | None, desc: str = "") -> None:
-        self.sink.start(total, desc)
-
-    def advance(self, n: int = 1) -> None:
-        res, self.last = self.last, None
-        if res is not None and hasattr(self.sink, "emit"):
-            self.sink.emit("page", (res.page_id, res.ok), res.error or "")
-        self.sink.advance(n)
-
-    def message(self, text: str) -> None:
-        self.sink.message(text)
-
-    def finish(self) -> None:
-        self.sink.finish()
 
 
 def process_job(root: str, page_ids: list[int], *, agent: str, engine: str | None = None,

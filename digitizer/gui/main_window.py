@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequ
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter,
                                QWidget)
 
-from .. import __version__
+from .. import __version__, workflow
 from ..correction import (Position, add_line, add_region, commit_layout, delete_line, locate_line, merge_lines,
                           move_line, next_low_confidence, set_line_text, split_line)
 from ..errors import DigitizerError
@@ -45,8 +45,8 @@ def _copy(layout: PageLayout) -> PageLayout:
 
 
 def _save_line_text(store: ProjectStore, page_id: int, line_id: str, text: str, agent: str, source: str) -> int:
-    """Runs on the writer thread: one line version, one commit."""
-    return store.update_line_text(page_id, line_id, text, agent=agent, source=source)
+    """Runs on the writer thread: one line version, one commit (the workflow sets line and page state)."""
+    return workflow.set_text(store, page_id, line_id, text, agent=agent, source=source)
 
 
 REVIEW_ACTIONS = {"reviewed": "review", "approved": "approve", "corrected": "review"}

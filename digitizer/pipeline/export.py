@@ -108,9 +108,22 @@ def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterab
                    bag: bool = False, zip_bag: bool = False, base_url: str | None = None,
                    allow_unaccepted: bool = False) -> ExportSummary:
     """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag.
+    Holds the project lock (re-entrant: ``digitizer export --wait`` takes it first).
 
     Items with a quality target that QA has not accepted are refused (:class:`~digitizer.qa.gate.QaGateError`)
     unless ``allow_unaccepted``; see ``docs/quality.md``."""
+    from ..lock import project_lock
+
+    with project_lock(store.root, "export"):
+        return _export_project(store, out, items=items, formats=formats, profile=profile, progress=progress,
+                               cancel=cancel, bag=bag, zip_bag=zip_bag, base_url=base_url,
+                               allow_unaccepted=allow_unaccepted)
+
+
+def _export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None,
+                    formats: list[str] | None, profile: Profile | None, progress: ProgressSink | None,
+                    cancel: CancelToken | None, bag: bool, zip_bag: bool, base_url: str | None,
+                    allow_unaccepted: bool) -> ExportSummary:
     from ..qa.gate import check_release
 
     out = Path(out).absolute()

@@ -6,14 +6,13 @@ entry point the CLI and the GUI call (job rows, retries, resume, the project loc
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 from ..engines.base import RecognitionOptions
 from ..model import Item, Page
 from ..profiles import Profile, load_profile
-from ..progress import CancelToken
 from ..store import ProjectStore
-from .page import PageResult, PageTask, run_page_task
+from .page import PageTask
 
 DONE_STATUSES = ("processed", "corrected", "reviewed", "approved")
 
@@ -67,10 +66,3 @@ class TaskFactory:
             item = self.items[row.item_id] = self.store.get_item(row.item_id)
         page = self.store.get_page(row.page_id)
         return make_task(self.store, page, item, self._profile_for(item), engine=self.engine)
-
-
-def serial_runner(tasks: list[PageTask], cancel: CancelToken | None = None) -> Iterable[PageResult]:
-    for task in tasks:
-        if cancel:
-            cancel.check()
-        yield run_page_task(task, cancel)

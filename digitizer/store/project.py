@@ -28,6 +28,7 @@ from .. import __version__
 from ..errors import ProjectError, ProjectLockedError
 from ..fsutil import atomic_copy, atomic_write_bytes, sha256_bytes
 from ..linetext import set_line_text
+from ..xmltext import check_fields, check_text
 from ..model import (PAGE_STATUSES, FileRef, Item, Line, Page, PageLayout, ProcessingStep, Project, Transform,
                      layout_from_dict, line_from_dict, to_dict, transform_from_dict, utcnow)
 from .schema import MIGRATIONS, SCHEMA_VERSION
@@ -250,6 +251,8 @@ class ProjectStore:
                  metadata: dict[str, Any] | None = None) -> Item:
         from ..fsutil import safe_name
 
+        check_text("title", title)
+        check_fields(metadata or {})
         with self.transaction() as c:
             if not identifier:
                 n = c.execute("SELECT COUNT(*) FROM items").fetchone()[0] + 1
@@ -292,6 +295,8 @@ class ProjectStore:
     def update_item(self, item_id: int, *, title: str | None = None, profile: str | None = None,
                     metadata: dict[str, Any] | None = None, tool: str = "digitizer") -> Item:
         changes: dict[str, Any] = {}
+        check_text("title", title or "")
+        check_fields(metadata or {})
         if title is not None:
             changes["title"] = title
         if profile is not None:
@@ -544,7 +549,9 @@ class ProjectStore:
         the line state ``state``; returns the version.  ``line`` (a whole stored line, e.g. of an
         older version) replaces the line instead of re-fitting the words to ``text``.
 
-        Page states are not touched here: :mod:`digitizer.workflow` owns them."""
+        Page states are not touched here: :mod:`digitizer.workflow` owns them.  Text XML cannot
+        carry is refused (:class:`~digitizer.errors.InvalidTextError` naming the line)."""
+        check_text(f"line {line_id}", line.text if line is not None else text)
         with self.transaction():
             layout = self.load_layout(page_id)
             current = layout.find_line(line_id) if layout is not None else None

@@ -3,7 +3,8 @@
 Lists the lines of a page (id, state, confidence, current version and its source, text).
 ``--page N`` is a page id, or the page's number in ``--item I``.  With ``--line ID``:
 ``--set TEXT`` (→ edited), ``--verify`` (→ verified), ``--flag "comment"`` (→ flagged),
-``--history`` (every version) or ``--restore VERSION`` (→ edited, a new version).  ``--done``
+``--history`` (every version) or ``--restore VERSION`` (→ edited, a new version); ``--set`` with
+``--expect-version V`` refuses when someone saved a newer version meanwhile.  ``--done``
 marks the page done (its remaining lines verified).  Every change goes through
 :mod:`digitizer.workflow`; a refused one is one line and exit code 10.
 """
@@ -32,6 +33,8 @@ def register(sub: Any) -> None:
     act.add_argument("--history", action="store_true", help="list every version of the line")
     act.add_argument("--restore", type=int, metavar="VERSION", help="make an earlier version current (state edited)")
     act.add_argument("--done", action="store_true", help="page done: verify every remaining machine line")
+    p.add_argument("--expect-version", type=int, metavar="V",
+                   help="with --set: refuse if the line's current version is not V (someone saved meanwhile)")
     p.add_argument("--json", action="store_true", help="JSON output")
     p.add_argument("--operator", metavar="NAME", help="who does it (recorded in the history; default: login name)")
     p.set_defaults(func=run)
@@ -81,7 +84,7 @@ def _change(args: Any, store: Any, pid: int) -> None:
     from ... import workflow
 
     if args.set is not None:
-        v = workflow.set_text(store, pid, args.line, args.set)
+        v = workflow.set_text(store, pid, args.line, args.set, expected_version=args.expect_version)
         what = f"line {args.line}: version {v} saved (edited)"
     elif args.verify:
         workflow.verify(store, pid, args.line)
