@@ -94,3 +94,47 @@ def test_export_dialog_gate_and_allow_unaccepted(qtbot, tmp_path, processed_temp
     assert "<premis:eventOutcome>unaccepted</premis:eventOutcome>" in mets
     dlg.close()
     win.close()
+
+
+def test_double_keying_and_adjudication_views(qtbot, tmp_path, processed_template, no_leaks):
+    from digitizer.gui.qa_panel import QaPanel
+    from digitizer.qa.keying import agreement
+
+    root = copy_project(processed_template, tmp_path)
+    with ProjectStore.open(root) as store:
+        page = store.pages()[0].id
+        first = store.load_layout(page).lines()[0]
+    panel = QaPanel(str(root), "Ada")
+    qtbot.addWidget(panel)
+    keying = panel.keying
+    keying.page.setValue(page)
+    keying.load()
+    assert keying.table.rowCount() == 3 and keying.table.item(0, 1).text() == first.text
+    keying.table.item(0, 1).setText("The quick brown fox jumps.")
+    with qtbot.waitSignal(keying.saved):
+        keying.save_button.click()
+    panel.operator.setText("Bob")
+    panel.operator.editingFinished.emit()
+    keying.load()
+    assert keying.table.item(0, 1).text() == first.text                 # Bob does not see Ada's keying
+    keying.table.item(0, 1).setText("The quick brown fox jumps,")
+    with qtbot.waitSignal(keying.saved):
+        keying.save_button.click()
+    adj = panel.adjudication
+    panel.operator.setText("Judge")
+    panel.operator.editingFinished.emit()
+    adj.page.setValue(page)
+    adj.load()
+    assert adj.keyers == ["Ada", "Bob"] and adj.table.rowCount() == 1
+    assert [adj.table.item(0, c).text() for c in range(3)] == [first.id, "The quick brown fox jumps.",
+                                                               "The quick brown fox jumps,"]
+    adj.table.setCurrentCell(0, 2)
+    with qtbot.waitSignal(adj.decided):
+        adj.take.click()
+    with ProjectStore.open(root) as store:
+        assert store.load_layout(page).find_line(first.id).text == "The quick brown fox jumps,"
+        last = store.events(action="correct")[-1]
+        assert (last.agent, last.parameters["source"]) == ("Judge", "adjudicate")
+        assert [e.agent for e in store.events(action="qa-key")] == ["Ada"] * 3 + ["Bob"] * 3
+        assert agreement(store)["pairs"]["Ada / Bob"]["differences"] == 1
+    panel.close_store()

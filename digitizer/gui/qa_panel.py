@@ -1,5 +1,6 @@
-"""The QA panel: a dashboard per item (target, estimate with interval, sample progress, gate state)
-and the QA mode (line image and the text as drawn; the checker types what the image shows).
+"""The QA panel: a dashboard per item (target, estimate with interval, sample progress, gate state),
+the QA mode (line image and the text as drawn; the checker types what the image shows), double keying
+and adjudication (:mod:`digitizer.gui.qa_keying`).
 
 A thin client of :mod:`digitizer.qa`: every action calls the same core function as its CLI twin
 (``qa sample``, ``qa check``, ``qa report``).  The panel opens its own connection to the project
@@ -14,10 +15,11 @@ from typing import Any
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ..errors import DigitizerError
 from ..store import ProjectStore
+from .qa_keying import AdjudicationView, KeyingView
 
 DASHBOARD_COLUMNS = ("item", "target", "estimate", "interval", "checked", "gate")
 
@@ -61,13 +63,19 @@ class QaPanel(QWidget):
             row.addWidget(w)
         form.addRow("Sample", row)
         lay.addLayout(form)
-        lay.addWidget(self._build_mode())
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_mode(), "QA mode")
+        self.keying = KeyingView(self.store)
+        self.adjudication = AdjudicationView(self.store)
+        self.tabs.addTab(self.keying, "Double keying")
+        self.tabs.addTab(self.adjudication, "Adjudication")
+        lay.addWidget(self.tabs)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
 
     def _build_mode(self) -> QGroupBox:
-        box = QGroupBox("QA mode")
+        box = QGroupBox("Check the sampled lines")
         v = QVBoxLayout(box)
         self.progress = QLabel("")
         self.line_image = QLabel()
