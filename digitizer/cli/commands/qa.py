@@ -151,6 +151,8 @@ def _run_report(args: Any) -> int:
 
 
 def _print_report(rep: Any) -> None:
+    if not rep.groups:
+        print("no QA sample drawn yet (digitizer qa sample)")
     for g in rep.groups:
         e = g.estimate
         acc = "n/a" if e.accuracy is None else f"{e.accuracy:.2%} [{e.low:.2%}, {e.high:.2%}]"
