@@ -69,6 +69,18 @@ def test_profile_quality_section_declares_target(project, tmp_path):
         store.update_item(item.id, profile=str(prof))
         q = target_for(store, store.get_item(item.id))
         assert q.declared and q.target == 0.98 and q.source == "profile qa-profile"
+    res = digitizer("qa", "target", str(project), "--accuracy", "0.99", "--operator", "Pat")
+    assert res.returncode == 0 and "target 99.00%" in res.stdout and "(project)" in res.stdout
+    res = digitizer("qa", "target", str(project), "--item", "letters", "--accuracy", "0.999", "--unit", "page")
+    assert res.returncode == 0 and "target 99.90%" in res.stdout and "unit page" in res.stdout and "(item)" in res.stdout
+    with ProjectStore.open(project) as store:
+        item = store.items()[0]
+        assert (target_for(store, item).target, target_for(store, None).target) == (0.999, 0.99)
+        events = store.events(action="qa-target")
+        assert [(e.agent, e.parameters["scope"], e.parameters["target"]) for e in events][0] == ("Pat", "project", 0.99)
+        assert events[1].item_id == item.id and events[1].parameters["unit"] == "page"
+    res = digitizer("qa", "target", str(project), "--strata", "item,colour")
+    assert res.returncode == 8 and "[quality] strata must be a list from item, engine" in res.stderr
 
 
 def test_seeded_sample_is_reproducible_and_recorded(project, tmp_path):
