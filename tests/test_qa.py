@@ -117,6 +117,25 @@ def test_auto_size_from_target_and_page_units(project):
         assert rows == 2
 
 
+def test_strata_person_engine_and_confidence(project):
+    from digitizer.qa.targets import set_target
+
+    with ProjectStore.open(project) as store:
+        page = store.pages()[0].id
+        a, b, _c = [ln.id for ln in store.load_layout(page).lines()]
+        workflow.set_text(store, page, a, "The quick brown fox jumps", agent="Ann")
+        workflow.verify(store, page, b, agent="Ben")
+        set_target(store, None, {"strata": ["person", "engine"], "min_per_stratum": 2})
+        res = sampling.draw(store, seed=9, size="3")
+        assert res.population == {"Ann/tesseract": 1, "Ben/tesseract": 1, "engine/tesseract": 4}
+        assert res.allocation == {"Ann/tesseract": 1, "Ben/tesseract": 1, "engine/tesseract": 2}
+        set_target(store, None, {"strata": ["confidence"]})
+        units = sampling.population(store, store.items(), target_for(store, None))
+        assert all(u.stratum.startswith("conf:") for u in units) and len(units) == 6
+    assert sampling.confidence_band(0.95) == "conf:0.9-1" and sampling.confidence_band(0.7) == "conf:0.6-0.8"
+    assert sampling.confidence_band(None) == "conf:none" and sampling.confidence_band(0.1) == "conf:0-0.6"
+
+
 def check_all(store: ProjectStore, *, wrong: int = 0, agent: str = "Cora Checker") -> None:
     """Check every pending entry as the image reads; the first ``wrong`` ones get a deliberate error
     in the *text as drawn* sense: the checker reads a line that the engine got wrong."""

@@ -70,9 +70,9 @@ def _page_engine(store: Any, page_id: int) -> str:
 
 
 def _last_editors(store: Any, page_id: int) -> dict[str, str]:
-    rows = store.conn.execute("SELECT line_id, agent, source FROM line_versions WHERE page_id = ? ORDER BY version",
-                              (page_id,)).fetchall()
-    return {r["line_id"]: (r["agent"] if r["source"] != "engine" else "engine") for r in rows}
+    """``line id -> the person who last edited or verified it`` (lines nobody touched are absent)."""
+    return {line_id: st.agent for line_id, st in store.line_states(page_id).items()
+            if st.state in ("edited", "verified") and st.agent}
 
 
 def _stratum(keys: list[str], values: dict[str, str]) -> str:
