@@ -25,7 +25,9 @@ def test_qa_mode_and_dashboard(qtbot, tmp_path, processed_template, no_leaks, se
     assert panel.dashboard.item(0, 5).text().startswith("refused: no QA sample drawn")
     panel.seed.setValue(42)
     panel.size.setText("4")
-    qtbot.mouseClick(panel.draw_button, qtbot_button())
+    with qtbot.waitSignal(panel.sampled, timeout=30000):
+        qtbot.mouseClick(panel.draw_button, qtbot_button())
+    qtbot.waitUntil(lambda: panel.worker is None)
     assert panel.progress.text() == "4 line(s) to check"
     assert not panel.line_image.pixmap().isNull() and panel.line_image.pixmap().height() > 10
     first = panel.entry

@@ -32,12 +32,14 @@ class QaPanel(QWidget):
     """Dashboard + QA mode for the project at ``root``."""
 
     checked = Signal(int)          # queue entry id, after its check was stored
+    sampled = Signal(int)          # sample id, after a draw
     error = Signal(str)
 
     def __init__(self, root: str, operator: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = ProjectStore.open(root, agent=operator)
         self.entry: Any = None
+        self.worker: Any = None
         self._build()
         self.refresh()
 
@@ -113,13 +115,33 @@ class QaPanel(QWidget):
             return None
 
     def draw_sample(self) -> None:
-        """``digitizer qa sample P --seed N --size S``."""
-        from ..qa.sampling import draw
+        """``digitizer qa sample P --seed N --size S``, in a worker (it reads every page's layout)."""
+        from .workers import create_worker
 
-        res = self._guard(lambda: draw(self.store, seed=self.seed.value(), size=self.size.text().strip() or "auto"))
-        if res is not None:
-            self.message.setText(f"sample {res.sample_id}: {res.units} unit(s) from seed {res.seed}")
-            self.refresh()
+        if self.worker is not None:
+            return
+        self.draw_button.setEnabled(False)
+        self.message.setText("drawing…")
+        self.worker = create_worker(_draw, str(self.store.root), self.store.agent, self.seed.value(),
+                                    self.size.text().strip() or "auto")
+        self.worker.signals.returned.connect(self._drawn)
+        self.worker.signals.errored.connect(self._draw_failed)
+        self.worker.signals.finished.connect(self._draw_finished)
+        self.worker.start()
+
+    def _drawn(self, res: Any) -> None:
+        self.message.setText(f"sample {res.sample_id}: {res.units} unit(s) from seed {res.seed}")
+        self.refresh()
+        self.sampled.emit(res.sample_id)
+
+    def _draw_failed(self, exc: BaseException) -> None:
+        text = getattr(exc, "user_message", None) or str(exc)
+        self.message.setText(text)
+        self.error.emit(text)
+
+    def _draw_finished(self) -> None:
+        self.worker = None
+        self.draw_button.setEnabled(True)
 
     def mark_ok(self) -> None:
         if self.entry is not None:
@@ -184,7 +206,17 @@ class QaPanel(QWidget):
                                                      Qt.TransformationMode.SmoothTransformation))
 
     def close_store(self) -> None:
+        if self.worker is not None:
+            self.worker.quit()
         self.store.close()
+
+
+def _draw(root: str, agent: str, seed: int, size: str) -> Any:
+    """Worker body: its own connection to the project (SQLite connections stay in their thread)."""
+    from ..qa.sampling import draw
+
+    with ProjectStore.open(root, agent=agent) as store:
+        return draw(store, seed=seed, size=size)
 
 
 def attach_qa_panel(window: Any) -> QaPanel:
