@@ -251,6 +251,13 @@ def test_gold_pages_mixed_into_a_persons_queue(project):
         for e in mine:                         # Gil reads every line right but drops a character on one gold line
             text = truth(store, e.page_id, e.text)
             queue.check(store, e.id, text[:-1] if e.id == gold_ids[0] else text, agent="Gil")
+        assert queue.entries(store, operator="Gil") == []           # no sample work left: no more gold
+        sampling.draw(store, seed=6, size="4")
+        assert len(queue.entries(store, operator="Gil")) == 4      # 3 checked since the last gold page < 20
+        from digitizer.qa.targets import set_target
+
+        set_target(store, None, {"gold_every": 2})
+        assert len(queue.entries(store, operator="Gil")) == 4 + 3  # 3 >= 2: the next gold page comes in
         figures = build_report(store).gold
         slip = store.conn.execute("SELECT line_id, ref FROM qa_units WHERE id = ?", (gold_ids[0],)).fetchone()
         assert store.load_layout(gold_page).find_line(slip["line_id"]).text != slip["ref"]   # gold checks fix nothing

@@ -50,6 +50,7 @@ def score(ref: str, hyp: str) -> Score:
 
 
 _COLS = "id, item_id, page_id, line_id, hyp AS text, status, ref"
+_CURRENT = "sample_id IN (SELECT MAX(id) FROM qa_samples GROUP BY item_id)"
 
 
 def entries(store: Any, *, operator: str | None = None, sample_id: int | None = None,
@@ -65,34 +66,37 @@ def entries(store: Any, *, operator: str | None = None, sample_id: int | None = 
         sql += " AND (sample_id = ? OR kind = 'gold')"
         args.append(sample_id)
     else:                  # a newer sample of the same scope supersedes the pending rest of an older one
-        sql += " AND (kind = 'gold' OR sample_id IN (SELECT MAX(id) FROM qa_samples GROUP BY item_id))"
+        sql += f" AND (kind = 'gold' OR {_CURRENT})"
     rows = store.conn.execute(sql + " ORDER BY position, id", args).fetchall()
     return [QueueEntry(**dict(r)) for r in rows]
 
 
 def mix_gold(store: Any, operator: str) -> int:
-    """Put one gold page into ``operator``'s queue when none is pending there; returns lines added."""
+    """Put a gold page into ``operator``'s queue, among their next ``gold_every`` entries: the first at once,
+    then one per ``gold_every`` sample entries they checked, never while one is pending or when no sample
+    work is left.  Returns the lines added."""
     from .targets import target_for
 
     every = target_for(store, None).gold_every
     gold_pages = [r[0] for r in store.conn.execute("SELECT DISTINCT page_id FROM qa_gold ORDER BY page_id")]
     if not every or not gold_pages:
         return 0
-    if store.conn.execute("SELECT 1 FROM qa_units WHERE kind='gold' AND assigned=? AND status='pending'",
-                          (operator,)).fetchone():
+    q = store.conn.execute
+    if q("SELECT 1 FROM qa_units WHERE kind='gold' AND assigned=? AND status='pending'", (operator,)).fetchone():
         return 0
-    pending = store.conn.execute("SELECT position FROM qa_units WHERE kind='sample' AND status='pending' "
-                                 "AND (assigned IS NULL OR assigned = ?) ORDER BY position, id",
-                                 (operator,)).fetchall()
-    done = store.conn.execute("SELECT COUNT(DISTINCT page_id) FROM qa_units WHERE kind='gold' AND assigned=?",
-                              (operator,)).fetchone()[0]
-    rng = random.Random(f"{operator}:{done}")
+    pending = q(f"SELECT position FROM qa_units WHERE kind='sample' AND status='pending' AND {_CURRENT} "
+                "AND (assigned IS NULL OR assigned = ?) ORDER BY position, id", (operator,)).fetchall()
+    given = q("SELECT COUNT(DISTINCT unit_key) FROM qa_units WHERE kind='gold' AND assigned=?", (operator,)).fetchone()[0]
+    checked = q("SELECT COUNT(*) FROM qa_units WHERE kind='sample' AND checked_by=?", (operator,)).fetchone()[0]
+    if not pending or given * every > checked:
+        return 0
+    rng = random.Random(f"{operator}:{given}")
     page_id = rng.choice(gold_pages)
-    pos = pending[rng.randrange(min(every, len(pending)))]["position"] if pending else 0
-    return _add_gold_lines(store, operator, page_id, pos)
+    pos = pending[rng.randrange(min(every, len(pending)))]["position"]
+    return _add_gold_lines(store, operator, page_id, pos, given)
 
 
-def _add_gold_lines(store: Any, operator: str, page_id: int, position: int) -> int:
+def _add_gold_lines(store: Any, operator: str, page_id: int, position: int, n: int) -> int:
     from .engine_text import engine_lines
 
     item_id = store.get_page(page_id).item_id
@@ -102,7 +106,7 @@ def _add_gold_lines(store: Any, operator: str, page_id: int, position: int) -> i
         for r in rows:
             c.execute("INSERT INTO qa_units(kind, stratum, unit_key, item_id, page_id, line_id, position, hyp,"
                       " assigned) VALUES ('gold', 'gold', ?, ?, ?, ?, ?, ?, ?)",
-                      (f"gold:{operator}:p{page_id}", item_id, page_id, r["line_id"], position,
+                      (f"gold:{operator}:{n}:p{page_id}", item_id, page_id, r["line_id"], position,
                        engine.get(r["line_id"], ("", None))[0], operator))
     return len(rows)
 
