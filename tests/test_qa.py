@@ -246,6 +246,7 @@ def test_gold_pages_mixed_into_a_persons_queue(project):
         assert len(queue.entries(store)) == 3                    # nobody else sees Gil's gold lines
         gold_ids = [r[0] for r in store.conn.execute("SELECT id FROM qa_units WHERE kind = 'gold' ORDER BY id")]
         assert len(gold_ids) == 3 and {e.id for e in mine} >= set(gold_ids)
+        assert [e.parameters["operator"] for e in store.events(action="qa-gold-mix")] == ["Gil"]
         assert all(e.text == ln.text for e, ln in zip([e for e in mine if e.id in gold_ids],
                                                       store.load_layout(gold_page).lines()))  # the engine's reading
         for e in mine:                         # Gil reads every line right but drops a character on one gold line

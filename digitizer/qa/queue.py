@@ -103,6 +103,9 @@ def _add_gold_lines(store: Any, operator: str, page_id: int, position: int, n: i
     rows = store.conn.execute("SELECT line_id FROM qa_gold WHERE page_id = ? ORDER BY rowid", (page_id,)).fetchall()
     engine = engine_lines(store, page_id)
     with store.transaction() as c:
+        store.record(ProcessingStep(action="qa-gold-mix", tool="digitizer.qa", tool_version=__version__,
+                                    parameters={"operator": operator, "lines": len(rows), "position": position}),
+                     page_id=page_id)
         for r in rows:
             c.execute("INSERT INTO qa_units(kind, stratum, unit_key, item_id, page_id, line_id, position, hyp,"
                       " assigned) VALUES ('gold', 'gold', ?, ?, ?, ?, ?, ?, ?)",
