@@ -21,6 +21,7 @@ class ExitCode:
     CANCELLED = 130
     VERIFY_FAILED = 9
     WORKFLOW_REFUSED = 10   # a state transition the workflow does not allow (docs/workflow.md)
+    QA_GATE = 12       # export refused: items not accepted by QA (see docs/quality.md)
 
 
 class DigitizerError(Exception):

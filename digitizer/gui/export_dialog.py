@@ -60,6 +60,8 @@ class ExportDialog(QDialog):
         browse.clicked.connect(self._browse)
         row.addWidget(browse)
         lay.addLayout(row)
+        self.allow_unaccepted = QCheckBox("Also items QA has not accepted (recorded as unaccepted in the METS)")
+        lay.addWidget(self.allow_unaccepted)
         self.bar = QProgressBar()
         self.bar.setValue(0)
         lay.addWidget(self.bar)
@@ -88,7 +90,7 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.summary.setPlainText("Exporting…")
         self.worker = create_worker(export_job, self.root, self.out.text(), agent=self.agent, formats=self.formats(),
-                                    item_ids=self.item_ids)
+                                    item_ids=self.item_ids, allow_unaccepted=self.allow_unaccepted.isChecked())
         self.worker.signals.progress.connect(self._progress)
         self.worker.signals.returned.connect(self._done)
         self.worker.signals.errored.connect(self._failed)

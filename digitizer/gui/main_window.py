@@ -35,6 +35,7 @@ from .line_editor import LineEditor
 from .page_images import PageImage, iter_thumbnails, load_page_images
 from .page_viewer import PageViewer
 from .project_browser import ProjectBrowser
+from .qa_panel import attach_qa_panel, detach_qa_panel
 from .queue_panel import QueuePanel
 from .settings import Settings
 from .shortcuts import ShortcutGuard
@@ -370,6 +371,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{info.name} — digitizer")
         self.refresh_browser(info.items)
         self._attach_capture()
+        attach_qa_panel(self)
         pos = self.settings.last_position(path)
         if pos and pos.get("page_id") and self.browser.model.page(int(pos["page_id"])) is not None:
             self.open_page(int(pos["page_id"]), pos.get("line_id"))
@@ -396,6 +398,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.change_timer.stop()
         self._detach_capture()
+        detach_qa_panel(self)
         self._close_writer()
         self.store.close()
         self.store, self.page, self.layout_ = None, None, None

@@ -105,22 +105,31 @@ class ExportSummary:
 def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None = None,
                    formats: list[str] | None = None, profile: Profile | None = None,
                    progress: ProgressSink | None = None, cancel: CancelToken | None = None,
-                   bag: bool = False, zip_bag: bool = False, base_url: str | None = None) -> ExportSummary:
+                   bag: bool = False, zip_bag: bool = False, base_url: str | None = None,
+                   allow_unaccepted: bool = False) -> ExportSummary:
     """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag.
-    Holds the project lock (re-entrant: ``digitizer export --wait`` takes it first)."""
+    Holds the project lock (re-entrant: ``digitizer export --wait`` takes it first).
+
+    Items with a quality target that QA has not accepted are refused (:class:`~digitizer.qa.gate.QaGateError`)
+    unless ``allow_unaccepted``; see ``docs/quality.md``."""
     from ..lock import project_lock
 
     with project_lock(store.root, "export"):
         return _export_project(store, out, items=items, formats=formats, profile=profile, progress=progress,
-                               cancel=cancel, bag=bag, zip_bag=zip_bag, base_url=base_url)
+                               cancel=cancel, bag=bag, zip_bag=zip_bag, base_url=base_url,
+                               allow_unaccepted=allow_unaccepted)
 
 
 def _export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None,
                     formats: list[str] | None, profile: Profile | None, progress: ProgressSink | None,
-                    cancel: CancelToken | None, bag: bool, zip_bag: bool, base_url: str | None) -> ExportSummary:
+                    cancel: CancelToken | None, bag: bool, zip_bag: bool, base_url: str | None,
+                    allow_unaccepted: bool) -> ExportSummary:
+    from ..qa.gate import check_release
+
     out = Path(out).absolute()
     progress = progress or NullProgress()
     items = list(items) if items is not None else store.items()
+    check_release(store, items, allow_unaccepted=allow_unaccepted)
     bag = bag or zip_bag or bool(formats and "bag" in formats)
     target = out
     if bag:
@@ -208,8 +217,10 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
                 base_url: str | None = None) -> ItemExport:
     """Build one item in a staging folder and move it into ``out/ITEM`` when all is valid."""
     from ..export.iiif import DEFAULT_BASE_URL
+    from ..qa.gate import record_release
     from ..xmltext import XmlSafeStore, xml_safe_data
 
+    record_release(store, item)      # QA state and estimate -> PREMIS event in the METS
     store, item = XmlSafeStore(store), xml_safe_data(item)     # stored text XML cannot carry never crashes an export
 
     progress = progress or NullProgress()

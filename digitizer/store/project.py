@@ -217,11 +217,16 @@ class ProjectStore:
     def record(self, step: ProcessingStep, *, item_id: int | None = None, page_id: int | None = None,
                file_id: int | None = None) -> int:
         with self.transaction() as c:
+            params = dict(step.parameters)
+            if step.action == "correct":     # the transcription guidelines in force (digitizer.qa.guidelines)
+                version = c.execute("SELECT MAX(version) FROM qa_guidelines").fetchone()[0]
+                if version is not None:
+                    params.setdefault("guidelines", version)
             cur = c.execute(
                 "INSERT INTO events(at, agent, action, tool, tool_version, parameters, model, model_sha256, outcome,"
                 " detail, item_id, page_id, file_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (step.timestamp or utcnow(), step.agent or self.agent, step.action, step.tool, step.tool_version,
-                 json.dumps(step.parameters, ensure_ascii=False, sort_keys=True, default=str), step.model,
+                 json.dumps(params, ensure_ascii=False, sort_keys=True, default=str), step.model,
                  step.model_sha256, step.outcome, step.detail, item_id, page_id, file_id))
             return int(cur.lastrowid)
 

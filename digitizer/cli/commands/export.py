@@ -22,6 +22,8 @@ def register(sub) -> None:
     p.add_argument("--zip", action="store_true", help="also write OUT.zip of the bag (implies --bag)")
     p.add_argument("--base-url", metavar="URL",
                    help="public URL of OUT for IIIF ids (default: the profile's, else http://localhost:8000/)")
+    p.add_argument("--allow-unaccepted", action="store_true",
+                   help="export items QA has not accepted; their METS records them as unaccepted with the estimate")
     add_wait_arg(p)
     p.set_defaults(func=run)
 
@@ -51,7 +53,8 @@ def run(args) -> int:
         progress = make_progress(args)
         try:
             summary = export_project(store, args.output, items=items, formats=fmts, progress=progress,
-                                     bag=args.bag, zip_bag=args.zip, base_url=args.base_url)
+                                     bag=args.bag, zip_bag=args.zip, base_url=args.base_url,
+                                     allow_unaccepted=args.allow_unaccepted)
         finally:
             close_progress(progress)
         print_summary(summary, quiet=args.quiet)

@@ -104,6 +104,11 @@ def run(args) -> int:
                                                                        "formats": formats})
             for page_id, err in proc.failed:
                 print(f"page {page_id}: {err}", file=sys.stderr)
+            from ...qa.gate import unaccepted_notice
+
+            for line in unaccepted_notice(store, [i for i in items if any(e.identifier == i.identifier
+                                                                          for e in summary.items)]):
+                print(line, file=sys.stderr)
             summary.manifest = write_manifest(out)
             store.record(ProcessingStep(action="export", tool="digitizer.export", tool_version=__version__,
                                         parameters={"out": str(out.resolve()), "items": [i.identifier for i in items],
