@@ -18,7 +18,7 @@ from .errors import ProfileError
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
 # sections owned by other modules are kept as raw dicts and validated there
-RAW_SECTIONS = ("qc", "capture", "metadata", "packages", "batch", "training")
+RAW_SECTIONS = ("qc", "capture", "metadata", "packages", "batch", "training", "search")
 
 
 @dataclass
