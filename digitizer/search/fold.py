@@ -47,6 +47,7 @@ class Folder:
         multi = sorted((k for k in self.equivalences if len(k) > 1), key=len, reverse=True)
         self._multi = [(k, self.equivalences[k]) for k in multi]
         self._table = str.maketrans({k: v for k, v in self.equivalences.items() if len(k) == 1})
+        self._cache: dict[str, list[str]] = {}
 
     def fold(self, text: str) -> str:
         for src, dst in self._multi:
@@ -56,7 +57,13 @@ class Folder:
         return text.translate(self._table).casefold()
 
     def tokens(self, text: str) -> list[str]:
-        return TOKEN_RE.findall(self.fold(text))
+        """Folded tokens of ``text`` (cached: indexing folds the same words again and again)."""
+        found = self._cache.get(text)
+        if found is None:
+            if len(self._cache) > 500_000:
+                self._cache.clear()
+            found = self._cache[text] = TOKEN_RE.findall(self.fold(text))
+        return list(found)
 
 
 def validate_equivalences(value: object, source: str) -> dict[str, str]:
