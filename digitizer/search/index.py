@@ -20,6 +20,7 @@ from ..model import BBox, Line, PageLayout, ProcessingStep
 from ..store import ProjectStore
 from .fold import Folder
 from .fuzzy import expand_fuzzy, trigrams
+from .match import match_words, plain_term_test, snippet
 from .query import Query, Term, parse_query
 
 log = logging.getLogger(__name__)
@@ -146,10 +147,9 @@ class SearchIndex:
         folder = self.folder_for(row["profile"])
         engine = row["tool"] or _layout_engine(layout)
         for no, line in enumerate(layout.lines()):
-            words = [(text, box, folder.tokens(text)) for text, box in line_words(line)]
-            folded = " ".join(t for _, _, toks in words for t in toks)
-            data = [[text, box.x0, box.y0, box.x1, box.y1, toks] for text, box, toks in words]
-            writer.add_line((page_id << LINE_BITS) | no, page_id, line.id, engine, line.text, folded, data)
+            words = word_rows(line, folder)
+            folded = " ".join(t for w in words for t in w[5])
+            writer.add_line((page_id << LINE_BITS) | no, page_id, line.id, engine, line.text, folded, words)
 
     # ------------------------------------------------------------------ search
 
@@ -255,6 +255,11 @@ def line_words(line: Line) -> list[tuple[str, BBox]]:
     return [(w.text, w.bbox) for w in split_words(line.text, line.bbox)]
 
 
+def word_rows(line: Line, folder: Folder) -> list[list[Any]]:
+    """``[text, x0, y0, x1, y1, [folded tokens]]`` for every word of ``line``."""
+    return [[text, b.x0, b.y0, b.x1, b.y1, folder.tokens(text)] for text, b in line_words(line)]
+
+
 def _layout_engine(layout: PageLayout) -> str:
     for step in reversed(layout.steps):
         if step.action in ("ocr", "htr", "recognize", "import"):
@@ -297,31 +302,12 @@ def _fts_expression(query: Query, expanded: dict[Term, set[str]]) -> str:
     return " AND ".join(parts)
 
 
-def _term_matches(term: Term, token: str, expanded: dict[Term, set[str]]) -> bool:
-    if term.fuzzy:
-        return token in expanded[term]
-    return token.startswith(term.text) if term.prefix else token == term.text
-
-
 def _verify(query: Query, expanded: dict[Term, set[str]], r: sqlite3.Row) -> SearchHit | None:
     words = json.loads(r["words"])
-    flat = [(wi, tok) for wi, w in enumerate(words) for tok in w[5]]
-    matched: set[int] = set()
-    for group in query.groups:
-        hits = [i for i in range(len(flat) - len(group) + 1)
-                if all(_term_matches(t, flat[i + k][1], expanded) for k, t in enumerate(group))]
-        if not hits:
-            return None
-        matched.update(flat[i + k][0] for i in hits for k in range(len(group)))
-    order = sorted(matched)
+    matched = match_words(query, plain_term_test(expanded), words)
+    if matched is None:
+        return None
     return SearchHit(item=r["identifier"], item_id=r["item_id"], page=r["seq"], page_id=r["page_id"],
                      line_id=r["line_id"], line_no=r["id"] & ((1 << LINE_BITS) - 1), engine=r["engine"],
-                     text=r["text"], snippet=_snippet(words, matched),
-                     words=[WordHit(words[i][0], BBox(*words[i][1:5])) for i in order])
-
-
-def _snippet(words: list, matched: set[int], width: int = 12) -> str:
-    first, last = min(matched), max(matched)
-    lo, hi = max(0, first - width // 2), min(len(words), last + width // 2 + 1)
-    body = " ".join(f"«{w[0]}»" if i in matched else w[0] for i, w in enumerate(words[lo:hi], lo))
-    return ("… " if lo else "") + body + (" …" if hi < len(words) else "")
+                     text=r["text"], snippet=snippet(words, matched),
+                     words=[WordHit(words[i][0], BBox(*words[i][1:5])) for i in sorted(matched)])
