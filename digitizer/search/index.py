@@ -35,10 +35,11 @@ _STATE_SQL = ("(SELECT CASE WHEN lv.source = 'engine' THEN 'machine' ELSE 'edite
 class WordHit:
     text: str
     bbox: BBox      # master image coordinates of the page
+    index: int = 0  # position of the word in its line
 
     def to_dict(self) -> dict[str, Any]:
         b = self.bbox
-        return {"text": self.text, "x": b.x0, "y": b.y0, "w": b.width, "h": b.height}
+        return {"text": self.text, "index": self.index, "x": b.x0, "y": b.y0, "w": b.width, "h": b.height}
 
 
 @dataclass
@@ -53,10 +54,13 @@ class SearchHit:
     text: str           # the line's current text
     snippet: str        # the text with the matched words in «»
     words: list[WordHit] = field(default_factory=list)
+    line_box: BBox | None = None    # union of the line's word boxes
 
     def to_dict(self) -> dict[str, Any]:
+        lb = self.line_box
         return {"item": self.item, "page": self.page, "page_id": self.page_id, "line": self.line_id,
                 "line_no": self.line_no, "engine": self.engine, "text": self.text, "snippet": self.snippet,
+                "line_box": None if lb is None else {"x": lb.x0, "y": lb.y0, "w": lb.width, "h": lb.height},
                 "words": [w.to_dict() for w in self.words]}
 
 
@@ -310,4 +314,5 @@ def _verify(query: Query, expanded: dict[Term, set[str]], r: sqlite3.Row) -> Sea
     return SearchHit(item=r["identifier"], item_id=r["item_id"], page=r["seq"], page_id=r["page_id"],
                      line_id=r["line_id"], line_no=r["id"] & ((1 << LINE_BITS) - 1), engine=r["engine"],
                      text=r["text"], snippet=snippet(words, matched),
-                     words=[WordHit(words[i][0], BBox(*words[i][1:5])) for i in sorted(matched)])
+                     words=[WordHit(words[i][0], BBox(*words[i][1:5]), i) for i in sorted(matched)],
+                     line_box=BBox.union_all([BBox(*w[1:5]) for w in words]))
