@@ -84,6 +84,7 @@ def test_serve_answers_content_search_on_loopback(served):
     assert 0 <= x < 1240 and 0 <= y < 700 and 0 < w < 600 and 0 < h < 200
     assert page["annotations"][0]["items"][0]["target"]["source"] == hit["id"]
     assert _get(f"{base}/letters/search?q=archivez")[2]["items"] == []
+    assert _get(f"{base}/letters/search?q=archivez&fuzzy=1")[2]["items"][0]["target"] == hit["target"]
     assert _get(f"{base}/letters/search?q=%22quick+brown%22")[2]["items"][0]["target"].startswith(canvas)
     v1 = _get(f"{base}/letters/search1?q=archives")[2]
     assert v1["hits"][0]["annotations"] == [v1["resources"][0]["@id"]] and v1["within"]["total"] == 1

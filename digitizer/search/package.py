@@ -102,10 +102,10 @@ class PackageSearch:
         return {t for t in self.vocabulary if abs(len(t) - len(term.text)) <= term.fuzzy
                 and distance(term.text, t) <= term.fuzzy}
 
-    def search2(self, url: str, q: str) -> dict[str, Any]:
+    def search2(self, url: str, q: str, *, fuzzy: int = 0) -> dict[str, Any]:
         """IIIF Content Search 2.0 answer (an AnnotationPage) for the request ``url``."""
         items, highlights = [], []
-        for h in self.search(q):
+        for h in self.search(q, fuzzy=fuzzy):
             aid = f"{self.data['base']}search/anno/p{h.page}/{h.line}/w{h.word}"
             x, y, w, hh = h.xywh
             items.append({"id": aid, "type": "Annotation", "motivation": "supplementing",
@@ -120,10 +120,10 @@ class PackageSearch:
             page["annotations"] = [{"type": "AnnotationPage", "items": highlights}]
         return page
 
-    def search1(self, url: str, q: str) -> dict[str, Any]:
+    def search1(self, url: str, q: str, *, fuzzy: int = 0) -> dict[str, Any]:
         """IIIF Content Search 1.0 answer (an AnnotationList with hits), the version Mirador 4 reads."""
         resources, hits = [], []
-        for h in self.search(q):
+        for h in self.search(q, fuzzy=fuzzy):
             aid = f"{self.data['base']}search1/anno/p{h.page}/{h.line}/w{h.word}"
             x, y, w, hh = h.xywh
             resources.append({"@id": aid, "@type": "oa:Annotation", "motivation": "sc:painting",

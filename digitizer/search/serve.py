@@ -48,8 +48,12 @@ class _Handler(SimpleHTTPRequestHandler):
         url = f"http://{self.headers.get('Host', HOST)}{self.path}"
         q = (params.get("q") or [""])[0]
         try:
+            fuzzy = int((params.get("fuzzy") or ["0"])[0])     # our extension: edits allowed per word
             index = self._index(item_dir)
-            body = index.search2(url, q) if version == "search" else index.search1(url, q)
+            body = (index.search2(url, q, fuzzy=fuzzy) if version == "search"
+                    else index.search1(url, q, fuzzy=fuzzy))
+        except ValueError:
+            return self._json(400, {"error": "fuzzy must be a number from 0 to 3"})
         except DigitizerError as exc:
             return self._json(400, {"error": exc.message})
         self._json(200, body, "application/ld+json" if version == "search" else "application/json")
