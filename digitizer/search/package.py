@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..fsutil import atomic_write_bytes
 from ..htr.evaluate import distance
@@ -102,15 +102,19 @@ class PackageSearch:
         return {t for t in self.vocabulary if abs(len(t) - len(term.text)) <= term.fuzzy
                 and distance(term.text, t) <= term.fuzzy}
 
+    def _annotated(self, q: str, fuzzy: int, service: str) -> Iterator[tuple[str, str, PackageHit]]:
+        """``(annotation id, canvas#xywh target, hit)`` for every matched word."""
+        for h in self.search(q, fuzzy=fuzzy):
+            x, y, w, hh = h.xywh
+            yield (f"{self.data['base']}{service}/anno/p{h.page}/{h.line}/w{h.word}",
+                   f"{h.canvas}#xywh={x},{y},{w},{hh}", h)
+
     def search2(self, url: str, q: str, *, fuzzy: int = 0) -> dict[str, Any]:
         """IIIF Content Search 2.0 answer (an AnnotationPage) for the request ``url``."""
         items, highlights = [], []
-        for h in self.search(q, fuzzy=fuzzy):
-            aid = f"{self.data['base']}search/anno/p{h.page}/{h.line}/w{h.word}"
-            x, y, w, hh = h.xywh
+        for aid, target, h in self._annotated(q, fuzzy, "search"):
             items.append({"id": aid, "type": "Annotation", "motivation": "supplementing",
-                          "body": {"type": "TextualBody", "value": h.text, "format": "text/plain"},
-                          "target": f"{h.canvas}#xywh={x},{y},{w},{hh}"})
+                          "body": {"type": "TextualBody", "value": h.text, "format": "text/plain"}, "target": target})
             highlights.append({"id": f"{aid}/match", "type": "Annotation", "motivation": "highlighting",
                                "target": {"type": "SpecificResource", "source": aid, "selector": [
                                    {"type": "TextQuoteSelector", "prefix": h.before, "exact": h.text,
@@ -123,12 +127,9 @@ class PackageSearch:
     def search1(self, url: str, q: str, *, fuzzy: int = 0) -> dict[str, Any]:
         """IIIF Content Search 1.0 answer (an AnnotationList with hits), the version Mirador 4 reads."""
         resources, hits = [], []
-        for h in self.search(q, fuzzy=fuzzy):
-            aid = f"{self.data['base']}search1/anno/p{h.page}/{h.line}/w{h.word}"
-            x, y, w, hh = h.xywh
+        for aid, target, h in self._annotated(q, fuzzy, "search1"):
             resources.append({"@id": aid, "@type": "oa:Annotation", "motivation": "sc:painting",
-                              "resource": {"@type": "cnt:ContentAsText", "chars": h.text},
-                              "on": f"{h.canvas}#xywh={x},{y},{w},{hh}"})
+                              "resource": {"@type": "cnt:ContentAsText", "chars": h.text}, "on": target})
             hits.append({"@type": "search:Hit", "annotations": [aid], "match": h.text, "before": h.before,
                          "after": h.after})
         return {"@context": ["http://iiif.io/api/presentation/2/context.json", "http://iiif.io/api/search/1/context.json"],

@@ -40,22 +40,16 @@ CREATE TABLE search_dirty (
     page_id  INTEGER PRIMARY KEY
 );
 INSERT OR IGNORE INTO search_dirty(page_id) SELECT DISTINCT page_id FROM layouts;
-CREATE TRIGGER search_layout_insert AFTER INSERT ON layouts BEGIN
-    INSERT OR IGNORE INTO search_dirty(page_id) VALUES (NEW.page_id);
-END;
-CREATE TRIGGER search_layout_update AFTER UPDATE ON layouts BEGIN
-    INSERT OR IGNORE INTO search_dirty(page_id) VALUES (NEW.page_id);
-END;
-CREATE TRIGGER search_layout_delete AFTER DELETE ON layouts BEGIN
-    INSERT OR IGNORE INTO search_dirty(page_id) VALUES (OLD.page_id);
-END;
-CREATE TRIGGER search_line_version AFTER INSERT ON line_versions BEGIN
-    INSERT OR IGNORE INTO search_dirty(page_id) VALUES (NEW.page_id);
-END;
-CREATE TRIGGER search_page_delete AFTER DELETE ON pages BEGIN
-    INSERT OR IGNORE INTO search_dirty(page_id) VALUES (OLD.id);
-END;
-CREATE TRIGGER search_item_profile AFTER UPDATE OF profile ON items BEGIN
-    INSERT OR IGNORE INTO search_dirty(page_id) SELECT id FROM pages WHERE item_id = NEW.id;
-END
 """
+
+# (trigger, event, the page ids it marks dirty): every change of a page's text, in the same transaction
+_DIRTY = [
+    ("search_layout_insert", "INSERT ON layouts", "VALUES (NEW.page_id)"),
+    ("search_layout_update", "UPDATE ON layouts", "VALUES (NEW.page_id)"),
+    ("search_layout_delete", "DELETE ON layouts", "VALUES (OLD.page_id)"),
+    ("search_line_version", "INSERT ON line_versions", "VALUES (NEW.page_id)"),
+    ("search_page_delete", "DELETE ON pages", "VALUES (OLD.id)"),
+    ("search_item_profile", "UPDATE OF profile ON items", "SELECT id FROM pages WHERE item_id = NEW.id"),
+]
+SQL += "".join(f"CREATE TRIGGER {name} AFTER {event} BEGIN INSERT OR IGNORE INTO search_dirty(page_id) {pages}; END;\n"
+               for name, event, pages in _DIRTY)
