@@ -36,7 +36,7 @@ def store(tmp_path):
     other = s.add_item("letters", profile="printed-modern")
     for n, (item, texts, tool) in enumerate([
             (it, ["Der ſchöne Fiſch ſchwimmt", "im Waſſer der Stadt Berlin."], "tesseract"),
-            (it, ["Zweite Seite mit Berlin und Kraut", "ein ﬁnaler Satz"], "kraken"),
+            (it, ["Zweite Seite mit Berlin und Kraut", "ein ﬁnaler Satz ꝑ Jahr"], "kraken"),
             (other, ["Café au lait à Paris", "Berlin calling"], "tesseract")]):
         src = tmp_path / f"m{n}.png"
         Image.new("L", (1200, 900), 255).save(src)
@@ -67,6 +67,7 @@ def test_words_phrases_prefix_and_boxes(store):
     assert _found(index, "wasser") == [("book", 1, "b1_l2")]          # query without long s
     assert _found(index, "Waſſer") == [("book", 1, "b1_l2")]          # query with it
     assert _found(index, "finaler") == [("book", 2, "b1_l2")]          # ligature fi in the text
+    assert _found(index, '"satz per jahr"') == [("book", 2, "b1_l2")]  # the profile's equivalence ꝑ = per
     assert _found(index, "cafe paris") == [("letters", 1, "b1_l1")]   # all words on one line
     assert _found(index, "cafe berlin") == []
     assert _found(index, '"der stadt"') == [("book", 1, "b1_l2")]
