@@ -81,4 +81,8 @@ def test_search_panel_lists_hits_with_line_images_and_highlights_the_word(qtbot,
     assert _selected(win, panel.hit_at(2).line_id) == "of"
     win.step_page(-1)                                                       # another page: no stale highlight
     assert panel.highlight.path().isEmpty()
+    lid = win.editor.line_ids()[0]
+    win.save_line(win.page.id, lid, "Zebra crossing ahead")                  # an edit in the editor ...
+    assert _search(qtbot, panel, "zebra") == 1 and panel.hit_at(0).line_id == lid   # ... is found at once
+    assert _search(qtbot, panel, "quick") == 0
     win.close()
