@@ -191,9 +191,12 @@ class SearchIndex:
     def _filter_sql(self, f: SearchFilter) -> tuple[str, list[Any]]:
         where, args = "", []
         if f.item is not None:
-            item = self.store.get_item(f.item)
+            col = "id" if isinstance(f.item, int) else "identifier"
+            row = self.store.conn.execute(f"SELECT id FROM items WHERE {col} = ?", (f.item,)).fetchone()
+            if row is None:
+                raise ProjectError(f"{self.store.root}: no item {f.item!r}")
             where += " AND p.item_id = ?"
-            args.append(item.id)
+            args.append(row[0])
         if f.pages is not None:
             where += " AND p.seq BETWEEN ? AND ?"
             args += list(f.pages)
