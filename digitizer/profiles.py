@@ -21,7 +21,7 @@ from .errors import ProfileError
 BUILTIN_DIR = resources.builtin_dir("profiles")   # shipped profiles (package data, or profiles/ of a checkout)
 
 # sections owned by other modules are kept as raw dicts and validated there
-RAW_SECTIONS = ("qc", "capture", "metadata", "packages", "batch", "training", "quality")
+RAW_SECTIONS = ("qc", "capture", "metadata", "packages", "batch", "training", "quality", "search")
 
 
 @dataclass

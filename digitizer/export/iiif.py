@@ -235,7 +235,7 @@ def _canvas(base: str, c: CanvasSpec) -> dict[str, Any]:
 
 
 def build_manifest(*, base: str, meta: dict[str, Any], canvases: list[CanvasSpec], pdf_url: str | None = None,
-                   mets_url: str | None = None) -> dict[str, Any]:
+                   mets_url: str | None = None, services: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A IIIF Presentation 3 manifest; ``base`` is the item's absolute URL ending in ``/``."""
     man: dict[str, Any] = {"@context": PRESENTATION_CONTEXT, "id": f"{base}manifest.json", "type": "Manifest",
                            "label": lang_map(meta.get("title") or meta.get("identifier", ""))}
@@ -256,6 +256,8 @@ def build_manifest(*, base: str, meta: dict[str, Any], canvases: list[CanvasSpec
     if pdf_url:
         man["rendering"] = [{"id": pdf_url, "type": "Text", "format": "application/pdf",
                              "label": lang_map("PDF (image and text)", "en")}]
+    if services:
+        man["service"] = services          # e.g. IIIF Content Search (digitizer.search.package)
     man["items"] = [_canvas(base, c) for c in canvases]
     sections = meta.get("sections") or []
     if sections:

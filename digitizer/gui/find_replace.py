@@ -41,7 +41,9 @@ class FindReplaceDialog(QDialog):
         self.case.setChecked(True)
         self.word = QCheckBox("Whole words")
         self.regex = QCheckBox("Regular expression")
-        for cb in (self.case, self.word, self.regex):
+        self.delete = QCheckBox("Delete matches")
+        self.delete.setToolTip("With an empty \"Replace with\": remove the matches (otherwise an empty field only finds)")
+        for cb in (self.case, self.word, self.regex, self.delete):
             opts.addWidget(cb)
         opts.addStretch(1)
         self.preview_button = QPushButton("Preview")
@@ -74,7 +76,7 @@ class FindReplaceDialog(QDialog):
         if self.worker is not None or not self.find.text():
             return
         self.status.setText("Searching…")
-        self.worker = create_worker(find_job, self.root, self.find.text(), self.replace.text(), agent=self.agent,
+        self.worker = create_worker(find_job, self.root, self.find.text(), self._replacement(), agent=self.agent,
                                     regex=self.regex.isChecked(), case_sensitive=self.case.isChecked(),
                                     whole_word=self.word.isChecked())
         self.worker.signals.returned.connect(self._found)
@@ -82,12 +84,20 @@ class FindReplaceDialog(QDialog):
         self.worker.signals.finished.connect(lambda w=self.worker: self._idle(w))
         self.worker.start()
 
+    def _replacement(self) -> str | None:
+        """The replacement text; ``None`` (find only) for an empty field unless "Delete matches" is on."""
+        text = self.replace.text()
+        return text if text or self.delete.isChecked() else None
+
     def _found(self, rows: list[Replacement]) -> None:
         self.worker = None
         self.model.set_rows(rows)
         n = sum(r.count for r in rows)
-        self.status.setText(f"{n} match(es) in {len(rows)} line(s). Uncheck lines to leave them alone.")
-        self.apply_button.setEnabled(bool(rows))
+        changes = any(r.new != r.old for r in rows)
+        hint = ("Uncheck lines to leave them alone." if changes
+                else "Type a replacement (or tick \"Delete matches\") to change them.")
+        self.status.setText(f"{n} match(es) in {len(rows)} line(s). {hint}")
+        self.apply_button.setEnabled(changes)
         self.searched.emit(len(rows))
 
     def apply_checked(self) -> None:

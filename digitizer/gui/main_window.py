@@ -132,6 +132,8 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(QIcon(str(ICON)))
         self._build_widgets()
         self._build_actions()
+        from .search_panel import attach_search_panel   # the search dock (issue 16)
+        self.search_panel = attach_search_panel(self)
         self._restore_geometry()
         if project:
             self.open_project(project)

@@ -417,10 +417,14 @@ def _item_files(ctx: _Ctx, result: ItemExport) -> list[Any]:
         result.pdf = result.path / "pdf" / pdf.name
     if "iiif" in ctx.formats and ctx.canvases:
         from ..export.iiif import build_manifest, manifest_bytes
+        from ..search.package import manifest_services, write_item_search
 
+        search = write_item_search(ctx.store, ctx.item, ctx.stage, ctx.base)
+        extra.append(mets_file(search, mets_dir=ctx.stage, id="SEARCH_ITEM", group="SEARCH", mime="application/json"))
         man = build_manifest(base=ctx.base, meta=ctx.meta, canvases=ctx.canvases,
                              pdf_url=f"{ctx.base}pdf/{ident}.pdf" if result.pdf else None,
-                             mets_url=f"{ctx.base}mets.xml" if "mets" in ctx.formats else None)
+                             mets_url=f"{ctx.base}mets.xml" if "mets" in ctx.formats else None,
+                             services=manifest_services(ctx.base))
         atomic_write_bytes(ctx.stage / "manifest.json", manifest_bytes(man, ident))
         extra.append(mets_file(ctx.stage / "manifest.json", mets_dir=ctx.stage, id="IIIF_MANIFEST", group="IIIF",
                                mime="application/ld+json"))
