@@ -19,14 +19,9 @@ def register(sub) -> None:
 
 
 def get_or_create_item(store, identifier, *, title="", profile="printed-modern"):
-    from ...profiles import load_profile
+    from ...ingest import item_for
 
-    load_profile(profile)   # fail early on a bad profile name
-    if identifier:
-        item = store.find_item(identifier)
-        if item is not None:
-            return item
-    return store.add_item(identifier, title=title, profile=profile)
+    return item_for(store, identifier, title=title, profile=profile)
 
 
 def run(args) -> int:
