@@ -46,6 +46,8 @@ def _text_equiv(parent: etree._Element, text: str, conf: float | None) -> None:
 def _line(parent: etree._Element, line: Line, polygon: list[tuple[int, int]], ids: IdMaker, w: int, h: int) -> None:
     lid = ids(line.id or "line")
     el = etree.SubElement(parent, _q("TextLine"), id=lid)
+    if line.custom:
+        el.set("custom", line.custom)
     _coords(el, polygon)
     etree.SubElement(el, _q("Baseline"), points=" ".join(f"{x},{y}" for x, y in line_baseline(line, polygon, w, h)))
     words = words_in_line(line, polygon, w, h) if " ".join(wd.text for wd in line.words) == line.text else None
@@ -58,6 +60,8 @@ def _line(parent: etree._Element, line: Line, polygon: list[tuple[int, int]], id
 
 def _region(parent: etree._Element, block: TextBlock, rid: str, ids: IdMaker, w: int, h: int) -> None:
     el = etree.SubElement(parent, _q("TextRegion"), id=rid, type=REGION_TYPES.get(block.type, "other"))
+    if block.custom:
+        el.set("custom", block.custom)
     polygons = [line_polygon(ln, w, h) for ln in block.lines]
     _coords(el, region_polygon(block, polygons, w, h))
     for line, polygon in zip(block.lines, polygons):

@@ -463,8 +463,9 @@ class ProjectStore:
     # ------------------------------------------------------------------ layouts and text
 
     def save_layout(self, page_id: int, layout: PageLayout, step: ProcessingStep | None = None, *,
-                    status: str = "processed", extra_steps: list[ProcessingStep] = ()) -> int:
-        """Store a new layout version (a recognition run) with its events; returns the version."""
+                    status: str = "processed", extra_steps: list[ProcessingStep] = (), source: str = "engine") -> int:
+        """Store a new layout version (a recognition run, or ``source="import"`` for a transcription
+        made elsewhere) with its events; returns the version."""
         layout.assign_ids()
         now = utcnow()
         with self.transaction() as c:
@@ -480,8 +481,8 @@ class ProjectStore:
             c.execute("DELETE FROM line_versions WHERE page_id = ?", (page_id,))
             for ln in layout.lines():
                 c.execute("INSERT INTO line_versions(page_id, line_id, version, text, agent, at, source, event_id)"
-                          " VALUES (?,?,1,?,?,?, 'engine', ?)",
-                          (page_id, ln.id, ln.text, step.tool if step else self.agent, now, event_id))
+                          " VALUES (?,?,1,?,?,?,?,?)",
+                          (page_id, ln.id, ln.text, step.tool if step else self.agent, now, source, event_id))
             c.execute("UPDATE pages SET status = ?, error = NULL, mean_confidence = ?, updated = ? WHERE id = ?",
                       (status, layout.mean_confidence(), now, page_id))
         return version
