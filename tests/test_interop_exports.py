@@ -82,7 +82,10 @@ def test_kraken_reads_every_line_with_its_text(exported, fmt, seq):
     lines = list(doc.lines.values())
     expected = _texts(layouts[seq])
     assert len(expected) >= 3
-    assert [ln.text for ln in lines if ln.text] == expected
+    got = [ln.text for ln in lines if ln.text]
+    if fmt == "alto":      # ALTO has no runs of spaces: Strings are joined by one space
+        expected = [" ".join(t.split()) for t in expected]
+    assert got == expected
     assert all(ln.baseline and len(ln.baseline) >= 2 and ln.boundary and len(ln.boundary) >= 3 for ln in lines)
     # the image reference resolves from the file's folder
     assert Path(doc.imagename).is_file(), doc.imagename
@@ -90,7 +93,12 @@ def test_kraken_reads_every_line_with_its_text(exported, fmt, seq):
 
 @pytest.mark.parametrize("seq", [1, 2])
 def test_page_geometry_is_consistent(exported, seq):
-    """What OCR-D checks with --check-coords/--check-baseline, computed here with shapely too."""
+    """What OCR-D's validator checks with ``--page-textequiv-consistency strict --check-coords
+    --check-baseline`` (ocrd_validators/page_validator.py), computed here with shapely as it does:
+    polygons of at least 4 points, valid, non-negative; each inside its parent (OCR-D allows 1.5 px
+    of slack, we allow none); the baseline inside its line; region text = its lines joined by a
+    newline, line text = its words joined by a space.  (ocrd itself is not a test dependency: see
+    docs/interop.md; the test below runs it where it is installed.)"""
     folder, _ = exported
     root = etree.parse(str(folder / "page" / f"{seq:04d}.xml")).getroot()
     assert validate(root.getroottree(), "page").is_valid
@@ -98,12 +106,14 @@ def test_page_geometry_is_consistent(exported, seq):
     def poly(el):
         pts = [tuple(int(v) for v in p.split(",")) for p in el.find(f"{PAGE}Coords").get("points").split()]
         shape = Polygon(pts)
-        assert len(set(pts)) >= 3 and shape.is_valid and shape.area > 0, pts
+        assert len(pts) >= 4 and shape.is_valid and shape.area > 0 and min(min(p) for p in pts) >= 0, pts
         return shape
 
     lines = 0
     for region in root.iter(f"{PAGE}TextRegion"):
         rpoly = poly(region)
+        texts = [tl.find(f"{PAGE}TextEquiv/{PAGE}Unicode").text or "" for tl in region.findall(f"{PAGE}TextLine")]
+        assert region.find(f"{PAGE}TextEquiv/{PAGE}Unicode").text == "\n".join(texts)
         for tl in region.findall(f"{PAGE}TextLine"):
             lines += 1
             lpoly = poly(tl)
@@ -146,7 +156,7 @@ def test_degenerate_and_stray_geometry_is_repaired():
     for tl in tls:
         pts = [tuple(map(int, p.split(","))) for p in tl.find(f"{PAGE}Coords").get("points").split()]
         shape = Polygon(pts)
-        assert shape.is_valid and shape.area > 0 and region.contains(shape)
+        assert len(pts) >= 4 and shape.is_valid and shape.area > 0 and region.contains(shape)
         bl = [tuple(map(int, p.split(","))) for p in tl.find(f"{PAGE}Baseline").get("points").split()]
         assert shape.contains(LineString(bl))
         for w in tl.findall(f"{PAGE}Word"):
@@ -155,8 +165,9 @@ def test_degenerate_and_stray_geometry_is_repaired():
 
 
 def _ocrd() -> str | None:
-    exe = Path(sys.executable).parent / "ocrd"
-    return str(exe) if exe.is_file() else shutil.which("ocrd")
+    """OCR-D's CLI: ``$DIGITIZER_OCRD`` (e.g. a separate venv), else ``ocrd`` on the PATH."""
+    exe = os.environ.get("DIGITIZER_OCRD", "")
+    return exe if exe and Path(exe).is_file() else shutil.which("ocrd")
 
 
 @pytest.mark.skipif(_ocrd() is None, reason="OCR-D's validator (PyPI 'ocrd', a test dependency) is not installed")

@@ -50,16 +50,30 @@ def _largest(geom: BaseGeometry) -> Polygon | None:
     return max(parts, key=lambda p: p.area) if parts else None
 
 
-def _ring(poly: Polygon, w: int, h: int) -> IntPoints | None:
-    pts = _clip_round(list(poly.exterior.coords), w, h)
+def _four(pts: IntPoints) -> IntPoints:
+    """At least four points (OCR-D's validator refuses triangles): split the longest edge."""
+    pts = list(pts)
+    while len(pts) < 4:
+        i = max(range(len(pts)), key=lambda k: abs(pts[k][0] - pts[(k + 1) % len(pts)][0])
+                + abs(pts[k][1] - pts[(k + 1) % len(pts)][1]))
+        a, b = pts[i], pts[(i + 1) % len(pts)]
+        mid = ((a[0] + b[0]) // 2, (a[1] + b[1]) // 2)
+        if mid in (a, b):
+            break
+        pts.insert(i + 1, mid)
+    return pts
+
+
+def _valid(pts: IntPoints) -> IntPoints | None:
     if len(pts) < 3:
         return None
+    pts = _four(pts)
     candidate = Polygon(pts)
-    return pts if candidate.is_valid and candidate.area > 0 else None
+    return pts if len(pts) >= 4 and candidate.is_valid and candidate.area > 0 else None
 
 
-def as_polygon(pts: IntPoints) -> Polygon:
-    return Polygon(pts)
+def _ring(poly: Polygon, w: int, h: int) -> IntPoints | None:
+    return _valid(_clip_round(list(poly.exterior.coords), w, h))
 
 
 def clean_polygon(pts: Sequence[Point] | None, w: int, h: int) -> IntPoints | None:
@@ -69,10 +83,10 @@ def clean_polygon(pts: Sequence[Point] | None, w: int, h: int) -> IntPoints | No
     ring = _clip_round(pts, w, h)
     if len(ring) < 3:
         return None
-    poly = Polygon(ring)
-    if poly.is_valid and poly.area > 0:
-        return ring
-    fixed = _largest(make_valid(poly))
+    good = _valid(ring)
+    if good is not None:
+        return good
+    fixed = _largest(make_valid(Polygon(ring)))
     return _ring(fixed, w, h) if fixed is not None else None
 
 
