@@ -161,6 +161,20 @@ def test_export_onto_a_full_disk_stops_with_one_line_and_exit_11(tmp_path, small
     assert not [p for p in out.rglob("*") if p.name.endswith((".partial", ".part"))]
 
 
+def test_import_onto_a_full_disk_stops_with_exit_11_and_keeps_the_project(tmp_path, small_fs):
+    proj = small_fs / "proj"
+    assert cli("init", str(proj)).returncode == 0
+    scans = [tmp_path / "big.png", tmp_path / "later.png"]
+    Image.frombytes("L", (1200, 1000), os.urandom(1200 * 1000)).save(scans[0], dpi=(300, 300))   # > 1 MiB
+    _page_image(scans[1], "never reached")
+    res = cli("import", str(proj), *map(str, scans), "--item", "x")
+    assert res.returncode == ExitCode.DISK_FULL, res.stderr
+    errors = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(errors) == 1 and "no space left" in errors[0] and str(proj) in errors[0], res.stderr
+    with ProjectStore.open(proj) as s:          # the project is intact: no page, no stray master
+        assert s.pages() == [] and not [p for p in (proj / "masters").rglob("*") if p.is_file()]
+
+
 def test_atomic_write_onto_full_tmpfs_keeps_the_old_file(small_fs):
     target = small_fs / "keep.txt"
     atomic_write_bytes(target, b"old content")
@@ -191,6 +205,10 @@ def test_bag_check_names_the_missing_and_the_extra_file(tmp_path):
     bag = tmp_path / "bag"
     export_project(store, bag, formats=["alto", "mets", "bag"])
     assert verify_path(bag).is_valid
+    stale = tmp_path / f".bag.{_dead_pid()}.q1.bag-partial"
+    stale.mkdir()
+    assert any("leftover staging" in f.message for f in verify_path(bag).errors)
+    stale.rmdir()
     (bag / "data" / "a" / "alto" / "0001.xml").unlink()
     (bag / "data" / "a" / "stray.txt").write_text("not in the manifest")
     rep = verify_path(bag)

@@ -43,6 +43,7 @@ def verify_bag(path: Path) -> Report:
 
     logging.getLogger("bagit").setLevel(logging.ERROR)     # findings go into the report instead
     rep = Report(title=f"BagIt fixity check: {path}")
+    _report_leftovers(path, rep)
     named = _bag_completeness(path, rep)
     try:
         bag = bagit.Bag(str(path))
