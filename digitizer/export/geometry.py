@@ -184,7 +184,3 @@ def words_in_line(line: Line, polygon: IntPoints, w: int, h: int) -> list[IntPoi
             return None
         out.append(ring)
     return out
-
-
-def bbox_of(pts: IntPoints) -> BBox:
-    return BBox.from_points(pts)
