@@ -248,3 +248,26 @@ def test_unreadable_transcription_is_one_failure(tmp_path, junk):
     bad.write_bytes(junk)
     rep = import_transcriptions(store, [bad], store.find_item("letters"))
     assert len(rep.failures) == 1 and rep.failures[0][0] == str(bad) and "\n" not in rep.failures[0][1]
+
+
+def test_our_own_export_imports_back(tmp_path):
+    """PAGE 2019 and ALTO 4 as we write them (``../images/0001_NAME.tif``) match their pages again."""
+    store, _ = _project(tmp_path)
+    item = store.find_item("letters")
+    folder = tmp_path / "esc"
+    folder.mkdir()
+    for name in LINES:
+        (folder / f"{name}.xml").write_bytes(escriptorium_alto(name))
+    assert not import_transcriptions(store, [folder], item).failures
+    out = tmp_path / "out"
+    export_project(store, out, formats=["alto", "page", "mets", "tiff"])
+    fresh = ProjectStore.create(tmp_path / "proj2", name="again", agent="tester")
+    other = fresh.add_item("again", metadata=META)
+    assert len(import_paths(fresh, sorted((tmp_path / "scans").glob("*.png")), other).added) == 2
+    for fmt in ("page", "alto"):
+        rep = import_transcriptions(fresh, [out / "letters" / fmt], other)
+        assert not rep.failures and len(rep.imported) == 2, rep
+        pages = fresh.pages(other.id)
+        assert [[ln.text for ln in fresh.load_layout(p.id).lines()] for p in pages] == [LINES["p1"], LINES["p2"]]
+        assert [ln.polygon for ln in fresh.load_layout(pages[0].id).lines()] == [e[1] for e in _expected("p1")]
+

@@ -4,8 +4,9 @@
 Transkribus (PAGE 2013 + ``mets.xml``) or eScriptorium (ALTO or PAGE).  Zips are unpacked into a
 temporary folder with the same bounds as ``verify`` (no path traversal, no zip bombs, enough space).
 
-Each file is matched to one page of the item: first by the image the file names (its file name
-against the name of the file the page was imported from), then by stem (``0001.xml`` <->
+Each file is matched to one page of the item: first by the image the file names (its file name,
+or without our export's ``NNNN_`` prefix, against the name of the file the page was imported
+from), then by stem (``0001.xml`` <->
 ``0001.tif``).  When the file's page size differs from the page's, every coordinate is scaled.
 The lines become the page's layout, stored with ``source="import"`` and an ``import`` event that
 records the file, its SHA-256, its format and the producing software it names.  A bad or unmatched
@@ -14,6 +15,7 @@ file gives one line and the batch goes on; METS files inside exports are skipped
 
 from __future__ import annotations
 
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from ..store import ProjectStore
 from .readers import Transcription, read_transcription
 
 SUFFIXES = (".xml", ".hocr", ".html", ".htm")
+_OUR_EXPORT = re.compile(r"^\d{4}_")
 
 
 @dataclass
@@ -71,12 +74,14 @@ def match_page(tr: Transcription, pages: list[Page]) -> Page | None:
     """The page ``tr`` belongs to: by the image it names, then by stem (see the module doc)."""
     by_name = {Path(p.source_path).name: p for p in pages if p.source_page == 0}
     ref = PurePath(tr.image_ref.replace("\\", "/")).name if tr.image_ref else ""
-    if ref and ref in by_name:
-        return by_name[ref]
+    refs = [ref, _OUR_EXPORT.sub("", ref)] if ref else []      # ours: images/0001_NAME.tif
+    for name in refs:
+        if name in by_name:
+            return by_name[name]
     by_stem: dict[str, list[Page]] = {}
     for p in pages:
         by_stem.setdefault(_stem(p.source_path), []).append(p)
-    for key in (_stem(ref) if ref else "", _stem(tr.path)):
+    for key in [_stem(r) for r in refs] + [_stem(tr.path)]:
         found = by_stem.get(key, []) if key else []
         if len(found) == 1:
             return found[0]
