@@ -132,16 +132,34 @@ def test_a_full_device_becomes_disk_full_naming_the_file(tmp_path):
     assert str(target) in err.value.user_message and "no space left" in err.value.user_message
 
 
-@pytest.fixture
-def small_fs(tmp_path):
-    """A real 1 MiB file system (tmpfs); skipped where mounting is not allowed (not root)."""
-    mnt = tmp_path / "small"
+def _tmpfs(mnt: Path, size: str):
+    """Mount a real tmpfs of ``size`` on ``mnt`` (skips where mounting is not allowed: not root)."""
     mnt.mkdir()
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True)
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True)
     if res.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {res.stderr.decode(errors='replace').strip()}")
     yield mnt
     subprocess.run(["umount", str(mnt)], check=False)
+
+
+@pytest.fixture
+def small_fs(tmp_path):
+    """A real 1 MiB file system."""
+    yield from _tmpfs(tmp_path / "small", "1m")
+
+
+@pytest.fixture
+def fs_8m(tmp_path):
+    yield from _tmpfs(tmp_path / "fs8", "8m")
+
+
+def _fill(folder: Path, leave: int) -> None:
+    """Fill the file system of ``folder`` up to ``leave`` free bytes."""
+    import shutil
+
+    free = shutil.disk_usage(folder).free
+    with open(folder / "filler.bin", "wb") as fh:
+        fh.write(b"\0" * max(0, free - leave))
 
 
 def test_export_onto_a_full_disk_stops_with_one_line_and_exit_11(tmp_path, small_fs):
@@ -173,6 +191,25 @@ def test_import_onto_a_full_disk_stops_with_exit_11_and_keeps_the_project(tmp_pa
     assert len(errors) == 1 and "no space left" in errors[0] and str(proj) in errors[0], res.stderr
     with ProjectStore.open(proj) as s:          # the project is intact: no page, no stray master
         assert s.pages() == [] and not [p for p in (proj / "masters").rglob("*") if p.is_file()]
+
+
+def test_process_on_a_full_disk_stops_at_once_naming_the_file(tmp_path, fs_8m):
+    """The derived image of a skewed, noisy page does not fit: one line, exit 11, no retries."""
+    from digitizer.demo import add_noise, skew
+
+    scan = tmp_path / "skewed.png"
+    add_noise(skew(render_text_page(["A skewed page"] * 6, width=2400, height=1800, font_size=36, margin=60),
+                   4.0)).save(scan, dpi=(300, 300))
+    proj = fs_8m / "proj"
+    assert cli("init", str(proj)).returncode == 0
+    assert cli("import", str(proj), str(scan), "--item", "x").returncode == 0
+    assert cli("engine", str(proj), "--page", "1", "--set", "none").returncode == 0
+    _fill(fs_8m, 160 << 10)            # the derived PNG of this page is ~300 KB
+    res = cli("process", str(proj), "--workers", "0")
+    assert res.returncode == ExitCode.DISK_FULL, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "no space left" in lines[0] and "preprocessed.png" in lines[0], res.stderr
+    assert "retry" not in res.stderr
 
 
 def test_atomic_write_onto_full_tmpfs_keeps_the_old_file(small_fs):
