@@ -21,6 +21,7 @@ class ExitCode:
     CANCELLED = 130
     VERIFY_FAILED = 9
     WORKFLOW_REFUSED = 10   # a state transition the workflow does not allow (docs/workflow.md)
+    DISK_FULL = 11     # no space left on a device: the run stopped, the path is named
     QA_GATE = 12       # export refused: items not accepted by QA (see docs/quality.md)
 
 
@@ -100,6 +101,16 @@ class ProfileError(DigitizerError):
 
 class VerifyFailedError(DigitizerError):
     exit_code = ExitCode.VERIFY_FAILED
+
+
+class DiskFullError(DigitizerError):
+    """No space left while writing ``path``: the run stops (nothing half-written is kept)."""
+
+    exit_code = ExitCode.DISK_FULL
+
+    def __init__(self, path: object, *, hint: str | None = "free some space and run the command again"):
+        self.path = str(path)
+        super().__init__(f"{self.path}: no space left on the device", hint=hint)
 
 
 class CancelledError(DigitizerError):

@@ -1,15 +1,76 @@
-"""Crash-safe file writing: temp file in the same directory + fsync + rename (+ dir fsync)."""
+"""Crash-safe file writing: temp file in the same directory + fsync + rename (+ dir fsync).
+
+* Files and staging folders get the modes the user's umask gives (``0666``/``0777`` masked), not
+  the private ``0600``/``0700`` of :mod:`tempfile`.
+* A full disk (``ENOSPC``/``EDQUOT``) while writing becomes :class:`~digitizer.errors.DiskFullError`
+  naming the file (exit code 11); the temp file is removed and the target is untouched.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
+from .errors import DiskFullError
+
 CHUNK = 1 << 20
+FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux ``/proc``)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    return 0o666 & ~current_umask()
+
+
+def dir_mode() -> int:
+    return 0o777 & ~current_umask()
+
+
+def make_temp_dir(*, prefix: str, suffix: str, dir: str | os.PathLike) -> Path:
+    """A new uniquely named folder in ``dir`` with the umask's mode (staging, scratch)."""
+    with disk_full_names(dir):
+        path = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=dir))
+    os.chmod(path, dir_mode())
+    return path
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in FULL_ERRNOS
+
+
+@contextlib.contextmanager
+def disk_full_names(path: str | os.PathLike) -> Iterator[None]:
+    """Turn a full-disk ``OSError`` raised inside the block into :class:`DiskFullError` for ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(printable(path)) from exc
+        raise
+
+
+def printable(path: object) -> str:
+    """``path`` on one line: control characters (a newline in a file name) escaped as ``\\n``."""
+    text = str(path)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def fsync_dir(path: Path) -> None:
@@ -33,10 +94,12 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     sees a half-written file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    with disk_full_names(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, mode) as fh:
+        os.fchmod(fd, file_mode())
+        with disk_full_names(path), os.fdopen(fd, mode) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from . import __version__
 from .errors import InputFileError
-from .fsutil import safe_name, sha256_file
+from .fsutil import printable, safe_name, sha256_file
 from .model import Item, Page, ProcessingStep
 from .progress import CancelToken, NullProgress, ProgressSink
 from .store import ProjectStore
@@ -35,12 +35,32 @@ class ImportReport:
             getattr(self, name).extend(getattr(other, name))
 
 
+def item_for(store: ProjectStore, identifier: str | None, *, title: str = "",
+             profile: str = "printed-modern") -> Item:
+    """The item ``identifier`` names, created when missing.  The name is matched after the same
+    sanitising the store applies (``Box 1`` and ``Box_1`` are one item, so importing twice into
+    ``--item 'Box 1'`` adds to it); a name that sanitises to nothing (``.``, ``..``) is refused."""
+    from .errors import ProjectError
+    from .profiles import load_profile
+
+    load_profile(profile)   # fail early on a bad profile name
+    if not identifier:
+        return store.add_item(None, title=title, profile=profile)
+    ident = safe_name(identifier, "")
+    if not ident:
+        raise ProjectError(f"item identifier {printable(identifier)!r} has no usable character",
+                           hint="use ASCII letters, digits, '.', '_' or '-'")
+    item = store.find_item(identifier) or store.find_item(ident)
+    return item if item is not None else store.add_item(identifier, title=title, profile=profile)
+
+
 def _frame_file_name(stem: str, index: int, ext: str) -> str:
     return f"{safe_name(stem)}_p{index + 1:04d}{ext}"
 
 
 def _extract_frame(store: ProjectStore, path: Path, item: Item, index: int, fmt: str, pdf_dpi: int):
-    """Write a lossless single-page image for frame ``index`` of a multi-page source."""
+    """Write a lossless single-page image for frame ``index`` of a multi-page source; returns the
+    file, its size and its resolution (a PDF page: the embedded image's, at most ``pdf_dpi``)."""
     import io as _io
 
     from .imaging.io import load_frame
@@ -49,7 +69,7 @@ def _extract_frame(store: ProjectStore, path: Path, item: Item, index: int, fmt:
     buf = _io.BytesIO()
     if fmt == "PDF" or img.mode not in ("1", "L", "I;16", "RGB", "CMYK", "RGBA", "LA"):
         img = img.convert("RGB") if img.mode not in ("L", "RGB") else img
-        img.save(buf, format="PNG", dpi=(pdf_dpi, pdf_dpi) if fmt == "PDF" else None)
+        img.save(buf, format="PNG", dpi=(_dpi, _dpi) if fmt == "PDF" and _dpi else None)
         ext, mime = ".png", "image/png"
     else:
         kwargs = {"compression": "tiff_adobe_deflate"}
@@ -58,7 +78,7 @@ def _extract_frame(store: ProjectStore, path: Path, item: Item, index: int, fmt:
         img.save(buf, format="TIFF", **kwargs)
         ext, mime = ".tif", "image/tiff"
     rel = store.unique_path(f"derivatives/{item.identifier}/{_frame_file_name(path.stem, index, ext)}")
-    return store.write_file(rel, buf.getvalue(), role="derivative", mime=mime), img.size
+    return store.write_file(rel, buf.getvalue(), role="derivative", mime=mime), img.size, _dpi
 
 
 def import_file(store: ProjectStore, path: Path, item: Item, *, pdf_dpi: int = 300,
@@ -91,15 +111,20 @@ def import_file(store: ProjectStore, path: Path, item: Item, *, pdf_dpi: int = 3
                 raise InputFileError(path, "file changed while it was being imported")
             multi = info.frames > 1 or info.format == "PDF"
             for index in range(info.frames):
+                if index in info.bad_frames:
+                    rep.warnings.append(f"{printable(path)}: {info.bad_frames[index]}; only this frame is skipped")
+                    continue
                 dpi, dpi_source = info.dpi, "metadata"
                 if info.format == "PDF":
-                    dpi, dpi_source = float(pdf_dpi), "pdf-render"
+                    dpi_source = "pdf-render"
                 elif dpi is None:
                     dpi, dpi_source = assume_dpi, ("assumed" if assume_dpi else "missing")
                 width, height = info.width, info.height
                 frame_ref = None
                 if multi:
-                    frame_ref, (width, height) = _extract_frame(store, path, item, index, info.format, pdf_dpi)
+                    frame_ref, (width, height), frame_dpi = _extract_frame(store, path, item, index, info.format,
+                                                                           pdf_dpi)
+                    dpi = frame_dpi if info.format == "PDF" else dpi
                     written.append(store.abspath(frame_ref.path))
                 step = ProcessingStep(action="import", tool="digitizer.import", tool_version=__version__,
                                       parameters={"source": str(path), "sha256": sha, "format": info.format,
@@ -137,6 +162,7 @@ def _cleanup(paths: list[Path]) -> None:
 
 
 def _fail(store: ProjectStore, rep: ImportReport, path: str, reason: str, item: Item | None) -> ImportReport:
+    path = printable(path)
     rep.failures.append((path, reason))
     store.record_failure(path, reason, item_id=item.id if item else None)
     return rep

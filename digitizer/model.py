@@ -189,6 +189,7 @@ class Line:
     baseline: list[Point] | None = None     # polyline left to right
     hyphenated: bool = False                # ends with a hyphenated word continued on the next line
     language: str | None = None
+    custom: str = ""                        # PAGE @custom tags kept from an imported file (Transkribus)
 
     def __post_init__(self) -> None:
         if self.confidence is not None and not (0.0 <= self.confidence <= 1.0):
@@ -203,6 +204,7 @@ class TextBlock:
     polygon: list[Point] | None = None
     type: str = "text"
     language: str | None = None
+    custom: str = ""                        # PAGE @custom tags kept from an imported file
 
     @property
     def text(self) -> str:
@@ -372,12 +374,13 @@ def line_from_dict(d: dict) -> Line:
     return Line(id=d["id"], bbox=BBox(*d["bbox"]), text=d.get("text", ""), confidence=d.get("confidence"),
                 words=[word_from_dict(w) for w in d.get("words", [])], polygon=_pts(d.get("polygon")),
                 baseline=_pts(d.get("baseline")), hyphenated=bool(d.get("hyphenated", False)),
-                language=d.get("language"))
+                language=d.get("language"), custom=d.get("custom", ""))
 
 
 def block_from_dict(d: dict) -> TextBlock:
     return TextBlock(id=d["id"], bbox=BBox(*d["bbox"]), lines=[line_from_dict(x) for x in d.get("lines", [])],
-                     polygon=_pts(d.get("polygon")), type=d.get("type", "text"), language=d.get("language"))
+                     polygon=_pts(d.get("polygon")), type=d.get("type", "text"), language=d.get("language"),
+                     custom=d.get("custom", ""))
 
 
 def step_from_dict(d: dict) -> ProcessingStep:

@@ -110,7 +110,7 @@ def test_alto_coordinates_fall_on_text_of_the_master_image(demo_run):
     _, out, _ = demo_run
     alto = etree.parse(str(out / "letters" / "alto" / "0002.xml"))
     fname = alto.find(f".//{ALTO}fileName").text
-    img = np.asarray(Image.open(out / "letters" / fname).convert("L"))
+    img = np.asarray(Image.open(out / "letters" / "alto" / fname).convert("L"))
     page = alto.find(f".//{ALTO}Page")
     assert (int(page.get("WIDTH")), int(page.get("HEIGHT"))) == (img.shape[1], img.shape[0])
     ink_in, area = 0, 0

@@ -294,7 +294,8 @@ def test_format_comes_from_content_not_extension(tmp_path: Path) -> None:
 
 
 def test_pdf_pages_render_at_requested_dpi(tmp_path: Path) -> None:
-    path = write_pdf(tmp_path / "doc.pdf", [(200, 100), (100, 300)], resolution=100)  # 2x1 in, 1x3 in
+    # 2x1 in, 1x3 in; images at 400 dpi, so the requested resolution (the cap) decides
+    path = write_pdf(tmp_path / "doc.pdf", [(800, 400), (400, 1200)], resolution=400)
     info = probe(path, pdf_dpi=150)
     assert (info.format, info.mime, info.frames, info.dpi) == ("PDF", "application/pdf", 2, 150.0)
     assert (info.width, info.height) == (300, 150)
@@ -313,7 +314,7 @@ def test_pdf_pages_render_at_requested_dpi(tmp_path: Path) -> None:
 
 
 def test_pdf_page_over_the_pixel_limit(tmp_path: Path) -> None:
-    path = write_pdf(tmp_path / "doc.pdf", [(200, 100), (100, 300)], resolution=100)
+    path = write_pdf(tmp_path / "doc.pdf", [(800, 400), (400, 1200)], resolution=400)
     err = bad(path, pdf_dpi=300, max_pixels=200_000)  # page 2 is 300 x 900 = 270,000 px
     assert err.kind == "too-large" and "300 x 900" in err.reason and "page 2 of 2" in err.reason
     with pytest.raises(ImageInputError, match="too large"):
@@ -482,8 +483,16 @@ def test_truncated_last_frame_of_multipage_tiff(tmp_path: Path) -> None:
     frames[0].save(whole, save_all=True, append_images=frames[1:])
     cut = write_truncated(whole, tmp_path / "cut.tif", 0.95)
     assert probe(cut, decode=False).frames == 3  # the header alone looks fine ...
-    err = bad(cut)  # ... decoding every frame finds the damage
-    assert err.kind == "corrupt" and "frame 3 of 3" in err.reason
+    info = probe(cut)  # ... decoding every frame finds the damage, which costs only that frame
+    assert list(info.bad_frames) == [2] and "frame 3 of 3" in info.bad_frames[2]
+
+
+def test_pdf_page_renders_at_its_image_resolution_capped(tmp_path: Path) -> None:
+    path = write_pdf(tmp_path / "doc.pdf", [(200, 100)], resolution=72)    # a 72-dpi scan
+    info = probe(path, pdf_dpi=300)
+    assert (info.width, info.height, info.dpi) == (200, 100, 72.0)       # not upscaled to 300 dpi
+    image, dpi = load_frame(path, 0, pdf_dpi=300)
+    assert image.size == (200, 100) and dpi == 72.0
 
 
 @pytest.mark.parametrize("case", ["directory", "missing", "broken-symlink"])

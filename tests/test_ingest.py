@@ -75,8 +75,9 @@ def test_multipage_tiff_and_pdf_become_pages_with_extracted_images(store, tmp_pa
         with Image.open(img_path) as im:
             assert im.size == (p.width, p.height)
             assert getattr(im, "n_frames", 1) == 1
-    assert pages[3].dpi == 200 and pages[3].dpi_source == "pdf-render"
-    assert (pages[3].width, pages[3].height) == (800, 600)      # 400x300 pt at 100 dpi -> 200 dpi
+    # rendered at the embedded images' 100 dpi, not upscaled to the 200 dpi asked for
+    assert pages[3].dpi == 100 and pages[3].dpi_source == "pdf-render"
+    assert (pages[3].width, pages[3].height) == (400, 300)
     with Image.open(store.page_image_path(pages[1])) as im:
         assert im.convert("L").getpixel((55, 40)) == 0           # the mark of frame 2 at x 40..70
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import CancelledError, DigitizerError
+from ..errors import CancelledError, DigitizerError, DiskFullError
 from ..model import Item
 from ..pipeline.page import PageResult, PageTask, commit_page_result
 from ..progress import CancelToken, NullProgress, ProgressSink
@@ -188,6 +188,8 @@ class BatchRunner:
 
     def _handle(self, row: TaskRow, out: Outcome, feed: _Feed) -> None:
         res = out.result
+        if res is not None and res.disk_full:     # no retry: every page would hit it; the run stops
+            raise DiskFullError(res.disk_full)
         error = out.error if res is None else res.error
         if error is None and res is not None:
             with self.store.transaction():

@@ -34,6 +34,7 @@ from lxml import etree
 from .. import __version__
 from ..linetext import tokens as words_of
 from ..model import BBox, Line, PageLayout, Point, ProcessingStep, TextBlock
+from .geometry import line_baseline, line_polygon
 from .validate import ALTO_NS, ensure_valid, ncname
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -212,6 +213,14 @@ def _strip_hyphen(tok: _Tok) -> tuple[_Tok, str, BBox] | None:
     return part, tok.text[-1], BBox(max(tok.bbox.x0, hx0), tok.bbox.y0, tok.bbox.x1, tok.bbox.y1)
 
 
+def _inside_box(tok: _Tok, outline: BBox) -> _Tok:
+    """``tok`` with its box cut to the line's outline (a String lies inside its TextLine)."""
+    b = tok.bbox
+    x0, x1 = min(max(b.x0, outline.x0), outline.x1), max(min(b.x1, outline.x1), outline.x0)
+    y0, y1 = min(max(b.y0, outline.y0), outline.y1), max(min(b.y1, outline.y1), outline.y0)
+    return _Tok(tok.text, BBox(x0, y0, max(x0, x1), max(y0, y1)), tok.wc, tok.cc, tok.id)
+
+
 def _part2(word: str) -> str:
     return word.rstrip(string.punctuation + "»«„“”‚‘’")
 
@@ -231,14 +240,15 @@ def _string(parent: etree._Element, tok: _Tok, sid: str, sc: _Scale, subs: tuple
 def _text_line(parent: etree._Element, line: Line, local: str, toks: list[_Tok], ids: IdMaker, sc: _Scale,
                hyp_in: str | None, next_first: str | None, lang: str | None) -> str | None:
     """Write one TextLine; returns the joined word when this line hands a HypPart2 to the next."""
-    el = etree.SubElement(parent, _q("TextLine"), ID=ids(local), **sc.box(line.bbox))
-    if line.baseline and len(line.baseline) >= 2:
-        el.set("BASELINE", sc.points(line.baseline))
+    polygon = line_polygon(line, sc.width, sc.height)
+    outline = BBox.from_points(polygon)
+    el = etree.SubElement(parent, _q("TextLine"), ID=ids(local), **sc.box(outline))
+    el.set("BASELINE", sc.points(line_baseline(line, polygon, sc.width, sc.height)))
     if _lang(line.language) and _lang(line.language) != lang:
         el.set("LANG", _lang(line.language) or "")
-    if line.polygon and len(line.polygon) >= 3:
-        shape = etree.SubElement(el, _q("Shape"))
-        etree.SubElement(shape, _q("Polygon"), POINTS=sc.points(line.polygon))
+    shape = etree.SubElement(el, _q("Shape"))
+    etree.SubElement(shape, _q("Polygon"), POINTS=sc.points(polygon))
+    toks = [_inside_box(t, outline) for t in toks]
     hyp = _strip_hyphen(toks[-1]) if line.hyphenated and next_first is not None else None
     joined = None
     if hyp:
@@ -254,7 +264,7 @@ def _text_line(parent: etree._Element, line: Line, local: str, toks: list[_Tok],
             prev = toks[i - 1].bbox
             x0 = min(prev.x1, tok.bbox.x0)
             etree.SubElement(el, _q("SP"), **{k: v for k, v in sc.box(
-                BBox(x0, line.bbox.y0, max(x0, tok.bbox.x0), line.bbox.y0)).items() if k in ("HPOS", "VPOS", "WIDTH")})
+                BBox(x0, outline.y0, max(x0, tok.bbox.x0), outline.y0)).items() if k in ("HPOS", "VPOS", "WIDTH")})
         _string(el, tok, ids(tok.id or f"{local}_s{i + 1}"), sc, subs)
     if hyp:
         etree.SubElement(el, _q("HYP"), CONTENT=hyp[1], **sc.box(hyp[2]))

@@ -1,7 +1,8 @@
 """PAGE XML 2019-07-15 writer: one :class:`~digitizer.model.PageLayout` -> one PcGts document.
 
-* ``TextRegion`` (Coords = block polygon or box) > ``TextLine`` (Coords = boundary polygon or box,
-  ``Baseline`` when known, ``Word``s with Coords + TextEquiv, then the line's ``TextEquiv``);
+* ``TextRegion`` (Coords) > ``TextLine`` (Coords + ``Baseline``, always; ``Word``s with Coords +
+  TextEquiv, then the line's ``TextEquiv``); geometry follows :mod:`digitizer.export.geometry`
+  (words inside their line, lines inside their region, no degenerate polygons);
   ``TextEquiv/@conf`` is the engine confidence in [0, 1].
 * ``ReadingOrder/OrderedGroup`` lists the regions in layout order.
 * Coordinates are non-negative integers clipped to the page; IDs are NCNames, unique per file.
@@ -16,8 +17,9 @@ from collections.abc import Sequence
 from lxml import etree
 
 from .. import __version__
-from ..model import BBox, Line, PageLayout, Point, TextBlock, Word, utcnow
+from ..model import Line, PageLayout, TextBlock, utcnow
 from .alto import IdMaker
+from .geometry import line_baseline, line_polygon, region_polygon, words_in_line
 from .validate import ensure_valid
 
 PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
@@ -30,24 +32,8 @@ def _q(tag: str) -> str:
     return f"{{{PAGE_NS}}}{tag}"
 
 
-def _points(pts: Sequence[Point], w: int, h: int) -> str:
-    out = []
-    for x, y in pts:
-        xi = int(round(min(max(float(x), 0.0), float(w))))
-        yi = int(round(min(max(float(y), 0.0), float(h))))
-        if not out or out[-1] != (xi, yi):
-            out.append((xi, yi))
-    return " ".join(f"{x},{y}" for x, y in out)
-
-
-def _coords(parent: etree._Element, polygon: Sequence[Point] | None, box: BBox, w: int, h: int) -> None:
-    pts = list(polygon) if polygon and len(polygon) >= 3 else box.as_polygon()
-    s = _points(pts, w, h)
-    if len(s.split()) < 3:
-        s = _points(box.as_polygon(), w, h)
-    if len(s.split()) < 2:   # zero-size box: the schema needs two distinct points
-        s = f"{min(box.x0, w)},{min(box.y0, h)} {min(box.x0 + 1, w)},{min(box.y0 + 1, h)}"
-    etree.SubElement(parent, _q("Coords"), points=s)
+def _coords(parent: etree._Element, pts: Sequence[tuple[int, int]]) -> None:
+    etree.SubElement(parent, _q("Coords"), points=" ".join(f"{x},{y}" for x, y in pts))
 
 
 def _text_equiv(parent: etree._Element, text: str, conf: float | None) -> None:
@@ -57,31 +43,29 @@ def _text_equiv(parent: etree._Element, text: str, conf: float | None) -> None:
     etree.SubElement(te, _q("Unicode")).text = text
 
 
-def _word(parent: etree._Element, word: Word, wid: str, w: int, h: int) -> None:
-    el = etree.SubElement(parent, _q("Word"), id=wid)
-    _coords(el, None, word.bbox, w, h)
-    _text_equiv(el, word.text, word.confidence)
-
-
-def _line(parent: etree._Element, line: Line, ids: IdMaker, w: int, h: int) -> None:
+def _line(parent: etree._Element, line: Line, polygon: list[tuple[int, int]], ids: IdMaker, w: int, h: int) -> None:
     lid = ids(line.id or "line")
     el = etree.SubElement(parent, _q("TextLine"), id=lid)
-    _coords(el, line.polygon, line.bbox, w, h)
-    if line.baseline and len(line.baseline) >= 2:
-        bl = _points(line.baseline, w, h)
-        if len(bl.split()) >= 2:
-            etree.SubElement(el, _q("Baseline"), points=bl)
-    if " ".join(wd.text for wd in line.words) == line.text:
-        for i, wd in enumerate(line.words, 1):
-            _word(el, wd, ids(wd.id or f"{lid}_w{i}"), w, h)
+    if line.custom:
+        el.set("custom", line.custom)
+    _coords(el, polygon)
+    etree.SubElement(el, _q("Baseline"), points=" ".join(f"{x},{y}" for x, y in line_baseline(line, polygon, w, h)))
+    words = words_in_line(line, polygon, w, h) if " ".join(wd.text for wd in line.words) == line.text else None
+    for i, (wd, ring) in enumerate(zip(line.words, words or [])):
+        wel = etree.SubElement(el, _q("Word"), id=ids(wd.id or f"{lid}_w{i + 1}"))
+        _coords(wel, ring)
+        _text_equiv(wel, wd.text, wd.confidence)
     _text_equiv(el, line.text, line.confidence)
 
 
 def _region(parent: etree._Element, block: TextBlock, rid: str, ids: IdMaker, w: int, h: int) -> None:
     el = etree.SubElement(parent, _q("TextRegion"), id=rid, type=REGION_TYPES.get(block.type, "other"))
-    _coords(el, block.polygon, block.bbox, w, h)
-    for line in block.lines:
-        _line(el, line, ids, w, h)
+    if block.custom:
+        el.set("custom", block.custom)
+    polygons = [line_polygon(ln, w, h) for ln in block.lines]
+    _coords(el, region_polygon(block, polygons, w, h))
+    for line, polygon in zip(block.lines, polygons):
+        _line(el, line, polygon, ids, w, h)
     if block.lines:
         confs = [ln.confidence for ln in block.lines if ln.confidence is not None]
         _text_equiv(el, block.text, sum(confs) / len(confs) if confs else None)

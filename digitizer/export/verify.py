@@ -26,7 +26,9 @@ def detect(path: Path) -> str:
         return "bag"
     if (path / "project.sqlite").is_file():
         return "project"
-    if (path / MANIFEST).is_file():
+    if (path / MANIFEST).is_file() and not (path / METS_NAME).is_file():
+        return "export"
+    if (path / ".export-in-progress").is_file():
         return "export"
     if (path / METS_NAME).is_file():
         return "mets"
@@ -41,12 +43,18 @@ def verify_bag(path: Path) -> Report:
 
     logging.getLogger("bagit").setLevel(logging.ERROR)     # findings go into the report instead
     rep = Report(title=f"BagIt fixity check: {path}")
+    _report_leftovers(path, rep)
+    named = _bag_completeness(path, rep)
     try:
         bag = bagit.Bag(str(path))
         bag.validate(processes=1, fast=False)
     except bagit.BagValidationError as exc:
+        if named and not exc.details:      # bagit's Payload-Oxum message names no file; ours did
+            return rep
         for d in exc.details or []:
             kind = type(d).__name__
+            if named and kind in ("FileMissing", "UnexpectedFile"):
+                continue
             if kind == "ChecksumMismatch":
                 rep.error(f"changed ({d.algorithm} differs)", d.path)
             elif kind == "FileMissing":
@@ -63,6 +71,25 @@ def verify_bag(path: Path) -> Report:
         return rep
     rep.notice(f"valid bag: {bag.info.get('Payload-Oxum', '?')} (octets.files), algorithms {', '.join(bag.algorithms)}")
     return rep
+
+
+def _bag_completeness(path: Path, rep: Report) -> bool:
+    """Name payload files missing from ``data/`` or not in the bag's manifest (bagit's own check
+    stops at the Payload-Oxum count without naming them); True when it found any."""
+    manifests = sorted(path.glob("manifest-*.txt"))
+    if not manifests or not (path / "data").is_dir():
+        return False
+    listed = set()
+    for raw in manifests[0].read_text(encoding="utf-8", errors="replace").splitlines():
+        _, sep, rel = raw.strip().partition(" ")
+        if sep:
+            listed.add(rel.strip().lstrip("*"))
+    present = {p.relative_to(path).as_posix() for p in (path / "data").rglob("*") if p.is_file()}
+    for rel in sorted(listed - present):
+        rep.error("missing", rel)
+    for rel in sorted(present - listed):
+        rep.error("extra (not in the manifest)", rel)
+    return bool(listed ^ present)
 
 
 def verify_bag_zip(path: Path) -> Report:
@@ -133,7 +160,8 @@ def verify_mets(path: Path, *, covered: set[str] | None = None) -> tuple[Report,
         elif algo in HASHES and _hash(target, HASHES[algo]) != digest.lower():
             rep.error(f"changed ({algo} differs)", href)
     if covered is None:
-        covered = _parent_manifest(root, rep, listed)
+        covered = _package_manifest(root, rep, listed)
+        _report_leftovers(root, rep)
     known = listed | covered
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root).as_posix()
@@ -143,18 +171,29 @@ def verify_mets(path: Path, *, covered: set[str] | None = None) -> tuple[Report,
     return rep, listed
 
 
-def _parent_manifest(root: Path, rep: Report, skip: set[str]) -> set[str]:
-    """Files of this package listed in the export's ``manifest-sha256.txt`` (checked too)."""
+def _package_manifest(root: Path, rep: Report, listed: set[str]) -> set[str]:
+    """Files covered by the item's own checksum manifest (a per-item export verifies on its own),
+    else by the export-level one above it."""
+    own = root / MANIFEST
+    if own.is_file():
+        return _manifest_files(own, "", rep, listed) | {MANIFEST}
+    return _manifest_files(root.parent / MANIFEST, root.name, rep, listed)
+
+
+def _manifest_files(manifest: Path, item: str, rep: Report, skip: set[str]) -> set[str]:
+    """Files of this package listed in a ``manifest-sha256.txt`` (checked too): the item's own
+    (``item`` = "") or the export's (entries under ``item/``)."""
     from .checksums import read_sha256_manifest
 
-    manifest = root.parent / MANIFEST
     if not manifest.is_file():
         return set()
+    root = manifest.parent / item if item else manifest.parent
     covered = set()
     for digest, rel in read_sha256_manifest(manifest):
-        item, _, sub = rel.partition("/")
-        if item != root.name or not sub:
+        top, _, sub = rel.partition("/")
+        if item and (top != item or not sub):
             continue
+        sub = sub if item else rel
         covered.add(sub)
         if sub in skip:
             continue
@@ -166,11 +205,26 @@ def _parent_manifest(root: Path, rep: Report, skip: set[str]) -> set[str]:
     return covered
 
 
+def _report_leftovers(folder: Path, rep: Report) -> None:
+    """Errors for an unfinished export and for staging a killed export left behind."""
+    from . import staging
+
+    if staging.interrupted(folder):
+        rep.error("incomplete: an export into this folder was interrupted (or still runs); export again",
+                  str(folder / staging.MARKER))
+    for p in staging.leftovers(folder):
+        rep.error("leftover staging of an interrupted export (the next export removes it)",
+                  p.relative_to(folder.parent).as_posix())
+
+
 def verify_export(path: Path) -> Report:
     """An export folder: its ``manifest-sha256.txt`` plus every item's METS; extra files are errors."""
     from .checksums import read_sha256_manifest, verify_sha256_manifest
 
     rep = Report(title=f"export fixity check: {path}")
+    _report_leftovers(path, rep)
+    if not (path / MANIFEST).is_file():
+        return rep
     rep.extend(verify_sha256_manifest(path / MANIFEST))
     in_manifest = {rel for _, rel in read_sha256_manifest(path / MANIFEST)}
     for mets in sorted(path.glob(f"*/{METS_NAME}")):

@@ -18,6 +18,7 @@ import re
 import stat
 import struct
 import threading
+import warnings
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from PIL import (
 )
 
 from digitizer.errors import InputFileError, MissingDependencyError
+from digitizer.fsutil import printable
 
 SUPPORTED_FORMATS: dict[str, str] = {
     "TIFF": "image/tiff",
@@ -48,6 +50,9 @@ IMAGE_EXTENSIONS: frozenset[str] = frozenset(
     {".tif", ".tiff", ".jpg", ".jpeg", ".png", ".jp2", ".j2k", ".jpx", ".pdf"}
 )
 DEFAULT_MAX_PIXELS = 500_000_000
+# Our own limit (DEFAULT_MAX_PIXELS, checked from headers before decoding) is in charge, so Pillow's
+# DecompressionBombWarning (at 89 MP, far below it) is noise on stderr for every large scan.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 #: Resolution values outside this range are treated as absent.
 PLAUSIBLE_DPI = (10.0, 20_000.0)
 #: Writers put 72 dpi in by default ("no real resolution"); a scan never has it.
@@ -102,6 +107,8 @@ class ImageInfo:
     has_alpha: bool
     icc_profile: bytes | None = field(repr=False)
     orientation: int = 1  # EXIF/TIFF Orientation (1 = upright); reported, never applied
+    #: frames of a multi-frame file that cannot be decoded (index -> reason); the others are usable
+    bad_frames: dict[int, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- identify
@@ -203,7 +210,7 @@ def _pillow_format(path: Path) -> str | None:
 
 
 def _fail(path: object, reason: str, kind: str, hint: str | None = None) -> ImageInputError:
-    return ImageInputError(path, reason, kind=kind, hint=hint)
+    return ImageInputError(printable(path), reason, kind=kind, hint=hint)
 
 
 def _check_file(path: Path) -> None:
@@ -427,8 +434,15 @@ def _probe_raster(path: Path, fmt: str, head: bytes, max_pixels: int | None, dec
             _seek(path, im, fmt, i, frames)
             _check_pixels(path, im.size, max_pixels, _frame_note(i, frames))
         for i in range(frames if decode else 0):
-            _seek(path, im, fmt, i, frames)
-            _decode(path, im, fmt, _frame_note(i, frames), max_pixels)
+            try:
+                _seek(path, im, fmt, i, frames)
+                _decode(path, im, fmt, _frame_note(i, frames), max_pixels)
+            except ImageInputError as exc:
+                if frames == 1 or exc.kind != "corrupt":
+                    raise
+                info.bad_frames[i] = exc.reason
+        if info.bad_frames and len(info.bad_frames) == frames:
+            raise _fail(path, info.bad_frames[0], "corrupt")
     return info
 
 
@@ -472,6 +486,8 @@ def _open_pdf(path: Path) -> Iterator[tuple[Any, int]]:
             count = len(doc)
         except pdfium.PdfiumError as exc:
             msg = str(exc)
+            if _declares_no_pages(path):
+                raise _fail(path, "PDF has no pages", "corrupt") from exc
             if "password" in msg.lower():
                 raise _fail(path, "PDF is password-protected", "unsupported",
                             hint="remove the password first") from exc
@@ -483,6 +499,19 @@ def _open_pdf(path: Path) -> Iterator[tuple[Any, int]]:
     finally:
         with _PDFIUM_LOCK:
             doc.close()
+
+
+_NO_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+0\b|/Count\s+0\b[^>]*?/Type\s*/Pages\b")
+
+
+def _declares_no_pages(path: Path) -> bool:
+    """Whether the PDF's page tree says it has no pages (PDFium then refuses to load it)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(4 << 20)
+    except OSError:
+        return False
+    return bool(_NO_PAGES.search(data)) and not re.search(rb"/Type\s*/Page\b(?!s)", data)
 
 
 def _pdf_scale(dpi: float) -> float:
@@ -523,16 +552,52 @@ def _render_pdf_page(
             raise _fail(path, f"corrupt PDF page{note}: {exc}", "corrupt") from exc
 
 
+#: Embedded images below this resolution (a thumbnail, a logo) do not lower the render resolution.
+MIN_PDF_DPI = 50.0
+
+
+def _embedded_dpi(doc: Any, index: int) -> float | None:
+    """The highest resolution of the raster images drawn on page ``index`` (pixels per inch as
+    placed), None for a page without images (vector text)."""
+    pdfium = _pdfium()
+    best = None
+    with _PDFIUM_LOCK:
+        page = doc[index]
+        try:
+            for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+                px_w, px_h = obj.get_px_size()
+                left, bottom, right, top = obj.get_bounds()
+                if right - left <= 0 or top - bottom <= 0:
+                    continue
+                dpi = max(px_w / ((right - left) / 72), px_h / ((top - bottom) / 72))
+                best = dpi if best is None else max(best, dpi)
+        except pdfium.PdfiumError:
+            return None
+        finally:
+            page.close()
+    return best
+
+
+def pdf_render_dpi(doc: Any, index: int, cap: float) -> float:
+    """Render resolution of a PDF page: its embedded image's resolution, at most ``cap`` (a 72-dpi
+    scan is not upscaled to 300 dpi); ``cap`` for pages without images."""
+    dpi = _embedded_dpi(doc, index)
+    if dpi is None or dpi < MIN_PDF_DPI:
+        return float(cap)
+    return float(min(cap, round(dpi)))
+
+
 def _probe_pdf(path: Path, pdf_dpi: float, max_pixels: int | None, decode: bool) -> ImageInfo:
     with _open_pdf(path) as (doc, count):
-        sizes = [_pdf_page_pixels(doc, i, pdf_dpi) for i in range(count)]
+        dpis = [pdf_render_dpi(doc, i, pdf_dpi) for i in range(count)]
+        sizes = [_pdf_page_pixels(doc, i, dpi) for i, dpi in enumerate(dpis)]
         for i, size in enumerate(sizes):
             _check_pixels(path, size, max_pixels, _frame_note(i, count, "page"))
         for i in range(count if decode else 0):
             _render_pdf_page(path, doc, i, count, 18.0, max_pixels)  # cheap render: parses every page
     return ImageInfo(
         path=str(path), format="PDF", mime=SUPPORTED_FORMATS["PDF"], frames=count,
-        width=sizes[0][0], height=sizes[0][1], dpi=float(pdf_dpi), mode="RGB",
+        width=sizes[0][0], height=sizes[0][1], dpi=dpis[0], mode="RGB",
         bits_per_sample=8, has_alpha=False, icc_profile=None,
     )
 
@@ -544,7 +609,8 @@ def _pdf_frames(
         for i in range(count) if frames_wanted is None else frames_wanted:
             if not 0 <= i < count:
                 raise IndexError(f"{path}: page {i} out of range (the PDF has {count})")
-            yield i, _render_pdf_page(path, doc, i, count, pdf_dpi, max_pixels), float(pdf_dpi)
+            dpi = pdf_render_dpi(doc, i, pdf_dpi)
+            yield i, _render_pdf_page(path, doc, i, count, dpi, max_pixels), dpi
 
 
 # --------------------------------------------------------------------------- public API

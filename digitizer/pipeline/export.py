@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from .. import __version__
 from ..errors import CancelledError, DigitizerError, ExportInvalidError, ProfileError
-from ..fsutil import atomic_copy, atomic_write_bytes, fsync_dir, safe_name, sha256_bytes
+from ..export import staging
+from ..fsutil import atomic_copy, atomic_write_bytes, fsync_dir, printable, safe_name, sha256_bytes
 from ..model import Item, Page, PageLayout, ProcessingStep, utcnow
 from ..profiles import Profile, load_profile
 from ..progress import CancelToken, NullProgress, ProgressSink
@@ -100,6 +100,7 @@ class ExportSummary:
     manifest: Path | None = None
     bag: Path | None = None
     zip: Path | None = None
+    swept: list[str] = field(default_factory=list)    # leftover staging of killed runs, removed
 
 
 def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None = None,
@@ -132,11 +133,14 @@ def _export_project(store: ProjectStore, out: str | os.PathLike, *, items: Itera
     check_release(store, items, allow_unaccepted=allow_unaccepted)
     bag = bag or zip_bag or bool(formats and "bag" in formats)
     target = out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary = ExportSummary(out=target, swept=[str(p) for p in staging.sweep(out)])
+    for p in summary.swept:
+        progress.message(f"removed leftover staging of an interrupted export: {printable(p)}")
     if bag:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".bag-partial", dir=out.parent))
-    out.mkdir(parents=True, exist_ok=True)
-    summary = ExportSummary(out=target)
+        out = staging.stage_dir(out, "bag-partial")
+    else:
+        staging.begin(out, MANIFEST)
     progress.start(sum(len(store.pages(i.id)) for i in items), "export")
     try:
         for item in items:
@@ -149,6 +153,7 @@ def _export_project(store: ProjectStore, out: str | os.PathLike, *, items: Itera
                 summary.errors.append(exc.user_message)
                 progress.message(exc.user_message)
         summary.manifest = write_manifest(out)
+        staging.finish(out)
         if bag:
             _finish_bag(store, items, out, target, summary, profile, zip_bag)
     except BaseException:
@@ -226,7 +231,7 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
     progress = progress or NullProgress()
     ident = safe_name(item.identifier, "item")
     target = out / ident
-    stage = Path(tempfile.mkdtemp(prefix=f".{ident}.", suffix=".partial", dir=out))
+    stage = staging.stage_dir(target)
     pkg = PackageSettings.from_profile(profile)
     base = (base_url or pkg.base_url or DEFAULT_BASE_URL).rstrip("/") + f"/{ident}/"
     ctx = _Ctx(store=store, item=item, stage=stage, formats=list(formats), profile=profile, pkg=pkg, base=base,
@@ -247,6 +252,7 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
         if "mets" in formats:
             atomic_write_bytes(stage / "mets.xml", _mets(ctx, mets_pages, extra))
             result.mets = target / "mets.xml"
+        write_manifest(stage)
         _replace_dir(stage, target)
     except ValueError as exc:       # e.g. lxml "All strings must be XML compatible": bad data, nothing written
         shutil.rmtree(stage, ignore_errors=True)
@@ -327,11 +333,11 @@ def _export_page(ctx: _Ctx, page: Page):
     docs: list[tuple[str, str, str, bytes]] = []
     if layout is not None and "alto" in ctx.formats:
         docs.append(("ALTO", f"alto/{page.seq:04d}.xml", "text/xml",
-                     alto_bytes(layout, image_filename=master.href, file_id=f"p{page.seq:04d}")))
+                     alto_bytes(layout, image_filename=f"../{master.href}", file_id=f"p{page.seq:04d}")))
     if layout is not None and "page" in ctx.formats:
         from ..export.page import page_bytes
 
-        docs.append(("PAGE", f"page/{page.seq:04d}.xml", "text/xml", page_bytes(layout, image_filename=master.href)))
+        docs.append(("PAGE", f"page/{page.seq:04d}.xml", "text/xml", page_bytes(layout, image_filename=f"../{master.href}")))
     if layout is not None and "text" in ctx.formats:
         docs.append(("TEXT", f"text/{page.seq:04d}.txt", "text/plain", page_text(layout).encode("utf-8")))
     for group, rel, mt, data in docs:
@@ -514,7 +520,7 @@ def write_manifest(out: Path) -> Path:
     from ..export.checksums import write_sha256_manifest
 
     projects = {p.parent for p in out.rglob("project.sqlite")}   # e.g. OUT/_project of `digitizer run`
-    files = [p for p in sorted(out.rglob("*")) if p.is_file() and p.name != MANIFEST
+    files = [p for p in sorted(out.rglob("*")) if p.is_file() and p != out / MANIFEST
              and not any(part.startswith(".") for part in p.relative_to(out).parts)
              and not any(proj in p.parents for proj in projects)]
     target = out / MANIFEST

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import __version__
 from ..engines.base import RecognitionOptions
-from ..errors import CancelledError, DigitizerError
+from ..errors import CancelledError, DigitizerError, DiskFullError
 from ..fsutil import atomic_write_bytes, sha256_bytes
 from ..model import FileRef, PageLayout, ProcessingStep, Transform
 from ..progress import CancelToken
@@ -49,6 +49,7 @@ class PageResult:
     steps: list[ProcessingStep] = field(default_factory=list)
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    disk_full: str | None = None        # the path a full disk refused: the whole run stops (exit 11)
 
     @property
     def ok(self) -> bool:
@@ -103,6 +104,8 @@ def run_page_task(task: PageTask, cancel: CancelToken | None = None) -> PageResu
         res.steps.append(step)
     except CancelledError:
         raise
+    except DiskFullError as exc:
+        res.error, res.disk_full = exc.user_message, exc.path
     except DigitizerError as exc:
         res.error = exc.user_message
     except Exception as exc:  # a bad page must not stop the batch

@@ -476,10 +476,11 @@ class ProjectStore:
     # ------------------------------------------------------------------ layouts and text
 
     def save_layout(self, page_id: int, layout: PageLayout, step: ProcessingStep | None = None, *,
-                    status: str = "processed", extra_steps: Sequence[ProcessingStep] = ()) -> int:
-        """Store a new layout version (a recognition run) with its events; returns the version.
+                    status: str = "processed", extra_steps: Sequence[ProcessingStep] = (), source: str = "engine") -> int:
+        """Store a new layout version (a recognition run, or ``source="import"`` for a transcription
+        made elsewhere) with its events; returns the version.
 
-        Every line gets a new ``engine`` version on top of its history (earlier versions, a
+        Every line gets a new version (``source``) on top of its history (earlier versions, a
         person's included, stay restorable); line states go back to ``machine``."""
         layout.assign_ids()
         now = utcnow()
@@ -495,7 +496,7 @@ class ProjectStore:
                       (page_id, version, json.dumps(to_dict(layout), ensure_ascii=False), event_id, now, now))
             c.execute("DELETE FROM line_states WHERE page_id = ?", (page_id,))
             for ln in layout.lines():
-                self._add_line_version(page_id, ln, step.tool if step else self.agent, now, "engine", event_id)
+                self._add_line_version(page_id, ln, step.tool if step else self.agent, now, source, event_id)
             c.execute("UPDATE pages SET status = ?, error = NULL, mean_confidence = ?, layout_edited = 0, updated = ?"
                       " WHERE id = ?", (status, layout.mean_confidence(), now, page_id))
         return version
