@@ -20,6 +20,7 @@ class ExitCode:
     PROFILE = 8
     CANCELLED = 130
     VERIFY_FAILED = 9
+    ACCESS_LEAK = 13   # restricted material found in an access package (digitizer verify --access)
 
 
 class DigitizerError(Exception):

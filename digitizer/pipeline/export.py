@@ -90,6 +90,7 @@ class ItemExport:
     pages_without_text: list[int] = field(default_factory=list)
     manifest: Path | None = None
     pdf: Path | None = None
+    withheld_pages: list[int] = field(default_factory=list)     # access package: restricted pages left out
 
 
 @dataclass
@@ -100,13 +101,17 @@ class ExportSummary:
     manifest: Path | None = None
     bag: Path | None = None
     zip: Path | None = None
+    withheld: list[str] = field(default_factory=list)           # access package: restricted items left out
 
 
 def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None = None,
                    formats: list[str] | None = None, profile: Profile | None = None,
                    progress: ProgressSink | None = None, cancel: CancelToken | None = None,
-                   bag: bool = False, zip_bag: bool = False, base_url: str | None = None) -> ExportSummary:
-    """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag."""
+                   bag: bool = False, zip_bag: bool = False, base_url: str | None = None,
+                   access: bool | None = None) -> ExportSummary:
+    """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag.
+    ``access``: an access package without restricted material (default: when IIIF or PDF is made), see
+    :mod:`digitizer.restrict.redact`."""
     out = Path(out).absolute()
     progress = progress or NullProgress()
     items = list(items) if items is not None else store.items()
@@ -124,7 +129,9 @@ def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterab
             fmts = formats or prof.export.formats
             try:
                 summary.items.append(export_item(store, item, out, formats=fmts, profile=prof, progress=progress,
-                                                 cancel=cancel, base_url=base_url))
+                                                 cancel=cancel, base_url=base_url, access=access))
+            except ItemWithheld:
+                summary.withheld.append(item.identifier)
             except ExportInvalidError as exc:
                 summary.errors.append(exc.user_message)
                 progress.message(exc.user_message)
@@ -137,7 +144,8 @@ def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterab
         raise
     store.record(ProcessingStep(action="export", tool="digitizer.export", tool_version=__version__,
                                 parameters={"out": str(target.resolve()), "items": [i.identifier for i in items],
-                                            "formats": formats or "profile", "bag": bag, "zip": bool(summary.zip)},
+                                            "formats": formats or "profile", "bag": bag, "zip": bool(summary.zip),
+                                            "access": access, "withheld": summary.withheld},
                                 outcome="success" if not summary.errors else "failure",
                                 detail="; ".join(summary.errors), agent=store.agent))
     progress.finish()
@@ -190,13 +198,19 @@ class _Ctx:
     pdf_pages: list[Any] = field(default_factory=list)
     tech: list[Any] = field(default_factory=list)     # mets:techMD elements
     file_ids: dict[int, list[str]] = field(default_factory=dict)
+    redactor: Any = None               # digitizer.restrict.Redactor: restricted material out of access packages
 
 
 def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str], profile: Profile,
                 progress: ProgressSink | None = None, cancel: CancelToken | None = None,
-                base_url: str | None = None) -> ItemExport:
+                base_url: str | None = None, access: bool | None = None) -> ItemExport:
     """Build one item in a staging folder and move it into ``out/ITEM`` when all is valid."""
     from ..export.iiif import DEFAULT_BASE_URL
+    from ..restrict.redact import Redactor, is_access
+
+    redactor = Redactor(store, item, access=is_access(formats, access))
+    if redactor.item_withheld():
+        raise ItemWithheld(item.identifier)
 
     progress = progress or NullProgress()
     ident = safe_name(item.identifier, "item")
@@ -205,10 +219,11 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
     pkg = PackageSettings.from_profile(profile)
     base = (base_url or pkg.base_url or DEFAULT_BASE_URL).rstrip("/") + f"/{ident}/"
     ctx = _Ctx(store=store, item=item, stage=stage, formats=list(formats), profile=profile, pkg=pkg, base=base,
-               meta=_checked_metadata(item, profile))
+               meta=_checked_metadata(item, profile), redactor=redactor)
     result = ItemExport(identifier=ident, path=target, mets=None, pages=0)
     try:
-        pages = store.pages(item.id)
+        pages = redactor.pages(store.pages(item.id))
+        result.withheld_pages = redactor.withheld
         mets_pages = []
         for page in pages:
             if cancel:
@@ -226,8 +241,14 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    finally:
+        redactor.close()
     result.pages = len(pages)
     return result
+
+
+class ItemWithheld(Exception):
+    """The whole item is restricted: an access package leaves it out."""
 
 
 def _checked_metadata(item: Item, profile: Profile) -> dict[str, Any]:
@@ -245,7 +266,7 @@ def _master(ctx: _Ctx, page: Page) -> tuple[Any, dict[str, Any]]:
     from ..export.mets import MetsFile
     from ..export.tiff import write_master
 
-    src, mime = _page_files(ctx.store, page)
+    src, mime = ctx.redactor.image(page, *_page_files(ctx.store, page))
     stem = f"{page.seq:04d}_{safe_name(Path(src).stem, 'page')}"
     props: dict[str, Any] = {"imageWidth": page.width, "imageHeight": page.height,
                              "xSamplingFrequency": page.dpi, "samplingFrequencyUnit": "in" if page.dpi else "",
@@ -291,7 +312,7 @@ def _export_page(ctx: _Ctx, page: Page):
         properties=props, application=("libvips", _vips_version()) if "tiff" in ctx.formats else None)))
     master.admid = f"TECH_{page.seq:04d}"
     ctx.file_ids[page.id] = [master.id]
-    layout = ctx.store.load_layout(page.id)
+    layout = ctx.redactor.layout(page, ctx.store.load_layout(page.id))
     if layout is not None:
         layout.width, layout.height = page.width, page.height
         layout.steps = [e.as_step() for e in ctx.store.events(page_id=page.id)
@@ -417,7 +438,8 @@ def _mets(ctx: _Ctx, pages: list[Any], extra: list[Any]) -> bytes:
                                           extent_pages=len(pages)), "MODS")]
     if ctx.pkg.dc:
         dmd.append(dmd_sec("DMD_DC", build_dc(meta), "DC"))
-    events, agents = events_and_agents(ctx.store.events(item_id=ctx.item.id), ctx.file_ids, ["physroot"])
+    events, agents = events_and_agents(ctx.redactor.events(ctx.store.events(item_id=ctx.item.id)), ctx.file_ids,
+                                       ["physroot"])
     digiprov = provenance_sections(events, agents)
     by_page: dict[str, list[str]] = {}
     for sec, ev in zip(digiprov, events):
@@ -425,7 +447,7 @@ def _mets(ctx: _Ctx, pages: list[Any], extra: list[Any]) -> bytes:
             by_page.setdefault(obj, []).append(sec.get("ID"))
     for p in pages:
         p.admid = " ".join(by_page.get(p.files[0].id, []))
-    amd = amd_sec("AMD_ITEM", ctx.tech, digiprov)
+    amd = amd_sec("AMD_ITEM", ctx.tech + ctx.redactor.rights_md(ctx.file_ids), digiprov)
     logical = _logical(meta, pages)
     tree = build_mets(obj_id=ctx.item.identifier, label=meta.get("title", ""), pages=pages, created=utcnow(),
                       operator=ctx.store.agent, dmd_secs=dmd, amd_secs=[amd], extra_files=extra,

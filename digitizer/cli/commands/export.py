@@ -22,6 +22,11 @@ def register(sub) -> None:
     p.add_argument("--zip", action="store_true", help="also write OUT.zip of the bag (implies --bag)")
     p.add_argument("--base-url", metavar="URL",
                    help="public URL of OUT for IIIF ids (default: the profile's, else http://localhost:8000/)")
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--access", dest="access", action="store_true", default=None,
+                      help="access package: restricted material left out (default with iiif or pdf)")
+    kind.add_argument("--preservation", dest="access", action="store_false",
+                      help="preservation package: everything, restrictions recorded (default otherwise)")
     p.set_defaults(func=run)
 
 
@@ -48,7 +53,8 @@ def run(args) -> int:
         progress = make_progress(args)
         try:
             summary = export_project(store, args.output, items=items, formats=fmts, progress=progress,
-                                     bag=args.bag, zip_bag=args.zip, base_url=args.base_url)
+                                     bag=args.bag, zip_bag=args.zip, base_url=args.base_url,
+                                     access=args.access)
         finally:
             close_progress(progress)
         print_summary(summary, quiet=args.quiet)
@@ -60,8 +66,12 @@ def print_summary(summary, *, quiet: bool = False) -> None:
         print(err, file=sys.stderr)
     if quiet:
         return
+    for ident in getattr(summary, "withheld", []):
+        print(f"{ident}: restricted, withheld from this access package")
     for it in summary.items:
         print(f"{it.identifier}: {it.pages} page(s) -> {it.mets or it.path}")
+        if getattr(it, "withheld_pages", None):
+            print(f"  restricted pages withheld: {', '.join(map(str, it.withheld_pages))}")
         for label, path in (("IIIF manifest", getattr(it, "manifest", None)), ("PDF/A", getattr(it, "pdf", None))):
             if path:
                 print(f"  {label}: {path}")
