@@ -313,3 +313,30 @@ def test_restrict_cli_list_lift_and_bad_input(project, capsys):
         events = store.events(action="restrict")
         assert len(events) == 4 and {e.agent for e in events} == {"test-operator"}
         assert events[0].parameters == {"restriction": 1, "scope": "text", "reason": "personal-data", "until": None}
+
+
+def test_metadata_words_and_fields_and_preview(project, tmp_path, capsys):
+    restrict_cli(project)
+    with ProjectStore.open(project) as store:
+        item = store.items()[0]
+        store.update_item(item.id, metadata={"title": "Letter of Anna Kowalski", "description": "Written at home",
+                                             "languages": ["eng"]})
+    assert main(["restrict", str(project), "--field", "description", "--reason", "donor-agreement"]) == 0
+    assert main(["restrict", str(project), "--page", "2", "--reason", "closure-period"]) == 0
+    capsys.readouterr()
+    assert main(["restrict", str(project), "--preview"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "letter: metadata left out: description",
+        "letter page 1: 5 word(s) and 1 line(s) removed, 6 area(s) blacked out",
+        "letter page 2: withheld (closure-period)"]
+    out = tmp_path / "access"
+    assert main(["export", str(project), "-o", str(out), "--format", "alto,iiif,mets"]) == 0
+    for name in ("mets.xml", "manifest.json"):
+        text = (out / "letter" / name).read_text("utf-8")
+        assert "Letter of" in text and "Written at home" not in text, name
+        assert not words_of(text) & {"anna", "kowalski"}, name
+    pres = tmp_path / "pres"
+    assert main(["export", str(project), "-o", str(pres), "--format", "alto,mets", "--preservation"]) == 0
+    mets = (pres / "letter" / "mets.xml").read_text("utf-8")
+    assert "Letter of Anna Kowalski" in mets and "Written at home" in mets
+    assert main(["verify", "--access", str(out), "--project", str(project)]) == 0

@@ -219,7 +219,7 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
     pkg = PackageSettings.from_profile(profile)
     base = (base_url or pkg.base_url or DEFAULT_BASE_URL).rstrip("/") + f"/{ident}/"
     ctx = _Ctx(store=store, item=item, stage=stage, formats=list(formats), profile=profile, pkg=pkg, base=base,
-               meta=_checked_metadata(item, profile), redactor=redactor)
+               meta=redactor.metadata(_checked_metadata(item, profile)), redactor=redactor)
     result = ItemExport(identifier=ident, path=target, mets=None, pages=0)
     try:
         pages = redactor.pages(store.pages(item.id))

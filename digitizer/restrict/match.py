@@ -127,6 +127,19 @@ def regex_hits(tokens: list[Token], pattern: str) -> list[list[Token]]:
     return hits
 
 
+def redact_string(value: str, restrictions: Iterable[Restriction]) -> str:
+    """``value`` without the words that text/regex ``restrictions`` hit (for metadata fields)."""
+    tokens = [Token(w, fold_word(w), [("", i)]) for i, w in enumerate(value.split())]
+    hit: set[int] = set()
+    for r in restrictions:
+        if r.scope in ("text", "regex"):
+            runs = text_hits(tokens, r.target, r.fuzzy) if r.scope == "text" else regex_hits(tokens, r.target)
+            hit |= {t.parts[0][1] for run in runs for t in run}
+    if not hit:
+        return value
+    return " ".join(t.text for i, t in enumerate(tokens) if i not in hit)
+
+
 @dataclass
 class PageHits:
     """What the restrictions hit on one page."""

@@ -22,8 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..model import BBox, Item, Page, PageLayout, utcnow
-from .match import PageHits, match_page, page_tokens
+from ..model import BBox, Item, Page, PageLayout
+from .match import PageHits, match_page, page_tokens, redact_string
 from .rules import Restriction, list_restrictions, reason_vocabulary
 
 ACCESS_FORMATS = ("iiif", "pdf")
@@ -129,6 +129,13 @@ class Redactor:
         out = self._tmp / f"{Path(src).stem}.png"
         return burn_boxes(src, self.hits(page).boxes, out), "image/png"
 
+    def metadata(self, meta: dict[str, Any]) -> dict[str, Any]:
+        """Descriptive metadata for the package: restricted fields left out, restricted words removed."""
+        if not self.redacting:
+            return meta
+        fields = {f.strip() for r in self.restrictions if r.scope == "field" for f in r.target.split(",")}
+        return {k: _scrub(v, self.restrictions) for k, v in meta.items() if k not in fields}
+
     def events(self, events: list[Any]) -> list[Any]:
         """Events for the METS: in an access package without parameters that may hold restricted text."""
         if not self.redacting:
@@ -150,8 +157,36 @@ class Redactor:
             self._tmp = None
 
 
-def restrictions_summary(restrictions: list[Restriction]) -> str:
-    return "; ".join(r.describe() for r in restrictions) or "none"
+def _scrub(value: Any, restrictions: list[Restriction]) -> Any:
+    if isinstance(value, str):
+        return redact_string(value, restrictions)
+    if isinstance(value, list):
+        return [_scrub(v, restrictions) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, restrictions) for k, v in value.items()}
+    return value
 
 
-__all__ = ["Redactor", "redact_layout", "burn_boxes", "is_access", "utcnow"]
+def access_preview(store: Any, items: list[Item] | None = None) -> list[str]:
+    """One line per item or page saying what an access package will withhold (empty: nothing)."""
+    out = []
+    for item in items if items is not None else store.items(with_pages=False):
+        red = Redactor(store, item, access=True)
+        if red.item_withheld():
+            reason = next(r.reason for r in red.restrictions if r.scope == "item")
+            out.append(f"{item.identifier}: the whole item is withheld ({reason})")
+            continue
+        fields = [r.target for r in red.restrictions if r.scope == "field"]
+        if fields:
+            out.append(f"{item.identifier}: metadata left out: {', '.join(fields)}")
+        for page in store.pages(item.id):
+            h = red.hits(page)
+            if h.withheld is not None:
+                out.append(f"{item.identifier} page {page.seq}: withheld ({h.withheld.reason})")
+            elif not h.empty:
+                out.append(f"{item.identifier} page {page.seq}: {len(h.words)} word(s) and {len(h.lines)} line(s) "
+                           f"removed, {len(h.boxes)} area(s) blacked out")
+    return out
+
+
+__all__ = ["Redactor", "redact_layout", "burn_boxes", "is_access", "access_preview"]

@@ -17,7 +17,7 @@ from .. import __version__
 from ..errors import DigitizerError, ExitCode
 from ..model import ProcessingStep, utcnow
 
-SCOPES = ("item", "page", "region", "line", "word", "text", "regex")
+SCOPES = ("item", "page", "region", "line", "word", "text", "regex", "field")
 REASONS_VOCAB = "restriction-reasons"
 
 
@@ -76,7 +76,7 @@ def _check(scope: str, reason: str, target: str, until: str | None) -> str:
             date.fromisoformat(until)
         except ValueError:
             raise RestrictionError(f"--until {until!r} is not a date", hint="use YYYY-MM-DD") from None
-    if scope in ("text", "regex", "region", "line", "word") and not target.strip():
+    if scope in ("text", "regex", "region", "line", "word", "field") and not target.strip():
         raise RestrictionError(f"a {scope} restriction needs a target")
     if scope == "regex":
         try:
@@ -91,8 +91,10 @@ def add_restriction(store: Any, scope: str, *, reason: str, item_id: int | None 
                     agent: str | None = None) -> Restriction:
     """Store a restriction with its ``restrict`` event (one transaction); returns it."""
     code = _check(scope, reason, target, until)
-    if scope == "item" and item_id is None or scope in ("page", "region", "line", "word") and page_id is None:
-        raise RestrictionError(f"a {scope} restriction needs {'--item' if scope == 'item' else '--page'}")
+    if scope in ("item", "field") and item_id is None:
+        raise RestrictionError(f"a {scope} restriction needs --item")
+    if scope in ("page", "region", "line", "word") and page_id is None:
+        raise RestrictionError(f"a {scope} restriction needs --page")
     agent = agent or store.agent
     with store.transaction() as c:
         cur = c.execute("INSERT INTO restrictions(scope, item_id, page_id, target, fuzzy, reason, until, note, "

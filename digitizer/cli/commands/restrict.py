@@ -1,9 +1,10 @@
 """``digitizer restrict P``: withhold material from access packages (issue 17, docs/restrictions.md).
 
-    digitizer restrict P [--item I] [--page N] [--line ID | --region ID | --word ID]
+    digitizer restrict P [--item I] [--page N] [--line ID | --region ID | --word ID | --field NAME]
                          [--text WORDS | --regex RE] [--fuzzy K] --reason CODE [--until DATE]
     digitizer restrict P --list [--all] [--json]
     digitizer restrict P --lift ID
+    digitizer restrict P --preview [--item I]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def register(sub) -> None:
     what.add_argument("--text", metavar="WORDS", help="every occurrence of these words (case, diacritics, "
                                                       "hyphenation ignored; within --item/--page when given)")
     what.add_argument("--regex", metavar="RE", help="every match of this regular expression (case-insensitive)")
+    what.add_argument("--field", metavar="NAME", help="descriptive metadata field(s) of --item, comma-separated")
     p.add_argument("--fuzzy", type=int, default=0, metavar="K", help="with --text: also words within K edits (OCR "
                                                                       "errors; words of 4+ letters)")
     p.add_argument("--reason", metavar="CODE", help="reason code (see docs/restrictions.md), e.g. personal-data")
@@ -34,12 +36,13 @@ def register(sub) -> None:
     p.add_argument("--all", action="store_true", help="with --list: also lifted and expired ones")
     p.add_argument("--json", action="store_true", help="with --list: as JSON")
     p.add_argument("--lift", type=int, metavar="ID", help="lift restriction ID")
+    p.add_argument("--preview", action="store_true", help="say what an access package will withhold")
     p.add_argument("--operator", help="who does it (default: $DIGITIZER_OPERATOR or the login name)")
     p.set_defaults(func=run)
 
 
 def _scope(args) -> tuple[str, str]:
-    for scope in ("line", "region", "word", "text", "regex"):
+    for scope in ("line", "region", "word", "text", "regex", "field"):
         if getattr(args, scope):
             return scope, getattr(args, scope)
     return ("page", "") if args.page is not None else ("item", "")
@@ -82,6 +85,12 @@ def run(args) -> int:
             r = lift_restriction(store, args.lift, agent=args.operator)
             if not args.quiet:
                 print(f"restriction {r.id} lifted: {r.describe()}")
+            return 0
+        if args.preview:
+            from ...restrict.redact import access_preview
+
+            items = [store.get_item(args.item)] if args.item else None
+            print("\n".join(access_preview(store, items)) or "nothing is withheld from access packages")
             return 0
         if args.list:
             rs = list_restrictions(store, active_only=not args.all)

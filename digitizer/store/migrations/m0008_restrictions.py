@@ -5,13 +5,15 @@ preservation package can record the whole history.  Scopes:
 
 * ``item`` / ``page``: the whole item or page is withheld from access packages;
 * ``region`` / ``line`` / ``word``: layout ids on one page (``target``: comma-separated ids);
-* ``text`` / ``regex``: every occurrence in the project, or in one item/page when those are set.
+* ``text`` / ``regex``: every occurrence in the project, or in one item/page when those are set
+  (in the item's descriptive metadata too);
+* ``field``: descriptive metadata fields of an item (``target``: comma-separated field names).
 """
 
 SQL = """
 CREATE TABLE restrictions (
     id          INTEGER PRIMARY KEY,
-    scope       TEXT NOT NULL CHECK (scope IN ('item','page','region','line','word','text','regex')),
+    scope       TEXT NOT NULL CHECK (scope IN ('item','page','region','line','word','text','regex','field')),
     item_id     INTEGER REFERENCES items(id) ON DELETE CASCADE,
     page_id     INTEGER REFERENCES pages(id) ON DELETE CASCADE,
     target      TEXT NOT NULL DEFAULT '',
