@@ -213,7 +213,7 @@ def darkest_and_brightest_image(img: Image.Image, box, page_size) -> int:
 def test_preservation_package_keeps_everything_and_records_restrictions(project, tmp_path, capsys):
     restrict_cli(project)
     out = tmp_path / "pres"
-    assert main(["export", str(project), "-o", str(out), "--format", "alto,text,iiif,mets", "--preservation"]) == 0
+    assert main(["export", str(project), "-o", str(out), "--format", "alto,text,iiif,pdf,mets", "--preservation"]) == 0
     folder = out / "letter"
     with ProjectStore.open(project) as store:
         page = store.pages()[0]
@@ -235,6 +235,8 @@ def test_preservation_package_keeps_everything_and_records_restrictions(project,
     assert "letter/alto/0001.xml: restricted text found" in err
     assert "letter/text/0001.txt: restricted text found" in err
     assert re.search(r"letter/images/0001_\w+\.png: a restricted area of page 1 is not blank", err)
+    assert "letter/pdf/letter.pdf: a restricted area of page 1 is not blank (PDF page 1)" in err
+    assert "letter/pdf/letter.pdf: restricted text found" in err
 
 
 def test_withheld_page_and_item_and_lifting_restores(project, tmp_path):
@@ -340,3 +342,29 @@ def test_metadata_words_and_fields_and_preview(project, tmp_path, capsys):
     mets = (pres / "letter" / "mets.xml").read_text("utf-8")
     assert "Letter of Anna Kowalski" in mets and "Written at home" in mets
     assert main(["verify", "--access", str(out), "--project", str(project)]) == 0
+
+
+def test_region_and_selected_word_restrictions_take_both_halves_of_a_hyphenated_word(project, tmp_path):
+    with ProjectStore.open(project) as store:
+        page, layout = first_page(store)
+        notary = line_starting(layout, "The notary")
+        kowal = line_words(notary)[-1]
+        assert kowal.text == "Kowal-"
+        word = add_restriction(store, "word", target=kowal.id, reason="personal-data", item_id=page.item_id,
+                               page_id=page.id)
+        hits = match_page(layout, [word], page_id=page.id, item_id=page.item_id)
+        nxt = line_starting(layout, "ski at")
+        assert set(hits.words) == {(notary.id, len(line_words(notary)) - 1), (nxt.id, 0)}   # "Kowal-" + "ski"
+        block = next(b for b in layout.blocks if any(ln.text.startswith("Her private") for ln in b.lines))
+        region = add_restriction(store, "region", target=block.id, reason="security", item_id=page.item_id,
+                                 page_id=page.id)
+        hits = match_page(layout, [region], page_id=page.id, item_id=page.item_id)
+        assert set(hits.lines) == {ln.id for ln in block.lines} and block.id in hits.blocks
+        lift_restriction(store, word.id)
+        summary = export_project(store, tmp_path / "out", formats=["alto", "page", "text", "mets"], access=True)
+        assert summary.items[0].pages == 2
+    text = (tmp_path / "out" / "letter" / "text" / "0001.txt").read_text("utf-8")
+    assert "Rosengasse" not in text and "public record" not in text and "Kowal-" in text
+    page_xml = etree.parse(str(tmp_path / "out" / "letter" / "page" / "0001.xml"))
+    assert len(page_xml.findall(".//{*}TextRegion")) == len(layout.blocks) - 1      # the region is gone
+    assert main(["verify", "--access", str(tmp_path / "out"), "--project", str(project)]) == 0

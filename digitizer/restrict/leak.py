@@ -87,11 +87,15 @@ def find_leaks(texts: list[str], strings: Iterable[str]) -> list[str]:
     return sorted(s for s in set(strings) if any(_pattern(s).search(h) for h in hay))
 
 
-def _dark_inside(path: Path, boxes: list[Any], page_w: int, page_h: int) -> bool:
+def _dark_inside(path: Path | Any, boxes: list[Any], page_w: int, page_h: int) -> bool:
+    """Every box (master pixels) is dark in the image file ``path`` (or an already loaded PIL image)."""
     from PIL import Image
 
-    with Image.open(path) as im:
-        img = im.convert("L")
+    if isinstance(path, Path):
+        with Image.open(path) as im:
+            img = im.convert("L")
+    else:
+        img = path.convert("L")
     sx, sy = img.width / page_w, img.height / page_h
     for b in boxes:
         x0, y0 = int((b.x0 + PAD) * sx) + 1, int((b.y0 + 1) * sy) + 1
@@ -108,6 +112,25 @@ def _page_images(folder: Path, seq: int) -> list[Path]:
     cands = list((folder / "images").glob(f"{name}_*")) + [folder / "iiif" / name / "full" / "max" / "0" / "default.jpg",
                                                            folder / "access" / f"{name}.jpg"]
     return [p for p in cands if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+
+
+def _check_pdfs(folder: Path, pages: list[Any], hits: dict[int, PageHits], report: Report) -> None:
+    """The page images of each PDF (pages in package order) are dark inside every burnt box."""
+    import pypdfium2
+
+    for path in sorted(folder.rglob("*.pdf")):
+        pdf = pypdfium2.PdfDocument(str(path))
+        try:
+            if len(pdf) != len(pages):
+                report.error(f"{len(pdf)} PDF page(s) for {len(pages)} published page(s)", str(path))
+                continue
+            for i, page in enumerate(pages):
+                boxes = hits[page.seq].boxes
+                if boxes and not _dark_inside(pdf[i].render(scale=150 / 72).to_pil(), boxes, page.width,
+                                              page.height):
+                    report.error(f"a restricted area of page {page.seq} is not blank (PDF page {i + 1})", str(path))
+        finally:
+            pdf.close()
 
 
 def check_item(store: Any, item: Any, folder: Path, report: Report) -> set[str]:
@@ -127,6 +150,7 @@ def check_item(store: Any, item: Any, folder: Path, report: Report) -> set[str]:
             for img in _page_images(folder, page.seq):
                 if not _dark_inside(img, h.boxes, page.width, page.height):
                     report.error(f"a restricted area of page {page.seq} is not blank", str(img))
+    _check_pdfs(folder, [p for p in store.pages(item.id) if hits[p.seq].withheld is None], hits, report)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.suffix.lower() in IMAGE_SUFFIXES:
             continue

@@ -198,8 +198,22 @@ def match_page(layout: PageLayout | None, restrictions: Iterable[Restriction], *
                         hits.words[part] = r
             if r.scope == "text":
                 hits.strings.add(" ".join(fold_word(w) for w in r.target.split()))
+    _whole_tokens(tokens, hits)
     _collect(layout, words, hits)
     return hits
+
+
+def _whole_tokens(tokens: list[Token], hits: PageHits) -> None:
+    """A word hyphenated over two lines is hit as a whole when either part is (a selected word, a line)."""
+    for t in tokens:
+        if len(t.parts) < 2:
+            continue
+        r = next((hits.words.get(p) or hits.lines.get(p[0]) for p in t.parts
+                  if hits.words.get(p) or hits.lines.get(p[0])), None)
+        if r is not None:
+            for p in t.parts:
+                if p[0] not in hits.lines:
+                    hits.words.setdefault(p, r)
 
 
 def _collect(layout: PageLayout, words: dict[str, list[Word]], hits: PageHits) -> None:

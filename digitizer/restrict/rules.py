@@ -141,9 +141,3 @@ def list_restrictions(store: Any, *, active_only: bool = False, today: date | No
     rows = store.conn.execute("SELECT * FROM restrictions ORDER BY id").fetchall()
     out = [_from_row(r) for r in rows]
     return [r for r in out if r.active(today)] if active_only else out
-
-
-def restrictions_for_page(restrictions: list[Restriction], page: Any) -> list[Restriction]:
-    """The restrictions that can touch ``page`` (its own, its item's and the project-wide ones)."""
-    return [r for r in restrictions
-            if (r.page_id is None or r.page_id == page.id) and (r.item_id is None or r.item_id == page.item_id)]
