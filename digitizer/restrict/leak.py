@@ -109,8 +109,8 @@ def _dark_inside(path: Path | Any, boxes: list[Any], page_w: int, page_h: int) -
 
 def _page_images(folder: Path, seq: int) -> list[Path]:
     name = f"{seq:04d}"
-    cands = list((folder / "images").glob(f"{name}_*")) + [folder / "iiif" / name / "full" / "max" / "0" / "default.jpg",
-                                                           folder / "access" / f"{name}.jpg"]
+    cands = [*(folder / "images").glob(f"{name}_*"), folder / "iiif" / name / "full" / "max" / "0" / "default.jpg",
+             folder / "access" / f"{name}.jpg"]
     return [p for p in cands if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
 
 

@@ -102,3 +102,18 @@ def run(args) -> int:
                     print(f"{r.id}\t{r.describe()}{state}")
             return 0
         return _add(store, args)
+
+
+def verify_access(args) -> int:
+    """``digitizer verify --access OUT --project P`` (the verify command hands over to this)."""
+    from ...errors import ExitCode
+    from ...restrict import RestrictionError
+    from ...restrict.leak import check_access_package
+    from .verify import print_report
+
+    if not args.access or not args.project:
+        raise RestrictionError("verify needs PATH, or --access OUT with --project P")
+    with open_store(args.project) as store:
+        report = check_access_package(store, args.access)
+    print_report(report, args, failed="LEAK")
+    return 0 if report.is_valid else ExitCode.ACCESS_LEAK

@@ -24,11 +24,17 @@ def run(args) -> int:
     from ...export.verify import verify_path
 
     if args.access or not args.path:
-        from ...restrict.cli import verify_access
+        from .restrict import verify_access
 
         return verify_access(args)
 
     report = verify_path(args.path, record=not args.no_record)
+    print_report(report, args)
+    return 0 if report.is_valid else ExitCode.VERIFY_FAILED
+
+
+def print_report(report, args, failed: str = "FAILED") -> None:
+    """The report as JSON, or its lines (errors on stderr) and a last OK/``failed`` line."""
     if args.json:
         print(report.to_json())
     else:
@@ -38,5 +44,4 @@ def run(args) -> int:
             elif not args.quiet:
                 print(line)
         if not args.quiet:
-            print(f"{'OK' if report.is_valid else 'FAILED'}: {report.title} ({len(report.errors)} error(s))")
-    return 0 if report.is_valid else ExitCode.VERIFY_FAILED
+            print(f"{'OK' if report.is_valid else failed}: {report.title} ({len(report.errors)} error(s))")
