@@ -307,7 +307,9 @@ def test_restrict_cli_list_lift_and_bad_input(project, capsys):
                           (["--regex", "(", "--reason", "personal-data"], "bad regular expression"),
                           (["--lift", "99"], "no restriction 99"),
                           (["--page", "9", "--reason", "personal-data"], "has no page 9"),
-                          (["--text", "x"], "--reason is required")):
+                          (["--text", "x"], "--reason is required"),
+                          (["--page", "1", "--line", "b9_l9", "--reason", "security"], "has no line 'b9_l9'"),
+                          (["--page", "1", "--word", "b1_l1_w1,nope", "--reason", "security"], "has no word 'nope'")):
         assert main(["restrict", str(project), *args]) == ExitCode.USAGE
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and message in err, err

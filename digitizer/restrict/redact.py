@@ -126,7 +126,7 @@ class Redactor:
             return src, mime
         if self._tmp is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="digitizer-redact-"))
-        out = self._tmp / f"{Path(src).stem}.png"
+        out = self._tmp / f"{page.seq:04d}_{Path(src).stem}.png"
         return burn_boxes(src, self.hits(page).boxes, out), "image/png"
 
     def metadata(self, meta: dict[str, Any]) -> dict[str, Any]:

@@ -95,6 +95,8 @@ def add_restriction(store: Any, scope: str, *, reason: str, item_id: int | None 
         raise RestrictionError(f"a {scope} restriction needs --item")
     if scope in ("page", "region", "line", "word") and page_id is None:
         raise RestrictionError(f"a {scope} restriction needs --page")
+    if scope in ("region", "line", "word"):
+        _check_ids(store, page_id, scope, target)
     agent = agent or store.agent
     with store.transaction() as c:
         cur = c.execute("INSERT INTO restrictions(scope, item_id, page_id, target, fuzzy, reason, until, note, "
@@ -107,6 +109,19 @@ def add_restriction(store: Any, scope: str, *, reason: str, item_id: int | None 
                            item_id=item_id if page_id is None else None, page_id=page_id)
         c.execute("UPDATE restrictions SET event_id = ? WHERE id = ?", (eid, rid))
     return get_restriction(store, rid)
+
+
+def _check_ids(store: Any, page_id: int, scope: str, target: str) -> None:
+    from .match import line_words
+
+    layout = store.load_layout(page_id)
+    blocks = layout.blocks if layout is not None else []
+    known = {"region": {b.id for b in blocks}, "line": {ln.id for b in blocks for ln in b.lines},
+             "word": {w.id for b in blocks for ln in b.lines for w in line_words(ln)}}[scope]
+    missing = sorted({t.strip() for t in target.split(",") if t.strip()} - known)
+    if missing:
+        raise RestrictionError(f"page {page_id} has no {scope} {missing[0]!r}",
+                               hint="layout ids of the page, like b1, b1_l2, b1_l2_w3")
 
 
 def lift_restriction(store: Any, rid: int, *, agent: str | None = None) -> Restriction:

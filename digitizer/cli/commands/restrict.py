@@ -64,8 +64,10 @@ def _add(store, args) -> int:
     if not args.reason:
         raise RestrictionError("--reason is required", hint="e.g. --reason personal-data; see docs/restrictions.md")
     items = store.items(with_pages=False)
-    if args.item is None and scope not in ("text", "regex") and len(items) == 1:
+    if args.item is None and (scope not in ("text", "regex") or args.page is not None) and len(items) == 1:
         args.item = items[0].identifier
+    if args.page is not None and args.item is None:
+        raise RestrictionError("--page needs --item (the project has several items)")
     if scope == "item" and args.item is None:
         raise RestrictionError("say what to restrict: --item, --page, --line, --region, --word, --text or --regex")
     item = store.get_item(args.item) if args.item else None
