@@ -68,8 +68,18 @@ class Token:
     parts: list[tuple[str, int]]
 
 
+def _continued(text: str, *, last: bool, alone: bool) -> str | None:
+    """The start of a word that goes on at the next line: a hyphenated line end (``Kowal-``, ``Aufklaͤ-``)
+    or a drop initial alone on its line (``A`` / ``ufklärung``); else None."""
+    if last and len(text) > 1 and text[-1] in HYPHENS and (text[-2].isalpha() or unicodedata.combining(text[-2])):
+        return text[:-1]
+    if alone and len(text) == 1 and text.isupper():
+        return text
+    return None
+
+
 def page_tokens(layout: PageLayout) -> tuple[list[Token], dict[str, list[Word]]]:
-    """The page's words in reading order, hyphenated words joined, and each line's words."""
+    """The page's words in reading order (hyphenated words and drop initials joined) and each line's words."""
     words = {ln.id: line_words(ln) for ln in layout.lines()}
     tokens: list[Token] = []
     carry: tuple[str, list[tuple[str, int]]] | None = None
@@ -79,8 +89,9 @@ def page_tokens(layout: PageLayout) -> tuple[list[Token], dict[str, list[Word]]]
             text, parts = w.text, [(ln.id, i)]
             if carry is not None:
                 text, parts, carry = carry[0] + text, carry[1] + parts, None
-            if i == len(ws) - 1 and len(text) > 1 and text[-1] in HYPHENS and text[-2].isalpha():
-                carry = (text[:-1], parts)
+            head = _continued(text, last=i == len(ws) - 1, alone=len(ws) == 1)
+            if head is not None:
+                carry = (head, parts)
                 continue
             tokens.append(Token(text, fold_word(text), parts))
         if carry is not None and not ws:
@@ -192,7 +203,7 @@ def match_page(layout: PageLayout | None, restrictions: Iterable[Restriction], *
         elif r.scope in ("text", "regex"):
             runs = text_hits(tokens, r.target, r.fuzzy) if r.scope == "text" else regex_hits(tokens, r.target)
             for run in runs:
-                hits.strings.add(fold(" ".join(t.text for t in run)))
+                hits.strings.add(" ".join(t.folded for t in run))
                 for t in run:
                     for part in t.parts:
                         hits.words[part] = r
@@ -216,6 +227,14 @@ def _whole_tokens(tokens: list[Token], hits: PageHits) -> None:
                     hits.words.setdefault(p, r)
 
 
+def _estimate_slack(line: Line, words: list[Word]) -> int:
+    """Pixels to add on each side of a word box spread along the line (no word geometry from the engine):
+    one and a half average character widths, since the ink may sit a little left or right of the estimate."""
+    if words is line.words:
+        return 0
+    return round(1.5 * line.bbox.width / max(len(line.text), 1))
+
+
 def _collect(layout: PageLayout, words: dict[str, list[Word]], hits: PageHits) -> None:
     """Boxes to burn and strings to search for, from the hit lines and words."""
     for ln in layout.lines():
@@ -223,9 +242,12 @@ def _collect(layout: PageLayout, words: dict[str, list[Word]], hits: PageHits) -
             hits.boxes.append(BBox.from_points(ln.polygon) if ln.polygon else ln.bbox)
             if ln.text.strip():
                 hits.strings.add(" ".join(fold(ln.text).split()))
+        slack = _estimate_slack(ln, words[ln.id])
         for i, w in enumerate(words[ln.id]):
             if (ln.id, i) in hits.words and ln.id not in hits.lines:
-                hits.boxes.append(w.bbox)
+                b = w.bbox
+                hits.boxes.append(BBox(max(ln.bbox.x0, b.x0 - slack), b.y0, max(min(ln.bbox.x1, b.x1 + slack), b.x0),
+                                       b.y1))
                 if hits.words[(ln.id, i)].scope == "word" and fold_word(w.text):
                     hits.strings.add(fold_word(w.text).rstrip(HYPHENS))
     hits.boxes += [b.bbox for b in layout.blocks if b.id in hits.blocks]

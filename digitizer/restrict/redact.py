@@ -51,7 +51,7 @@ def burn_boxes(src: Path, boxes: list[BBox], out: Path) -> Path:
         if box.area:
             draw.rectangle([box.x0, box.y0, box.x1 - 1, box.y1 - 1], fill=0)
     out.parent.mkdir(parents=True, exist_ok=True)
-    img.save(out, format="PNG", **({"dpi": dpi} if dpi else {}))
+    img.save(out, format="PNG", compress_level=1, **({"dpi": dpi} if dpi else {}))   # lossless, fast
     return out
 
 
