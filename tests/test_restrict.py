@@ -373,21 +373,25 @@ def test_region_and_selected_word_restrictions_take_both_halves_of_a_hyphenated_
 
 
 def test_historical_print_drop_initial_combining_marks_long_s():
-    """Cases the leak check found on the Kant scans of the dev corpus (GT text, no word boxes): a drop
-    initial alone on its line, a hyphen after a combining letter (a + U+0364), the long s."""
+    """Cases the leak check found on real scans of the dev corpus (GT text, no word boxes): a drop
+    initial alone on its line, a hyphen after a combining letter (a + U+0364), the long s, compounds."""
     from digitizer.model import BBox, Line, PageLayout, TextBlock
     from digitizer.restrict import Restriction
     from digitizer.restrict.leak import find_leaks
 
-    texts = ["Was iſt Aufklaͤrung?", "A", "ufklaͤrung iſt der Ausgang des", "der Aufklaͤ-", "rung unter Menſchen"]
+    texts = ["Was iſt Aufklaͤrung?", "A", "ufklaͤrung iſt der Ausgang des", "der Aufklaͤ-", "rung unter Menſchen",
+             "à tous beau-frère, neveu, frères"]
     lines = [Line(id=f"l{i}", bbox=BBox(100, 100 * i, 100 + 30 * len(t), 100 * i + 60), text=t)
              for i, t in enumerate(texts)]
     layout = PageLayout(width=1500, height=800, blocks=[TextBlock(id="b", bbox=BBox(100, 0, 1100, 800), lines=lines)])
     rs = [Restriction(id=1, scope="text", reason="personal-data", target="Aufklärung"),
-          Restriction(id=2, scope="text", reason="personal-data", target="MENSCHEN")]
+          Restriction(id=2, scope="text", reason="personal-data", target="MENSCHEN"),
+          Restriction(id=3, scope="text", reason="personal-data", target="frère")]
     hits = match_page(layout, rs, page_id=1, item_id=1)
-    assert sorted(hits.words) == [("l0", 2), ("l1", 0), ("l2", 0), ("l3", 1), ("l4", 0), ("l4", 2)]
-    assert hits.strings == {"aufklarung", "menschen"}
+    # a compound with the word is hit whole (found by the leak check on a Testaments de Poilus page); the
+    # plural "frères" is another word
+    assert sorted(hits.words) == [("l0", 2), ("l1", 0), ("l2", 0), ("l3", 1), ("l4", 0), ("l4", 2), ("l5", 2)]
+    assert hits.strings == {"aufklarung", "menschen", "frere", "beau-frere"}
     # estimated word boxes (no engine geometry) are widened, never beyond the line
     l2 = lines[2]
     box = next(b for b in hits.boxes if b.y0 == l2.bbox.y0)

@@ -4,7 +4,8 @@ Text is compared in a *folded* form: Unicode NFKD without combining marks, case-
 (``Zürich``, ``ZURICH`` and ``zurich`` are equal).  A page is read as one stream of words in reading
 order; a word hyphenated at a line end (``Kowal-`` / ``ski``) is joined with the first word of the
 next line, so a restriction hits both parts.  Words are compared whole, so a restricted word inside
-a longer word (``Anna`` in ``Annalen``) is not hit; ``fuzzy`` allows that many edits per word (for
+a longer word (``Anna`` in ``Annalen``) is not hit, but a part of a compound joined by a hyphen or an
+apostrophe is (``Kowalski-Nowak``, ``beau-frère``, ``d'Anna``: the whole compound is removed); ``fuzzy`` allows that many edits per word (for
 OCR errors) in words of four or more letters.
 """
 
@@ -104,8 +105,7 @@ def page_tokens(layout: PageLayout) -> tuple[list[Token], dict[str, list[Word]]]
 def _word_equal(token: str, target: str, fuzzy: int) -> bool:
     if token == target:
         return True
-    head = re.split(r"['’]", token, maxsplit=1)[0]          # possessive: Kowalski's
-    if head == target:
+    if target in re.split(r"[-'’‐]", token):      # Kowalski's, Kowalski-Nowak, beau-frère, d'Anna
         return True
     return fuzzy > 0 and len(target) >= 4 and edit_distance(token, target, fuzzy) <= fuzzy
 
