@@ -210,7 +210,8 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
 
     redactor = Redactor(store, item, access=is_access(formats, access))
     if redactor.item_withheld():
-        raise ItemWithheld(item.identifier)
+        raise ItemWithheld(f"{item.identifier}: restricted, withheld from access packages",
+                           hint="'digitizer restrict P --list'; export --preservation keeps it")
 
     progress = progress or NullProgress()
     ident = safe_name(item.identifier, "item")
@@ -247,7 +248,7 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
     return result
 
 
-class ItemWithheld(Exception):
+class ItemWithheld(DigitizerError):
     """The whole item is restricted: an access package leaves it out."""
 
 
