@@ -256,15 +256,15 @@ def test_withheld_page_and_item_and_lifting_restores(project, tmp_path):
         for r in list_restrictions(store, active_only=True):
             if r.scope in ("page", "text") and r.target in ("", "Anna"):
                 lift_restriction(store, r.id, agent="reviewer")
-        summary = export_project(store, tmp_path / "a3", formats=["alto", "text", "iiif", "mets"])
+        summary = export_project(store, tmp_path / "a3", formats=["alto", "text", "iiif", "mets"], bag=True)
         assert summary.items[0].pages == 2 and not summary.withheld
-        text = (tmp_path / "a3" / "letter" / "text" / "0001.txt").read_text("utf-8")
+        text = (tmp_path / "a3" / "data" / "letter" / "text" / "0001.txt").read_text("utf-8")
         assert "Anna" in text and "ANNA" in text and "Kowalski" not in text
-        assert (tmp_path / "a3" / "letter" / "text" / "0002.txt").is_file()
+        assert (tmp_path / "a3" / "data" / "letter" / "text" / "0002.txt").is_file()
         lifts = store.events(action="lift-restriction")
         assert [e.agent for e in lifts] == ["test-operator", "reviewer", "reviewer"]
         assert all("Anna" not in json.dumps(e.parameters) for e in store.events(action="restrict"))
-    assert main(["verify", "--access", str(tmp_path / "a3"), "--project", str(project)]) == 0
+    assert main(["verify", "--access", str(tmp_path / "a3"), "--project", str(project)]) == 0     # a bag
 
 
 def test_leak_check_catches_text_and_pixels_put_back(project, tmp_path, capsys):
@@ -363,8 +363,11 @@ def test_region_and_selected_word_restrictions_take_both_halves_of_a_hyphenated_
         hits = match_page(layout, [region], page_id=page.id, item_id=page.item_id)
         assert set(hits.lines) == {ln.id for ln in block.lines} and block.id in hits.blocks
         lift_restriction(store, word.id)
-        summary = export_project(store, tmp_path / "out", formats=["alto", "page", "text", "mets"], access=True)
+        summary = export_project(store, tmp_path / "out", formats=["alto", "page", "text", "tiff", "mets"],
+                                 access=True)
         assert summary.items[0].pages == 2
+        tif = next((tmp_path / "out" / "letter" / "images").glob("0001_*.tif"))      # TIFF master of the access copy
+        assert darkest_and_brightest(tif, block.lines[0].bbox, (page.width, page.height))[1] < 40
     text = (tmp_path / "out" / "letter" / "text" / "0001.txt").read_text("utf-8")
     assert "Rosengasse" not in text and "public record" not in text and "Kowal-" in text
     page_xml = etree.parse(str(tmp_path / "out" / "letter" / "page" / "0001.xml"))
