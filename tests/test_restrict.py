@@ -313,6 +313,10 @@ def test_restrict_cli_list_lift_and_bad_input(project, capsys):
         assert main(["restrict", str(project), *args]) == ExitCode.USAGE
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and message in err, err
+    assert main(["verify", "--access", str(project / "nowhere")]) == ExitCode.USAGE
+    assert "verify needs PATH, or --access OUT with --project P" in capsys.readouterr().err
+    assert main(["verify", "--access", str(project / "nowhere"), "--project", str(project)]) == ExitCode.INPUT
+    assert "nowhere: no such export folder" in capsys.readouterr().err
     with ProjectStore.open(project) as store:
         events = store.events(action="restrict")
         assert len(events) == 4 and {e.agent for e in events} == {"test-operator"}

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..errors import InputFileError
 from ..fsutil import safe_name
 from ..report import Report
 from .match import HYPHENS, PageHits, fold
@@ -168,8 +169,7 @@ def check_access_package(store: Any, out: str | Path) -> Report:
     root = out / "data" if (out / "bagit.txt").is_file() else out
     report = Report(title=f"access check of {out}")
     if not root.is_dir():
-        report.error("no such export folder", str(out))
-        return report
+        raise InputFileError(out, "no such export folder")
     strings: set[str] = set()
     for item in store.items(with_pages=False):
         folder = root / safe_name(item.identifier, "item")
