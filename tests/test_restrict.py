@@ -269,9 +269,14 @@ def test_withheld_page_and_item_and_lifting_restores(project, tmp_path):
 
 def test_leak_check_catches_text_and_pixels_put_back(project, tmp_path, capsys):
     restrict_cli(project)
+    assert main(["restrict", str(project), "--page", "2", "--reason", "closure-period"]) == 0
     out = tmp_path / "access"
     assert main(["export", str(project), "-o", str(out), "--format", "alto,text,iiif,mets", "--access"]) == 0
     folder = out / "letter"
+    with ProjectStore.open(project) as store:
+        page2_text = store.load_layout(store.pages()[1].id).lines()[0].text
+        (folder / "text" / "0002.txt").write_text(page2_text + "\n", encoding="utf-8")       # a withheld page
+        shutil.copy(store.abspath(store.pages()[1].master.path), folder / "images" / "0002_p2.png")
     (folder / "notes.txt").write_text("seen by the brother Ko-\nwalski", encoding="utf-8")   # hyphenated leak
     (folder / "search.json").write_text(json.dumps({"hits": ["ANNA"]}), encoding="utf-8")   # \u-free JSON
     with ProjectStore.open(project) as store:
@@ -284,6 +289,8 @@ def test_leak_check_catches_text_and_pixels_put_back(project, tmp_path, capsys):
     assert "letter/notes.txt: restricted text found" in err
     assert "letter/search.json: restricted text found" in err
     assert "default.jpg: a restricted area of page 1 is not blank" in err
+    assert "letter/text/0002.txt: restricted text found" in err
+    assert "letter/images/0002_p2.png: image of withheld page 2" in err
     assert "alto/0001.xml" not in err
 
 

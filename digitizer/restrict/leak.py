@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from ..errors import InputFileError
 from ..fsutil import safe_name
 from ..report import Report
-from .match import HYPHENS, PageHits, fold
+from .match import HYPHENS, PageHits, fold, line_string
 from .redact import PAD, Redactor
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".jp2")
@@ -144,7 +144,7 @@ def check_item(store: Any, item: Any, folder: Path, report: Report) -> set[str]:
         h = hits[page.seq]
         if h.withheld is not None:
             layout = store.load_layout(page.id)
-            strings |= {" ".join(fold(ln.text).split()) for ln in (layout.lines() if layout else []) if ln.text.strip()}
+            strings |= {line_string(ln.text) for ln in (layout.lines() if layout else [])} - {""}
             for img in _page_images(folder, page.seq):
                 report.error(f"image of withheld page {page.seq}", str(img))
         elif h.boxes:

@@ -227,6 +227,13 @@ def _whole_tokens(tokens: list[Token], hits: PageHits) -> None:
                     hits.words.setdefault(p, r)
 
 
+def line_string(text: str) -> str:
+    """The folded text of a whole restricted line, for the leak check; ``""`` when it is too short to tell
+    apart from ordinary text elsewhere (under two words or 12 characters, e.g. a page number)."""
+    folded = " ".join(fold(text).split())
+    return folded if len(folded) >= 12 and " " in folded else ""
+
+
 def _estimate_slack(line: Line, words: list[Word]) -> int:
     """Pixels to add on each side of a word box spread along the line (no word geometry from the engine):
     one and a half average character widths, since the ink may sit a little left or right of the estimate."""
@@ -240,8 +247,7 @@ def _collect(layout: PageLayout, words: dict[str, list[Word]], hits: PageHits) -
     for ln in layout.lines():
         if ln.id in hits.lines:
             hits.boxes.append(BBox.from_points(ln.polygon) if ln.polygon else ln.bbox)
-            if ln.text.strip():
-                hits.strings.add(" ".join(fold(ln.text).split()))
+            hits.strings.add(line_string(ln.text))
         slack = _estimate_slack(ln, words[ln.id])
         for i, w in enumerate(words[ln.id]):
             if (ln.id, i) in hits.words and ln.id not in hits.lines:
