@@ -51,6 +51,17 @@ def test_restrict_word_line_text_then_lift(qtbot, gui_env, settings_path, tmp_pa
         assert [r.scope for r in list_restrictions(store, active_only=True)] == ["word", "text"]
         assert store.events(action="lift-restriction")[0].agent == win.settings.operator
     assert panel.table.rowCount() == 2 and len(panel.hatches) == 2
+    win.viewer.lineClicked.emit(second.id)
+    qtbot.mouseClick(panel.region_button, Qt.MouseButton.LeftButton)
+    with ProjectStore.open(root) as store:
+        region = list_restrictions(store, active_only=True)[-1]
+        assert (region.scope, region.target) == ("region", win.layout_.blocks[0].id)
+    b = win.layout_.blocks[0].bbox                         # the region and each of its lines
+    assert (b.x0, b.y0, b.width, b.height) in [(h.rect().x(), h.rect().y(), h.rect().width(), h.rect().height())
+                                               for h in panel.hatches]
+    assert len(panel.hatches) == 2 + len(win.layout_.blocks[0].lines)          # + "Archives" elsewhere
+    panel.table.selectRow(2)
+    qtbot.mouseClick(panel.lift_button, Qt.MouseButton.LeftButton)
     panel.until.setText("soon")
     win.viewer.wordClicked.emit(first.id, 0)
     qtbot.mouseClick(panel.word_button, Qt.MouseButton.LeftButton)

@@ -1,4 +1,4 @@
-"""The Restrictions panel: restrict the selected word or line (or a text everywhere) with a reason and an
+"""The Restrictions panel: restrict the selected word, line or region (or a text everywhere) with a reason and an
 optional end date, see restricted areas hatched on the page, list and lift restrictions.
 
 Every action is a core call (``digitizer.restrict``), run through the window's store writer like every
@@ -52,6 +52,7 @@ class RestrictPanel(QWidget):
         row = QHBoxLayout()
         self.word_button = self._button(row, "Restrict word", lambda: self.restrict_selection("word"))
         self.line_button = self._button(row, "Restrict line", lambda: self.restrict_selection("line"))
+        self.region_button = self._button(row, "Restrict region", lambda: self.restrict_selection("region"))
         self.text_button = self._button(row, "Restrict text", self.restrict_text)
         lay.addLayout(row)
         self.table = QTableWidget(0, 4)
@@ -117,6 +118,10 @@ class RestrictPanel(QWidget):
                 self.message.setText("Select a word on the page first.")
                 return
             self._add("word", line.words[word].id, True)
+        elif kind == "region":
+            block = next((b for b in layout.blocks if any(ln.id == line_id for ln in b.lines)), None)
+            if block is not None:
+                self._add("region", block.id, True)
         else:
             self._add("line", line_id, True)
 
