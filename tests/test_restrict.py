@@ -98,12 +98,16 @@ def package_texts(folder: Path) -> dict[str, str]:
     return out
 
 
-def darkest_and_brightest(path: Path, box, page_size) -> tuple[int, int]:
-    with Image.open(path) as im:
-        img = im.convert("L")
+def darkest_and_brightest(path: Path | Image.Image, box, page_size, margin: int = 2) -> tuple[int, int]:
+    """Extrema of the grey values inside ``box`` (master pixels) of an image file or a rendered page."""
+    if isinstance(path, Path):
+        with Image.open(path) as im:
+            img = im.convert("L")
+    else:
+        img = path.convert("L")
     sx, sy = img.width / page_size[0], img.height / page_size[1]
-    crop = img.crop((int(box.x0 * sx) + 2, int(box.y0 * sy) + 2, int(box.x1 * sx) - 2, int(box.y1 * sy) - 2))
-    return crop.getextrema()
+    return img.crop((int(box.x0 * sx) + margin, int(box.y0 * sy) + margin, int(box.x1 * sx) - margin,
+                     int(box.y1 * sy) - margin)).getextrema()
 
 
 # --------------------------------------------------------------------------- matcher
@@ -195,19 +199,13 @@ def test_access_package_leaks_nothing_and_verify_proves_it(project, tmp_path, ca
         assert darkest_and_brightest(img, kowalski.bbox, size)[1] < 40, img       # burnt solid
         assert darkest_and_brightest(img, annalen.bbox, size)[1] > 200, img       # left alone
     pdf = pypdfium2.PdfDocument(str(folder / "pdf" / "letter.pdf"))
-    bitmap = pdf[0].render(scale=300 / 72).to_pil().convert("L")
+    bitmap = pdf[0].render(scale=300 / 72).to_pil()
     pdf.close()
-    assert darkest_and_brightest_image(bitmap, kowalski.bbox, size) < 40         # PDF image burnt too
+    assert darkest_and_brightest(bitmap, kowalski.bbox, size, margin=3)[1] < 40   # PDF image burnt too
 
     capsys.readouterr()
     assert main(["verify", "--access", str(out), "--project", str(project)]) == 0
     assert "OK: access check" in capsys.readouterr().out
-
-
-def darkest_and_brightest_image(img: Image.Image, box, page_size) -> int:
-    sx, sy = img.width / page_size[0], img.height / page_size[1]
-    return img.crop((int(box.x0 * sx) + 3, int(box.y0 * sy) + 3, int(box.x1 * sx) - 3,
-                     int(box.y1 * sy) - 3)).getextrema()[1]
 
 
 def test_preservation_package_keeps_everything_and_records_restrictions(project, tmp_path, capsys):
