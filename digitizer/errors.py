@@ -23,6 +23,7 @@ class ExitCode:
     WORKFLOW_REFUSED = 10   # a state transition the workflow does not allow (docs/workflow.md)
     DISK_FULL = 11     # no space left on a device: the run stopped, the path is named
     QA_GATE = 12       # export refused: items not accepted by QA (see docs/quality.md)
+    ACCESS_LEAK = 13   # restricted material found in an access package (digitizer verify --access)
 
 
 class DigitizerError(Exception):

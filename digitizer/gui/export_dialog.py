@@ -52,6 +52,8 @@ class ExportDialog(QDialog):
             self.checks[fmt] = cb
             grid.addWidget(cb, i // 2, i % 2)
         lay.addWidget(box)
+        from .restrict_panel import add_access_choice
+        self.access_check = add_access_choice(lay, root, item_ids)
         row = QHBoxLayout()
         row.addWidget(QLabel("Folder"))
         self.out = QLineEdit(default_out or str(Path(root) / "exports"))
@@ -90,7 +92,8 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.summary.setPlainText("Exporting…")
         self.worker = create_worker(export_job, self.root, self.out.text(), agent=self.agent, formats=self.formats(),
-                                    item_ids=self.item_ids, allow_unaccepted=self.allow_unaccepted.isChecked())
+                                    item_ids=self.item_ids, allow_unaccepted=self.allow_unaccepted.isChecked(),
+                                    access=self.access_check.isChecked() or None)
         self.worker.signals.progress.connect(self._progress)
         self.worker.signals.returned.connect(self._done)
         self.worker.signals.errored.connect(self._failed)

@@ -159,6 +159,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.capture_dock)
         self.capture_dock.hide()
         self.capture_panel = None
+        from .restrict_panel import attach_restrict_panel
+        self.restrict_panel, self.restrict_dock = attach_restrict_panel(self)
+        self.restrict_dock.hide()
         self.status_label = QLabel("")
         self.statusBar().addPermanentWidget(self.status_label)
         self.browser.pageActivated.connect(lambda pid: self.open_page(pid))
@@ -272,7 +275,7 @@ class MainWindow(QMainWindow):
         self._act(v, "Show &words by confidence", lambda on: self.viewer.set_overlay_visible("words", on), "F9",
                   checkable=True, checked=True)
         v.addSeparator()
-        for dock in (self.browser_dock, self.queue_dock, self.capture_dock):
+        for dock in (self.browser_dock, self.queue_dock, self.capture_dock, self.restrict_dock):
             v.addAction(dock.toggleViewAction())
         h = mb.addMenu("&Help")
         self._act(h, "&Keyboard shortcuts", self.show_help, "F1")

@@ -90,6 +90,7 @@ class ItemExport:
     pages_without_text: list[int] = field(default_factory=list)
     manifest: Path | None = None
     pdf: Path | None = None
+    withheld_pages: list[int] = field(default_factory=list)     # access package: restricted pages left out
 
 
 @dataclass
@@ -101,30 +102,33 @@ class ExportSummary:
     bag: Path | None = None
     zip: Path | None = None
     swept: list[str] = field(default_factory=list)    # leftover staging of killed runs, removed
+    withheld: list[str] = field(default_factory=list)           # access package: restricted items left out
 
 
 def export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None = None,
                    formats: list[str] | None = None, profile: Profile | None = None,
                    progress: ProgressSink | None = None, cancel: CancelToken | None = None,
                    bag: bool = False, zip_bag: bool = False, base_url: str | None = None,
-                   allow_unaccepted: bool = False) -> ExportSummary:
+                   allow_unaccepted: bool = False, access: bool | None = None) -> ExportSummary:
     """Export ``items`` (default: all) into ``out``; with ``bag`` (or format "bag") ``out`` is a bag.
     Holds the project lock (re-entrant: ``digitizer export --wait`` takes it first).
 
     Items with a quality target that QA has not accepted are refused (:class:`~digitizer.qa.gate.QaGateError`)
-    unless ``allow_unaccepted``; see ``docs/quality.md``."""
+    unless ``allow_unaccepted``; see ``docs/quality.md``.
+    ``access``: an access package without restricted material (default: when IIIF or PDF is made), see
+    :mod:`digitizer.restrict.redact`."""
     from ..lock import project_lock
 
     with project_lock(store.root, "export"):
         return _export_project(store, out, items=items, formats=formats, profile=profile, progress=progress,
                                cancel=cancel, bag=bag, zip_bag=zip_bag, base_url=base_url,
-                               allow_unaccepted=allow_unaccepted)
+                               allow_unaccepted=allow_unaccepted, access=access)
 
 
 def _export_project(store: ProjectStore, out: str | os.PathLike, *, items: Iterable[Item] | None,
                     formats: list[str] | None, profile: Profile | None, progress: ProgressSink | None,
                     cancel: CancelToken | None, bag: bool, zip_bag: bool, base_url: str | None,
-                    allow_unaccepted: bool) -> ExportSummary:
+                    allow_unaccepted: bool, access: bool | None) -> ExportSummary:
     from ..qa.gate import check_release
 
     out = Path(out).absolute()
@@ -148,7 +152,9 @@ def _export_project(store: ProjectStore, out: str | os.PathLike, *, items: Itera
             fmts = formats or prof.export.formats
             try:
                 summary.items.append(export_item(store, item, out, formats=fmts, profile=prof, progress=progress,
-                                                 cancel=cancel, base_url=base_url))
+                                                 cancel=cancel, base_url=base_url, access=access))
+            except ItemWithheld:
+                summary.withheld.append(item.identifier)
             except ExportInvalidError as exc:
                 summary.errors.append(exc.user_message)
                 progress.message(exc.user_message)
@@ -162,7 +168,8 @@ def _export_project(store: ProjectStore, out: str | os.PathLike, *, items: Itera
         raise
     store.record(ProcessingStep(action="export", tool="digitizer.export", tool_version=__version__,
                                 parameters={"out": str(target.resolve()), "items": [i.identifier for i in items],
-                                            "formats": formats or "profile", "bag": bag, "zip": bool(summary.zip)},
+                                            "formats": formats or "profile", "bag": bag, "zip": bool(summary.zip),
+                                            "access": access, "withheld": summary.withheld},
                                 outcome="success" if not summary.errors else "failure",
                                 detail="; ".join(summary.errors), agent=store.agent))
     progress.finish()
@@ -215,18 +222,24 @@ class _Ctx:
     pdf_pages: list[Any] = field(default_factory=list)
     tech: list[Any] = field(default_factory=list)     # mets:techMD elements
     file_ids: dict[int, list[str]] = field(default_factory=dict)
+    redactor: Any = None               # digitizer.restrict.Redactor: restricted material out of access packages
 
 
 def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str], profile: Profile,
                 progress: ProgressSink | None = None, cancel: CancelToken | None = None,
-                base_url: str | None = None) -> ItemExport:
+                base_url: str | None = None, access: bool | None = None) -> ItemExport:
     """Build one item in a staging folder and move it into ``out/ITEM`` when all is valid."""
     from ..export.iiif import DEFAULT_BASE_URL
     from ..qa.gate import record_release
+    from ..restrict.redact import Redactor, is_access
     from ..xmltext import XmlSafeStore, xml_safe_data
 
     record_release(store, item)      # QA state and estimate -> PREMIS event in the METS
     store, item = XmlSafeStore(store), xml_safe_data(item)     # stored text XML cannot carry never crashes an export
+    redactor = Redactor(store, item, access=is_access(formats, access))
+    if redactor.item_withheld():
+        raise ItemWithheld(f"{item.identifier}: restricted, withheld from access packages",
+                           hint="'digitizer restrict P --list'; export --preservation keeps it")
 
     progress = progress or NullProgress()
     ident = safe_name(item.identifier, "item")
@@ -235,10 +248,11 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
     pkg = PackageSettings.from_profile(profile)
     base = (base_url or pkg.base_url or DEFAULT_BASE_URL).rstrip("/") + f"/{ident}/"
     ctx = _Ctx(store=store, item=item, stage=stage, formats=list(formats), profile=profile, pkg=pkg, base=base,
-               meta=_checked_metadata(item, profile))
+               meta=redactor.metadata(_checked_metadata(item, profile)), redactor=redactor)
     result = ItemExport(identifier=ident, path=target, mets=None, pages=0)
     try:
-        pages = store.pages(item.id)
+        pages = redactor.pages(store.pages(item.id))
+        result.withheld_pages = redactor.withheld
         mets_pages = []
         for page in pages:
             if cancel:
@@ -260,8 +274,14 @@ def export_item(store: ProjectStore, item: Item, out: Path, *, formats: list[str
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    finally:
+        redactor.close()
     result.pages = len(pages)
     return result
+
+
+class ItemWithheld(DigitizerError):
+    """The whole item is restricted: an access package leaves it out."""
 
 
 def _checked_metadata(item: Item, profile: Profile) -> dict[str, Any]:
@@ -279,7 +299,7 @@ def _master(ctx: _Ctx, page: Page) -> tuple[Any, dict[str, Any]]:
     from ..export.mets import MetsFile
     from ..export.tiff import write_master
 
-    src, mime = _page_files(ctx.store, page)
+    src, mime = ctx.redactor.image(page, *_page_files(ctx.store, page))
     stem = f"{page.seq:04d}_{safe_name(Path(src).stem, 'page')}"
     props: dict[str, Any] = {"imageWidth": page.width, "imageHeight": page.height,
                              "xSamplingFrequency": page.dpi, "samplingFrequencyUnit": "in" if page.dpi else "",
@@ -325,7 +345,7 @@ def _export_page(ctx: _Ctx, page: Page):
         properties=props, application=("libvips", _vips_version()) if "tiff" in ctx.formats else None)))
     master.admid = f"TECH_{page.seq:04d}"
     ctx.file_ids[page.id] = [master.id]
-    layout = ctx.store.load_layout(page.id)
+    layout = ctx.redactor.layout(page, ctx.store.load_layout(page.id))
     if layout is not None:
         layout.width, layout.height = page.width, page.height
         layout.steps = [e.as_step() for e in ctx.store.events(page_id=page.id)
@@ -425,7 +445,7 @@ def _item_files(ctx: _Ctx, result: ItemExport) -> list[Any]:
         from ..export.iiif import build_manifest, manifest_bytes
         from ..search.package import manifest_services, write_item_search
 
-        search = write_item_search(ctx.store, ctx.item, ctx.stage, ctx.base)
+        search = write_item_search(ctx.store, ctx.item, ctx.stage, ctx.base, ctx.redactor)
         extra.append(mets_file(search, mets_dir=ctx.stage, id="SEARCH_ITEM", group="SEARCH", mime="application/json"))
         man = build_manifest(base=ctx.base, meta=ctx.meta, canvases=ctx.canvases,
                              pdf_url=f"{ctx.base}pdf/{ident}.pdf" if result.pdf else None,
@@ -455,7 +475,8 @@ def _mets(ctx: _Ctx, pages: list[Any], extra: list[Any]) -> bytes:
                                           extent_pages=len(pages)), "MODS")]
     if ctx.pkg.dc:
         dmd.append(dmd_sec("DMD_DC", build_dc(meta), "DC"))
-    events, agents = events_and_agents(ctx.store.events(item_id=ctx.item.id), ctx.file_ids, ["physroot"])
+    events, agents = events_and_agents(ctx.redactor.events(ctx.store.events(item_id=ctx.item.id)), ctx.file_ids,
+                                       ["physroot"])
     digiprov = provenance_sections(events, agents)
     by_page: dict[str, list[str]] = {}
     for sec, ev in zip(digiprov, events):
@@ -463,7 +484,7 @@ def _mets(ctx: _Ctx, pages: list[Any], extra: list[Any]) -> bytes:
             by_page.setdefault(obj, []).append(sec.get("ID"))
     for p in pages:
         p.admid = " ".join(by_page.get(p.files[0].id, []))
-    amd = amd_sec("AMD_ITEM", ctx.tech, digiprov)
+    amd = amd_sec("AMD_ITEM", ctx.tech + ctx.redactor.rights_md(ctx.file_ids), digiprov)
     logical = _logical(meta, pages)
     tree = build_mets(obj_id=ctx.item.identifier, label=meta.get("title", ""), pages=pages, created=utcnow(),
                       operator=ctx.store.agent, dmd_secs=dmd, amd_secs=[amd], extra_files=extra,

@@ -35,13 +35,18 @@ def manifest_services(base: str) -> list[dict[str, Any]]:
              "@type": "SearchService1", "profile": SEARCH1_PROFILE}]
 
 
-def item_search_data(store: ProjectStore, item: Item, base: str) -> dict[str, Any]:
+def item_search_data(store: ProjectStore, item: Item, base: str, redactor: Any = None) -> dict[str, Any]:
+    """``redactor`` (:class:`digitizer.restrict.redact.Redactor`): in an access package the search data
+    holds only what the package may show (withheld pages left out, restricted words removed)."""
     from .index import SearchIndex, word_rows
 
     folder = SearchIndex(store).folder_for(item.profile)
     pages = []
-    for page in store.pages(item.id):
+    all_pages = store.pages(item.id)
+    for page in redactor.pages(all_pages) if redactor is not None else all_pages:
         layout = store.load_layout(page.id)
+        if redactor is not None:
+            layout = redactor.layout(page, layout)
         lines = [] if layout is None else [
             {"id": ln.id, "text": ln.text, "words": word_rows(ln, folder)} for ln in layout.lines() if ln.text.strip()]
         pages.append({"page": page.seq, "canvas": f"{base}canvas/p{page.seq}", "width": page.width,
@@ -53,9 +58,9 @@ def item_search_data(store: ProjectStore, item: Item, base: str) -> dict[str, An
             "pages": pages}
 
 
-def write_item_search(store: ProjectStore, item: Item, stage: Path, base: str) -> Path:
+def write_item_search(store: ProjectStore, item: Item, stage: Path, base: str, redactor: Any = None) -> Path:
     path = stage / SEARCH_FILE
-    data = item_search_data(store, item, base)
+    data = item_search_data(store, item, base, redactor)
     atomic_write_bytes(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     return path
 

@@ -25,6 +25,11 @@ def register(sub) -> None:
     p.add_argument("--allow-unaccepted", action="store_true",
                    help="export items QA has not accepted; their METS records them as unaccepted with the estimate")
     add_wait_arg(p)
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--access", dest="access", action="store_true", default=None,
+                      help="access package: restricted material left out (default with iiif or pdf)")
+    kind.add_argument("--preservation", dest="access", action="store_false",
+                      help="preservation package: everything, restrictions recorded (default otherwise)")
     p.set_defaults(func=run)
 
 
@@ -54,7 +59,7 @@ def run(args) -> int:
         try:
             summary = export_project(store, args.output, items=items, formats=fmts, progress=progress,
                                      bag=args.bag, zip_bag=args.zip, base_url=args.base_url,
-                                     allow_unaccepted=args.allow_unaccepted)
+                                     allow_unaccepted=args.allow_unaccepted, access=args.access)
         finally:
             close_progress(progress)
         print_summary(summary, quiet=args.quiet)
@@ -66,8 +71,12 @@ def print_summary(summary, *, quiet: bool = False) -> None:
         print(err, file=sys.stderr)
     if quiet:
         return
+    for ident in getattr(summary, "withheld", []):
+        print(f"{ident}: restricted, withheld from this access package")
     for it in summary.items:
         print(f"{it.identifier}: {it.pages} page(s) -> {it.mets or it.path}")
+        if getattr(it, "withheld_pages", None):
+            print(f"  restricted pages withheld: {', '.join(map(str, it.withheld_pages))}")
         for label, path in (("IIIF manifest", getattr(it, "manifest", None)), ("PDF/A", getattr(it, "pdf", None))):
             if path:
                 print(f"  {label}: {path}")
