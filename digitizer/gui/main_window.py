@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
         v.addSeparator()
         self.preprocessed_action = self._act(v, "Show &preprocessed image", self.set_show_preprocessed, "F6",
                                              checkable=True)
-        self._act(v, "Show &blocks and lines", self._toggle_lines, "F7", checkable=True, checked=True)
+        self._act(v, "Show &blocks and lines", self._toggle_lines, "Ctrl+Shift+B", checkable=True, checked=True)
         self._act(v, "Show &words by confidence", lambda on: self.viewer.set_overlay_visible("words", on), "F9",
                   checkable=True, checked=True)
         v.addSeparator()

@@ -180,7 +180,7 @@ def attach_search_panel(window: Any) -> SearchPanel:
         panel.query.setFocus()
         panel.query.selectAll()
 
-    for text, slot, keys in (("&Search project…", show, "Ctrl+Alt+F"),
+    for text, slot, keys in (("&Search project…", show, "Ctrl+Alt+S"),
                              ("Next search &hit", lambda: panel.step(1), "F4"),
                              ("Previous search hit", lambda: panel.step(-1), "Shift+F4")):
         act = edit.addAction(text)
