@@ -7,7 +7,6 @@ import copy
 import functools
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 

@@ -166,7 +166,7 @@ def test_export_onto_a_full_disk_stops_with_one_line_and_exit_11(tmp_path, small
     store = ProjectStore.create(tmp_path / "proj", name="full", agent="tester")
     item = store.add_item("big", metadata=METADATA)
     noise = [tmp_path / f"n{i}.png" for i in range(3)]
-    for i, p in enumerate(noise):      # incompressible: ~480 KB each, three do not fit in 1 MiB
+    for p in noise:      # incompressible: ~480 KB each, three do not fit in 1 MiB
         Image.frombytes("L", (800, 600), os.urandom(800 * 600)).save(p, dpi=(300, 300))
     assert not import_paths(store, noise, item).failures
     store.close()

@@ -9,7 +9,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -141,8 +140,8 @@ def test_mirador_finds_and_highlights_a_word(served, tmp_path):
         for query in (None, "archives"):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             searched, errors = [], []
-            page.on("request", lambda r: searched.append(r.url) if "/search1?" in r.url else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r, searched=searched: searched.append(r.url) if "/search1?" in r.url else None)
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
             page.goto(_mirador_page(out, base, query), wait_until="networkidle")
             if query:                               # typed into Mirador's search panel, as a reader would
                 page.fill("input[id^='search-']", query)
