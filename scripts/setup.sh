@@ -49,4 +49,16 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   echo "$want" > "$STAMP"
 fi
+# Test tools that would clash with our pinned packages live in their own virtualenv under .cache/:
+# OCR-D's PAGE validator (PyPI 'ocrd' pulls ~76 packages and replaces bagit/click/shapely).
+if [ "$WITH_CHROMIUM" = 1 ]; then
+  OCRD_PIN="ocrd==3.13.3"
+  if [ "$(cat .cache/ocrd-venv/.stamp 2>/dev/null)" != "$OCRD_PIN" ]; then
+    echo "setup: installing OCR-D's validator into .cache/ocrd-venv (test tool, first run: about two minutes)"
+    rm -rf .cache/ocrd-venv
+    "$PY" -m venv .cache/ocrd-venv
+    .cache/ocrd-venv/bin/python -m pip install -q "$OCRD_PIN"
+    echo "$OCRD_PIN" > .cache/ocrd-venv/.stamp
+  fi
+fi
 echo "setup: ok ($(tesseract --version 2>&1 | head -1); $(.venv/bin/python --version))"
