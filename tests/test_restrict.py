@@ -20,7 +20,7 @@ from digitizer.cli.main import main
 from digitizer.errors import ExitCode
 from digitizer.ingest import import_paths
 from digitizer.pipeline.export import export_project
-from digitizer.pipeline.process import process_pages
+from digitizer.batch.process import process_pages
 from digitizer.restrict import add_restriction, lift_restriction, list_restrictions, match_page
 from digitizer.restrict.match import line_words
 from digitizer.store import ProjectStore

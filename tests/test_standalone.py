@@ -27,7 +27,8 @@ ALTO_NS_PREFIX = "http://www.loc.gov/standards/alto/"
 TEAM_FOLDER = "../" + "shared"                  # spelled in two parts so that this file does not match itself
 MACHINE_ROOT = "/" + "work/"
 TEXT_SUFFIXES = {".py", ".sh", ".md", ".toml", ".json", ".txt", ".cfg", ".in", ".xml", ".desktop", ""}
-NOT_SCANNED = {".git", ".venv", "build", "dist", "data", "__pycache__", ".pytest_cache", "demo", "demo-out"}
+NOT_SCANNED = {".git", ".venv", ".cache", ".ruff_cache", ".mypy_cache", "build", "dist", "data", "__pycache__",
+               ".pytest_cache", "demo", "demo-out"}
 
 
 def _machine_paths(text: str) -> list[str]:
