@@ -9,7 +9,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from digitizer.gui.capture_panel import CapturePanel  # noqa: E402
+from digitizer.gui.capture.capture_panel import CapturePanel  # noqa: E402
 from digitizer.store import ProjectStore  # noqa: E402
 
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ..errors import DigitizerError
+from ...errors import DigitizerError
 
 
 def _page_row(owner: QWidget, label: str, slot: Any) -> tuple[QHBoxLayout, QSpinBox]:
@@ -47,7 +47,7 @@ class KeyingView(QWidget):
         lay.addWidget(self.message)
 
     def load(self) -> None:
-        from ..qa.keying import keying_view
+        from ...qa.keying import keying_view
 
         rows = keying_view(self.store, self.page.value(), self.store.agent)
         self.message.setText(f"{len(rows)} line(s) to key as {self.store.agent}" if rows else "no such page or no lines")
@@ -57,7 +57,7 @@ class KeyingView(QWidget):
             self.table.setItem(r, 1, QTableWidgetItem(text))
 
     def save(self) -> None:
-        from ..qa.keying import key_line
+        from ...qa.keying import key_line
 
         page = self.page.value()
         try:
@@ -100,7 +100,7 @@ class AdjudicationView(QWidget):
         lay.addWidget(self.message)
 
     def load(self) -> None:
-        from ..qa.keying import differences
+        from ...qa.keying import differences
 
         diffs = differences(self.store, self.page.value())
         self.keyers = sorted({op for _, texts in diffs for op in texts})
@@ -116,7 +116,7 @@ class AdjudicationView(QWidget):
 
     def choose(self, choice: str | None = None) -> None:
         """Take the selected cell's keyer (or ``=TEXT``) for the selected line."""
-        from ..qa.keying import adjudicate
+        from ...qa.keying import adjudicate
 
         row, col = self.table.currentRow(), self.table.currentColumn()
         if row < 0:

@@ -18,8 +18,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from .jobs import WAITING
-from .workers import Worker, create_worker
+from .tasks import WAITING
+from ..workers import Worker, create_worker
 
 _ids = itertools.count(1)
 

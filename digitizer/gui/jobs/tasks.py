@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..correction import Position, Replacement, apply_replacements, next_low_confidence
-from ..progress import CancelToken, NullProgress
-from ..report import Report
-from ..store import ProjectStore
+from ...correction import Position, Replacement, apply_replacements, next_low_confidence
+from ...progress import CancelToken, NullProgress
+from ...report import Report
+from ...store import ProjectStore
 
 
 WAITING = "waiting for the project lock"
@@ -33,9 +33,9 @@ def process_job(root: str, page_ids: list[int], *, agent: str, engine: str | Non
     so preprocessing never holds the GUI process's GIL (100-300 ms UI stalls when run in a thread).
     After each commit ``("page", (page_id, ok), message)`` is emitted when the sink can; cancel
     abandons the pages in flight (not committed)."""
-    from ..batch.executors import LocalProcessExecutor, SerialExecutor
-    from ..batch.process import process_pages
-    from ..lock import describe
+    from ...batch.executors import LocalProcessExecutor, SerialExecutor
+    from ...batch.process import process_pages
+    from ...lock import describe
 
     sink = progress or NullProgress()
     emit = getattr(sink, "emit", None)
@@ -55,8 +55,8 @@ def process_job(root: str, page_ids: list[int], *, agent: str, engine: str | Non
 def import_job(root: str, paths: list[str], *, agent: str, item_id: int | None = None, profile: str = "printed-modern",
                title: str = "", progress: Any = None, cancel: CancelToken | None = None) -> Any:
     """``digitizer import`` into ``item_id`` (a new item when None)."""
-    from ..ingest import import_paths
-    from ..profiles import load_profile
+    from ...ingest import import_paths
+    from ...profiles import load_profile
 
     with _open(root, agent) as store:
         prof = load_profile(profile)
@@ -74,7 +74,7 @@ class ExportResult:
 
 def validate_export(summary: Any) -> Report:
     """Re-validate what was written (METS and ALTO files) into one report for the dialog."""
-    from ..export.validate import validate
+    from ...export.validate import validate
 
     report = Report(title="export validation")
     for item in summary.items:
@@ -94,7 +94,7 @@ def export_job(root: str, out: str, *, agent: str, formats: list[str] | None = N
                cancel: CancelToken | None = None, allow_unaccepted: bool = False,
                access: bool | None = None) -> ExportResult:
     """``digitizer export [--allow-unaccepted] [--access]`` then a validation report of the files written."""
-    from ..pipeline.export import export_project
+    from ...pipeline.export import export_project
 
     with _open(root, agent) as store:
         items = [store.get_item(i) for i in item_ids] if item_ids else None
@@ -111,7 +111,7 @@ def replace_job(root: str, replacements: list[Replacement], *, agent: str, progr
 
 def find_job(root: str, pattern: str, replacement: str | None, *, agent: str, regex: bool = False,
              case_sensitive: bool = True, whole_word: bool = False) -> list[Replacement]:
-    from ..correction import find_replacements
+    from ...correction import find_replacements
 
     with _open(root, agent) as store:
         return find_replacements(store, pattern, replacement, regex=regex, case_sensitive=case_sensitive,

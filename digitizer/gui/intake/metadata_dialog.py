@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
                                QPushButton, QTableWidget, QTabWidget, QVBoxLayout, QWidget)
 
-from ..errors import DigitizerError
-from ..metadata import NAME_TYPES, MetadataError, MetadataRules, Vocabulary, effective_metadata, validate_metadata
+from ...errors import DigitizerError
+from ...metadata import NAME_TYPES, MetadataError, MetadataRules, Vocabulary, effective_metadata, validate_metadata
 
 LINE_FIELDS = (("title", "Title"), ("identifier", "Identifier"), ("date_created", "Date created"),
                ("date_issued", "Date issued"), ("genre", "Genre"), ("form", "Form"), ("extent", "Extent"),

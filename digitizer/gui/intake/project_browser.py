@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QTreeView, QVBoxLayout, QWidget
 
-from ..model import PAGE_STATUSES, Item, Page
-from .models import ITEM_ROLE, PAGE_ROLE, ProjectModel, StatusFilterProxy
+from ...model import PAGE_STATUSES, Item, Page
+from ..models import ITEM_ROLE, PAGE_ROLE, ProjectModel, StatusFilterProxy
 
 
 class PageTree(QTreeView):

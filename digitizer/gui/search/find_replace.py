@@ -10,10 +10,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QPushButton, QTableView, QVBoxLayout)
 
-from ..correction import Replacement
-from .jobs import find_job, replace_job
-from .models import ReplacementModel
-from .workers import Worker, create_worker
+from ...correction import Replacement
+from ..jobs.tasks import find_job, replace_job
+from ..models import ReplacementModel
+from ..workers import Worker, create_worker
 
 
 class FindReplaceDialog(QDialog):

@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QVBoxLayout
 
-from ..store import LineVersion
-from .models import HistoryModel
+from ...store import LineVersion
+from ..models import HistoryModel
 
 
 class HistoryDialog(QDialog):

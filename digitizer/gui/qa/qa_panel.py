@@ -17,8 +17,8 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from ..errors import DigitizerError
-from ..store import ProjectStore
+from ...errors import DigitizerError
+from ...store import ProjectStore
 from .qa_keying import AdjudicationView, KeyingView
 
 DASHBOARD_COLUMNS = ("item", "target", "estimate", "interval", "checked", "gate")
@@ -116,7 +116,7 @@ class QaPanel(QWidget):
 
     def draw_sample(self) -> None:
         """``digitizer qa sample P --seed N --size S``, in a worker (it reads every page's layout)."""
-        from .workers import create_worker
+        from ..workers import create_worker
 
         if self.worker is not None:
             return
@@ -150,7 +150,7 @@ class QaPanel(QWidget):
 
     def save_check(self) -> None:
         """``digitizer qa check P --unit N --text T``."""
-        from ..qa.queue import check
+        from ...qa.queue import check
 
         if self.entry is None:
             return
@@ -168,7 +168,7 @@ class QaPanel(QWidget):
         self.next_entry()
 
     def _fill_dashboard(self) -> None:
-        from ..qa.gate import release_state
+        from ...qa.gate import release_state
 
         states = [release_state(self.store, it) for it in self.store.items(with_pages=False)]
         self.dashboard.setRowCount(len(states))
@@ -182,7 +182,7 @@ class QaPanel(QWidget):
         self.dashboard.resizeColumnsToContents()
 
     def next_entry(self) -> None:
-        from ..qa.queue import entries
+        from ...qa.queue import entries
 
         pending = entries(self.store, operator=self.store.agent)
         self.entry = pending[0] if pending else None
@@ -213,7 +213,7 @@ class QaPanel(QWidget):
 
 def _draw(root: str, agent: str, seed: int, size: str) -> Any:
     """Worker body: its own connection to the project (SQLite connections stay in their thread)."""
-    from ..qa.sampling import draw
+    from ...qa.sampling import draw
 
     with ProjectStore.open(root, agent=agent) as store:
         return draw(store, seed=seed, size=size)

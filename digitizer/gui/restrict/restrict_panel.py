@@ -16,8 +16,8 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFormLayout, QGraphicsRectItem, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..restrict import add_restriction, lift_restriction, list_restrictions, match_page
-from ..restrict.rules import reason_vocabulary
+from ...restrict import add_restriction, lift_restriction, list_restrictions, match_page
+from ...restrict.rules import reason_vocabulary
 
 HATCH = QColor(198, 40, 40)
 
@@ -188,8 +188,8 @@ def attach_restrict_panel(window: Any) -> tuple[RestrictPanel, QDockWidget]:
 
 def withheld_text(root: str, item_ids: list[int] | None = None) -> str:
     """What an access package of these items will withhold, for the export dialog."""
-    from ..restrict.redact import access_preview
-    from ..store import ProjectStore
+    from ...restrict.redact import access_preview
+    from ...store import ProjectStore
 
     with ProjectStore.open(root) as store:
         items = [store.get_item(i) for i in item_ids] if item_ids else None

@@ -64,7 +64,7 @@ class CameraWorker(QThread):
         self.frames = 0
 
     def run(self) -> None:
-        from ..capture.camera import Camera, CameraError, find_document
+        from ...capture.camera import Camera, CameraError, find_document
 
         try:
             cam = Camera(self.source, loop=isinstance(self.source, str))

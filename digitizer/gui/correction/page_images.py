@@ -17,7 +17,7 @@ from typing import Iterator
 from PIL import Image
 from PySide6.QtGui import QImage
 
-from ..model import BBox
+from ...model import BBox
 
 PREVIEW_MAX = 1800
 THUMB_MAX = 112
@@ -56,7 +56,7 @@ def pil_to_qimage(im: Image.Image) -> QImage:
 def _open_reduced(path: str, frame: int, target: int) -> tuple[Image.Image, tuple[int, int]]:
     """Decode ``path`` (frame) cheaply at no less than ``target`` px on the long side; returns the
     image and the full size.  JPEG decodes at a reduced scale directly (draft mode)."""
-    from ..imaging.io import normalize_image
+    from ...imaging.io import normalize_image
 
     im = Image.open(path)
     if frame:
@@ -130,7 +130,7 @@ def load_page_images(path: str, frame: int = 0, sha256: str | None = None, *,
     if not full:
         return
     if decoded is None:
-        from ..imaging.io import load_frame
+        from ...imaging.io import load_frame
 
         decoded, _dpi = load_frame(path, frame, normalize=True)
     crops = line_crops(decoded, boxes or {})

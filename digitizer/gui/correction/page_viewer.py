@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, 
 from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView,
                                QStyleOptionGraphicsItem, QWidget)
 
-from ..model import BBox, Page, PageLayout, Transform
+from ...model import BBox, Page, PageLayout, Transform
 from .page_images import PageImage
 
 OVERLAY_KINDS = ("blocks", "lines", "words")

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog
                                QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton,
                                QVBoxLayout)
 
-from .jobs import ExportResult, export_job
-from .workers import Worker, create_worker
+from ..jobs.tasks import ExportResult, export_job
+from ..workers import Worker, create_worker
 
 CORE_FORMATS = ("alto", "text", "mets", "page")
 FORMAT_LABELS = {"alto": "ALTO 4 XML", "text": "Plain text", "mets": "METS 1.12 (MODS, PREMIS)",
@@ -52,7 +52,7 @@ class ExportDialog(QDialog):
             self.checks[fmt] = cb
             grid.addWidget(cb, i // 2, i % 2)
         lay.addWidget(box)
-        from .restrict_panel import add_access_choice
+        from ..restrict.restrict_panel import add_access_choice
         self.access_check = add_access_choice(lay, root, item_ids)
         row = QHBoxLayout()
         row.addWidget(QLabel("Folder"))

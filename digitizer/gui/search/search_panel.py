@@ -13,15 +13,15 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QKeySequence, QPainterPath, QPe
 from PySide6.QtWidgets import (QDockWidget, QGraphicsPathItem, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget,
                                QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from .workers import Worker, create_worker
+from ..workers import Worker, create_worker
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def search_job(root: str, query: str, fuzzy: int, *, agent: str, limit: int = 200) -> list[tuple[Any, Any]]:
     """Worker: the hits of ``query`` with a picture of each hit's line (``None`` when unreadable)."""
-    from ..search import SearchIndex
-    from ..store import ProjectStore
+    from ...search import SearchIndex
+    from ...store import ProjectStore
 
     with ProjectStore.open(root, agent=agent) as store:
         hits = SearchIndex(store).search(query, fuzzy=fuzzy, limit=limit)
@@ -32,8 +32,8 @@ def search_job(root: str, query: str, fuzzy: int, *, agent: str, limit: int = 20
 
 
 def _line_crops(store: Any, page_id: int, hits: list[Any]) -> dict[tuple[int, str], Any]:
-    from ..imaging.io import load_frame
-    from .page_images import line_crops
+    from ...imaging.io import load_frame
+    from ..correction.page_images import line_crops
 
     page = store.get_page(page_id)
     ref = page.derived.get("image")
