@@ -8,6 +8,7 @@ agent; what; when; tool version).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
@@ -103,3 +104,54 @@ def page_engine(store: ProjectStore, page_id: int) -> tuple[str | None, str | No
         return None, None
     engine, _, model = override.partition(":")
     return engine, model or None
+
+
+def find_item(store: ProjectStore, identifier: str) -> Item | None:
+    """The item ``identifier`` names, as typed or after the sanitising the store applies."""
+    return store.find_item(identifier) or store.find_item(safe_name(identifier, "item"))
+
+
+def discard_empty_item(store: ProjectStore, item_id: int) -> None:
+    """Undo the creation of an item that never got a page (a scan into a new item that failed):
+    the item and its own events go, as if it had not been made.  Refused once it has pages."""
+    if store.pages(item_id):
+        raise ProjectError(f"item {store.get_item(item_id).identifier!r} has pages: it is kept")
+    with store.transaction() as c:
+        c.execute("DELETE FROM events WHERE item_id = ? AND page_id IS NULL", (item_id,))
+        c.execute("DELETE FROM items WHERE id = ?", (item_id,))
+
+
+@dataclass
+class ItemProgress:
+    """Where an item stands: pages by state, and the share of its lines a person edited or verified."""
+
+    identifier: str
+    pages: dict[str, int] = field(default_factory=dict)        # page state -> count
+    lines: int = 0
+    edited: int = 0
+    verified: int = 0
+
+    @property
+    def touched_share(self) -> float:
+        return (self.edited + self.verified) / self.lines if self.lines else 0.0
+
+    def summary(self) -> str:
+        states = ", ".join(f"{n} {state}" for state, n in self.pages.items())
+        return (f"{self.identifier}: {sum(self.pages.values())} page(s) ({states or 'none'}); "
+                f"lines {self.edited} edited, {self.verified} verified of {self.lines} "
+                f"({self.touched_share * 100:.0f} %)")
+
+
+def item_progress(store: ProjectStore, item_id: int) -> ItemProgress:
+    """:class:`ItemProgress` of an item, read from the store (the CLI's ``digitizer status`` numbers)."""
+    item = store.get_item(item_id)
+    prog = ItemProgress(item.identifier)
+    for page in store.pages(item_id):
+        prog.pages[page.status] = prog.pages.get(page.status, 0) + 1
+        layout = store.load_layout(page.id)
+        ids = [ln.id for ln in layout.lines()] if layout else []
+        states = store.line_states(page.id)
+        prog.lines += len(ids)
+        prog.edited += sum(1 for lid in ids if lid in states and states[lid].state == "edited")
+        prog.verified += sum(1 for lid in ids if lid in states and states[lid].state == "verified")
+    return prog

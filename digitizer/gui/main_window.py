@@ -32,6 +32,7 @@ from .correction.line_editor import LineEditor
 from .correction.page_display import PageDisplay
 from .correction.page_viewer import PageViewer
 from .correction.workflow_actions import WorkflowActions
+from .intake.item_actions import ItemActions
 from .intake.project_actions import ProjectActions
 from .intake.project_browser import ProjectBrowser
 from .jobs.process_actions import ProcessActions
@@ -47,7 +48,7 @@ ICON = Path(__file__).resolve().parent.parent.parent / "packaging" / "icons" / "
 CHANGE_POLL_MS = 1000         # how often the window asks the store whether another process changed it
 
 
-class MainWindow(ProjectActions, PageDisplay, LineActions, WorkflowActions, LayoutActions, ProcessActions,
+class MainWindow(ProjectActions, ItemActions, PageDisplay, LineActions, WorkflowActions, LayoutActions, ProcessActions,
                  WindowDialogs, WindowMenus, QMainWindow):
     pageOpened = Signal(int)
     pageImageReady = Signal(int, str)       # page id, "preview" | "full"
@@ -67,6 +68,7 @@ class MainWindow(ProjectActions, PageDisplay, LineActions, WorkflowActions, Layo
         self.profile: Profile | None = None
         self.showing = "master"
         self._profiles: dict[str, Profile] = {}
+        self._thresholds: dict[str, float] = {}     # profile -> threshold set in the editor this session
         self._image_worker: Worker | None = None
         self._thumb_worker: Worker | None = None
         self._search_worker: Worker | None = None

@@ -17,8 +17,12 @@ class WindowMenus:
     """Builds the menu bar, the toolbar and the window's shortcuts."""
 
     def _act(self, menu: Any, text: str, slot: Any, keys: Any = (), *, checkable: bool = False,
-             checked: bool = False, tip: str = "") -> QAction:
+             checked: bool = False, tip: str = "", needs: str = "") -> QAction:
+        """A menu action; ``needs``: "project" or "page" when it cannot work without one (then it is
+        disabled until there is one, see :meth:`update_actions`)."""
         act = QAction(text, self)
+        if needs:
+            self._needing.setdefault(needs, []).append(act)
         if keys:
             seqs = [QKeySequence(k) for k in (keys if isinstance(keys, (list, tuple)) else [keys])]
             act.setShortcuts(seqs)
@@ -34,7 +38,15 @@ class WindowMenus:
         self.addAction(act)
         return act
 
+    def update_actions(self) -> None:
+        """Enable the actions that can work now (a project open, a page shown)."""
+        for needs, acts in self._needing.items():
+            ok = self.store is not None and (needs == "project" or self.page is not None)
+            for act in acts:
+                act.setEnabled(ok)
+
     def _build_actions(self) -> None:
+        self._needing: dict[str, list[QAction]] = {}
         mb = self.menuBar()
         f = mb.addMenu("&File")
         self._act(f, "&New project…", self._new_project_dialog, "Ctrl+Shift+N")
@@ -42,8 +54,9 @@ class WindowMenus:
         self.recent_menu = f.addMenu("Open &recent")
         self._fill_recent()
         f.addSeparator()
-        self.import_action = self._act(f, "&Import files…", self._import_dialog, "Ctrl+I")
-        self.export_action = self._act(f, "&Export…", self.show_export_dialog, "Ctrl+E")
+        self.import_action = self._act(f, "&Import files, folders, transcriptions…", self._import_dialog, "Ctrl+I",
+                                       needs="project", tip="Into an item you choose, or a new one with its profile")
+        self.export_action = self._act(f, "&Export…", self.show_export_dialog, "Ctrl+E", needs="project")
         f.addSeparator()
         self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         e = mb.addMenu("&Edit")
@@ -56,11 +69,12 @@ class WindowMenus:
         self.undo_stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"&Undo {t}".strip()))
         self.undo_stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"&Redo {t}".strip()))
         e.addSeparator()
-        self._act(e, "&Find and replace in project…", self.show_find_replace, ["Ctrl+Shift+F", "Ctrl+F"])
+        self._act(e, "&Find and replace in project…", self.show_find_replace, ["Ctrl+Shift+F", "Ctrl+F"],
+                  needs="project")
         self._act(e, "&Preferences…", self.show_preferences, "Ctrl+,")
         p = mb.addMenu("&Page")
-        self._act(p, "&Process selected pages", self.process_selected, "Ctrl+R")
-        self._act(p, "Process whole &item", self.process_item, "Ctrl+Shift+R")
+        self._act(p, "&Process selected pages", self.process_selected, "Ctrl+R", needs="page")
+        self._act(p, "Process whole &item", self.process_item, "Ctrl+Shift+R", needs="page")
         self._act(p, "Page &done, go on", self.page_done, ["Ctrl+Return", "Ctrl+Enter"],
                   tip="The lines not edited are verified as they are (one recorded act); the page is corrected")
         self.verify_action = self._act(p, "&Verify line", self.verify_line, "Ctrl+Alt+V",
@@ -82,10 +96,18 @@ class WindowMenus:
         self._act(p, "Previous page", lambda: self.step_page(-1), "Ctrl+PgUp")
         self._act(p, "Next page", lambda: self.step_page(1), "Ctrl+PgDown")
         it = mb.addMenu("It&em")
+        self.new_item_action = self._act(it, "&New item…", self._new_item_dialog, "Ctrl+Alt+N", needs="project",
+                                         tip="Name, title and profile; then its metadata")
+        self.rename_item_action = self._act(it, "&Rename item…", self._rename_dialog, "F2", needs="project")
+        self.profile_action = self._act(it, "Change &profile…", self._profile_dialog, needs="project",
+                                        tip="The item's profile: engine, palette, threshold, export formats")
+        self.engine_action = self._act(it, "&Engine and model…", self._engine_dialog, "Ctrl+Alt+E", needs="page",
+                                       tip="Recognise the page shown, or every page of its item, with this engine")
         self.metadata_action = self._act(it, "Edit &metadata…", self.show_metadata_dialog, "Ctrl+Shift+I",
                                          tip="Descriptive metadata (MODS) of the current item")
         self.browser.set_context_actions([self.review_action, self.approve_action, self.reopen_action, None,
-                                          self.metadata_action])
+                                          self.metadata_action, self.rename_item_action, self.profile_action,
+                                          self.engine_action])
         lay = mb.addMenu("&Layout")
         self._act(lay, "&Delete line", self.delete_current_line, "Ctrl+Shift+D")
         self._act(lay, "&Merge line with next", self.merge_with_next, "Ctrl+Shift+M")
@@ -114,10 +136,13 @@ class WindowMenus:
         self.shortcut_guard = ShortcutGuard(self)      # window shortcuts win over text fields, never type
         tb = self.addToolBar("Main")
         tb.setObjectName("toolbar-main")
-        for text, slot in (("Open", self._open_project_dialog), ("Import", self._import_dialog),
-                           ("Process", self.process_selected), ("Next low (F3)", self.next_low_confidence),
-                           ("Page done", self.page_done), ("Export", self.show_export_dialog)):
-            tb.addAction(text, slot)
+        for text, slot, needs in (("Open", self._open_project_dialog, ""), ("Import", self._import_dialog, "project"),
+                                  ("Process", self.process_selected, "page"),
+                                  ("Next low (F3)", self.next_low_confidence, "page"),
+                                  ("Page done", self.page_done, "page"), ("Export", self.show_export_dialog, "project")):
+            act = tb.addAction(text, slot)
+            if needs:
+                self._needing[needs].append(act)
         tb.addSeparator()
         for act, label in ((self.review_action, "Reviewed"), (self.approve_action, "Approve"),
                            (self.reopen_action, "Reopen")):
@@ -126,3 +151,4 @@ class WindowMenus:
         tb.addSeparator()
         tb.addAction(self.undo_action)
         tb.addAction(self.redo_action)
+        self.update_actions()

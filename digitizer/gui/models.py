@@ -61,6 +61,10 @@ class ProjectModel(QAbstractItemModel):
         loc = self._locate(page_id)
         return QModelIndex() if loc is None else self.createIndex(loc[1], column, loc[0] + 1)
 
+    def index_for_item(self, item_id: int, column: int = 0) -> QModelIndex:
+        row = next((i for i, it in enumerate(self._items) if it.id == item_id), None)
+        return QModelIndex() if row is None else self.createIndex(row, column, 0)
+
     def page(self, page_id: int) -> Page | None:
         loc = self._locate(page_id)
         return None if loc is None else self._items[loc[0]].pages[loc[1]]

@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTabWidget,
+                               QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from .camera_tab import CAMERA_KEY, CameraTab
@@ -66,16 +66,19 @@ def _pixmap(img: Any) -> QPixmap:
 class CapturePanel(CameraTab, HotFolderBox, QWidget):
     pages_added = Signal(list)
 
-    def __init__(self, store_root: str, item_identifier: str | None = None, parent: QWidget | None = None):
+    def __init__(self, store_root: str, item_identifier: str | None = None, parent: QWidget | None = None, *,
+                 profile: str = "printed-modern", items: list[str] | None = None):
         super().__init__(parent)
         self.store_root = str(store_root)
+        self.profile = profile            # of an item the panel creates (the item's own profile otherwise)
         self.pool = QThreadPool.globalInstance()
         self.jobs: list[_Job] = []
         self._hot_stop: threading.Event | None = None
         self._hot_counts = {"imported": 0, "duplicate": 0, "failed": 0}
         self.camera_worker: CameraWorker | None = None
         self._stale_workers: list[CameraWorker] = []
-        self._build(item_identifier or "")
+        self._build(item_identifier or "", items or [])
+        self._set_busy(False)             # Scan and Preview wait for a scanner to be found
         self.shortcut = QShortcut(QKeySequence(CAPTURE_KEY), self)
         self.shortcut.activated.connect(self.capture)
         self.camera_shortcut = QShortcut(QKeySequence(CAMERA_KEY), self)
@@ -83,12 +86,15 @@ class CapturePanel(CameraTab, HotFolderBox, QWidget):
 
     # ------------------------------------------------------------------ layout
 
-    def _build(self, item: str) -> None:
+    def _build(self, item: str, items: list[str]) -> None:
         lay = QVBoxLayout(self)
         top = QFormLayout()
-        self.item_edit = QLineEdit(item)
-        self.item_edit.setPlaceholderText("item identifier (created if missing)")
-        top.addRow("Item", self.item_edit)
+        self.item_combo = QComboBox()
+        self.item_combo.setEditable(True)
+        self.set_items(items, item)
+        self.item_edit = self.item_combo.lineEdit()
+        self.item_edit.setPlaceholderText("item identifier (a new one is created with the default profile)")
+        top.addRow("Item", self.item_combo)
         lay.addLayout(top)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._scanner_tab(), "Scanner")
@@ -168,9 +174,18 @@ class CapturePanel(CameraTab, HotFolderBox, QWidget):
         self.photo_button.setEnabled(True)
         self.find_cameras_button.setEnabled(True)
 
+    def set_items(self, identifiers: list[str], current: str | None = None) -> None:
+        """The project's items to scan into (the text may also name a new one)."""
+        text = current if current is not None else self.item_combo.currentText()
+        self.item_combo.clear()
+        self.item_combo.addItems(identifiers)
+        self.item_combo.setCurrentText(text)
+
     def _set_busy(self, busy: bool) -> None:
-        for w in (self.capture_button, self.preview_button, self.refresh_button):
-            w.setEnabled(not busy)
+        """Scan and Preview only work with a scanner found and nothing running."""
+        self.refresh_button.setEnabled(not busy)
+        for w in (self.capture_button, self.preview_button):
+            w.setEnabled(not busy and self.device_combo.count() > 0)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Stop the hot folder and wait for all jobs (for closing and tests)."""
@@ -225,19 +240,16 @@ class CapturePanel(CameraTab, HotFolderBox, QWidget):
         """Scan one page (or the whole feeder) into the item; QC badges follow."""
         if not self.capture_button.isEnabled():
             return
-        from ...capture import sane_scanner as sc
-        from ...capture.qc import settings_for_item
+        from ...capture.sane_scanner import capture_into
         from ...store import ProjectStore
 
         device, settings = self.device_combo.currentData(), self._settings()
         count = None if self.batch_check.isChecked() else 1
-        ident = self.item_edit.text().strip() or None
+        ident, profile = self.item_edit.text().strip() or None, self.profile
 
         def work(emit: Callable) -> Any:
             with ProjectStore.open(self.store_root) as store:
-                item = store.find_item(ident) if ident else None
-                item = item or store.add_item(ident)
-                res = sc.capture(store, item, settings, device=device, count=count, qc=settings_for_item(item))
+                res = capture_into(store, ident, settings, profile=profile, device=device, count=count)
                 return [(p.id, p.seq, p.label, q) for p, q in zip(res.pages, res.qc)], res.pages[0]
 
         self._set_busy(True)

@@ -167,7 +167,12 @@ class LineActions:
         self.show_stored_page(page_id)
 
     def _threshold_changed(self, value: float) -> None:
-        self.settings.threshold = value
+        """The editor's threshold holds for the pages of this profile in this session; the profile's
+        own applies to others (an HTR item does not inherit a printed item's threshold)."""
+        if self.settings.threshold is not None:
+            self.settings.threshold = value
+        elif self.profile is not None:
+            self._thresholds[self.profile.name] = value
         self.viewer.set_threshold(value)
 
     def next_low_confidence(self) -> None:

@@ -28,9 +28,11 @@ class PageDisplay:
 
     @property
     def threshold(self) -> float:
-        if self.settings.threshold is not None:
+        if self.settings.threshold is not None:          # Preferences: "override the profile"
             return self.settings.threshold
-        return self.profile.editor.low_confidence if self.profile else 0.8
+        if self.profile is None:
+            return 0.8
+        return self._thresholds.get(self.profile.name, self.profile.editor.low_confidence)
 
     def _image_source(self, page: Page, showing: str) -> tuple[str, int, str]:
         if showing == "preprocessed" and "preprocessed" in page.derived:
@@ -67,6 +69,7 @@ class PageDisplay:
                                    self.layout_.lines()[0].id, word)
         self._remember_position()
         self._update_status()
+        self.update_actions()
         self.pageOpened.emit(page_id)
 
     @staticmethod

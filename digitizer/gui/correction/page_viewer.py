@@ -147,6 +147,12 @@ class PageViewer(QGraphicsView):
         self.scene().setSceneRect(QRectF(0, 0, page.width, page.height))
         self._fit_pending = True
 
+    def clear_page(self) -> None:
+        """Show nothing (no project open, or another project opened)."""
+        self.page = None
+        self.image_item.clear((0, 0))
+        self.set_layout(None)
+
     def set_image(self, img: PageImage) -> None:
         if img.kind == "preview":
             self.image_item.set_preview(img.image, img.size)

@@ -18,6 +18,7 @@ from ..jobs import tasks as jobs
 from ..qa.qa_panel import attach_qa_panel, detach_qa_panel
 from ..store_writer import StoreWriter
 from ..workers import create_worker
+from .dialogs import ProjectPathDialog
 
 
 class ProjectActions:
@@ -52,6 +53,7 @@ class ProjectActions:
             if first is not None:
                 self.open_page(first.id)
         self._update_status()
+        self.update_actions()
 
     def new_project(self, path: str, name: str | None = None) -> None:
         ProjectStore.create(path, name, agent=self.settings.operator).close()
@@ -73,7 +75,10 @@ class ProjectActions:
         self.store.close()
         self.store, self.page, self.layout_ = None, None, None
         self.editor.set_page(None, None)
+        self.viewer.clear_page()          # never the old project's page under the new one
         self.browser.set_items([])
+        self.setWindowTitle("digitizer")
+        self.update_actions()
 
     def _attach_capture(self) -> None:
         """Dock the capture panel (scanner, hot folder) for this project when it is installed."""
@@ -82,8 +87,9 @@ class ProjectActions:
         except ImportError:
             return
         try:
-            item = self.browser.model.items()[0].identifier if self.browser.model.items() else None
-            self.capture_panel = CapturePanel(self.root, item)
+            names = [it.identifier for it in self.browser.model.items()]
+            self.capture_panel = CapturePanel(self.root, names[0] if names else None, items=names,
+                                              profile=self.settings.default_profile)
         except Exception as exc:  # a capture problem must not stop the workstation
             self.statusBar().showMessage(f"capture panel unavailable: {exc}", 8000)
             return
@@ -101,6 +107,8 @@ class ProjectActions:
         if self.store is None:
             return
         self.browser.set_items(items if items is not None else self.store.items())
+        if self.capture_panel is not None:
+            self.capture_panel.set_items([it.identifier for it in self.browser.model.items()])
         todo = [(p.id, *self._image_source(p, "master")) for p in self.browser.model.pages()
                 if not self.browser.model.has_thumbnail(p.id)]
         if todo and self._thumb_worker is None:
@@ -147,6 +155,7 @@ class ProjectActions:
 
     def _job_result(self, job_id: int, result: Any) -> None:
         from ...ingest import ImportReport
+        from ...interop.transcriptions import TranscriptionReport
 
         if isinstance(result, ImportReport):
             self.refresh_browser()
@@ -157,25 +166,28 @@ class ProjectActions:
             self.statusBar().showMessage(msg, 15000)
             if self.page is None and result.added:
                 self.open_page(result.added[0].id)
+        elif isinstance(result, TranscriptionReport):
+            self.refresh_browser()
+            msg = f"transcriptions: {len(result.imported)} page(s) got their lines"
+            if result.failures:
+                msg += f"; {len(result.failures)} failed: " + "; ".join(f"{Path(p).name}: {r}"
+                                                                        for p, r in result.failures[:3])
+            self.statusBar().showMessage(msg, 15000)
+            if self.page is not None and self.page.id in {pid for _f, pid in result.imported}:
+                self.open_page(self.page.id)
 
-    def _new_project_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "New project folder (empty)")
-        if path:
-            self._guarded(self.new_project, path)
+    def _new_project_dialog(self) -> Any:
+        """A folder typed or chosen; it is created when missing (ProjectStore.create)."""
+        dlg = ProjectPathDialog(self)
+        self.project_dialog = dlg
+        dlg.accepted.connect(lambda: self._guarded(self.new_project, *dlg.values()))
+        dlg.open()
+        return dlg
 
     def _open_project_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open project folder")
         if path:
             self._guarded(self.open_project, path)
-
-    def _import_dialog(self) -> None:
-        if self.store is None:
-            self.show_error("open or create a project first")
-            return
-        files, _ = QFileDialog.getOpenFileNames(self, "Import scans", "",
-                                                "Images and PDF (*.tif *.tiff *.png *.jpg *.jpeg *.jp2 *.pdf);;All (*)")
-        if files:
-            self.import_files(files, self.browser.current_item_id())
 
     def show_metadata_dialog(self, item_id: int | None = None) -> Any:
         """The metadata dialog for ``item_id`` (default: the browser's item, else the open page's)."""

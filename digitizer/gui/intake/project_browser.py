@@ -167,6 +167,14 @@ class ProjectBrowser(QWidget):
         ids = self.selected_page_ids()
         return ids if len(ids) > 1 else []
 
+    def select_item(self, item_id: int) -> None:
+        """Make the item row ``item_id`` the current one (where imports and item actions go)."""
+        idx = self.proxy.mapFromSource(self.model.index_for_item(item_id))
+        if idx.isValid():
+            flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.tree.selectionModel().setCurrentIndex(idx, flags)
+            self.tree.scrollTo(idx)
+
     def current_item_id(self) -> int | None:
         idx = self.tree.currentIndex()
         value = idx.data(ITEM_ROLE) if idx.isValid() else None

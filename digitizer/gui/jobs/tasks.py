@@ -54,16 +54,26 @@ def process_job(root: str, page_ids: list[int], *, agent: str, engine: str | Non
 
 def import_job(root: str, paths: list[str], *, agent: str, item_id: int | None = None, profile: str = "printed-modern",
                title: str = "", progress: Any = None, cancel: CancelToken | None = None) -> Any:
-    """``digitizer import`` into ``item_id`` (a new item when None)."""
+    """``digitizer import`` into ``item_id`` (a new item with ``profile`` when None), with the item's
+    profile's import settings."""
     from ...ingest import import_paths
     from ...profiles import load_profile
 
     with _open(root, agent) as store:
-        prof = load_profile(profile)
         item = store.get_item(item_id) if item_id is not None else store.add_item(
-            None, title=title or Path(paths[0]).stem if paths else "", profile=prof.name)
+            None, title=title or Path(paths[0]).stem if paths else "", profile=load_profile(profile).name)
+        prof = load_profile(item.profile, root)
         return import_paths(store, paths, item, pdf_dpi=prof.import_.pdf_dpi, assume_dpi=prof.import_.assume_dpi,
                             progress=progress, cancel=cancel)
+
+
+def transcriptions_job(root: str, sources: list[str], *, agent: str, item_id: int, progress: Any = None,
+                       cancel: CancelToken | None = None) -> Any:
+    """``digitizer import --item I --transcriptions SOURCES``: PAGE/ALTO/hOCR lines onto the item's pages."""
+    from ...interop import import_transcriptions
+
+    with _open(root, agent) as store:
+        return import_transcriptions(store, sources, store.get_item(item_id), progress=progress, cancel=cancel)
 
 
 @dataclass
