@@ -102,14 +102,15 @@ def validate_export(summary: Any) -> Report:
 def export_job(root: str, out: str, *, agent: str, formats: list[str] | None = None,
                item_ids: list[int] | None = None, progress: Any = None,
                cancel: CancelToken | None = None, allow_unaccepted: bool = False,
-               access: bool | None = None) -> ExportResult:
-    """``digitizer export [--allow-unaccepted] [--access]`` then a validation report of the files written."""
+               access: bool | None = None, zip_bag: bool = False) -> ExportResult:
+    """``digitizer export [--allow-unaccepted] [--access] [--zip]`` then a validation report of the files
+    written."""
     from ...pipeline.export import export_project
 
     with _open(root, agent) as store:
         items = [store.get_item(i) for i in item_ids] if item_ids else None
         summary = export_project(store, out, items=items, formats=formats or None, progress=progress, cancel=cancel,
-                                 allow_unaccepted=allow_unaccepted, access=access)
+                                 allow_unaccepted=allow_unaccepted, access=access, zip_bag=zip_bag)
     return ExportResult(summary, validate_export(summary))
 
 
