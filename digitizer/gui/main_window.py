@@ -46,6 +46,7 @@ from .workers import Worker
 
 ICON = Path(__file__).resolve().parent.parent.parent / "packaging" / "icons" / "digitizer.svg"
 CHANGE_POLL_MS = 1000         # how often the window asks the store whether another process changed it
+PROGRESS_DELAY_MS = 700       # per-item progress is read this long after the last change
 
 
 class MainWindow(ProjectActions, ItemActions, PageDisplay, LineActions, WorkflowActions, LayoutActions, ProcessActions,
@@ -70,6 +71,11 @@ class MainWindow(ProjectActions, ItemActions, PageDisplay, LineActions, Workflow
         self._profiles: dict[str, Profile] = {}
         self._thresholds: dict[str, float] = {}     # profile -> threshold set in the editor this session
         self._image_worker: Worker | None = None
+        self._progress_worker: Worker | None = None
+        self.progress_timer = QTimer(self)              # per-item progress is re-read shortly after changes
+        self.progress_timer.setSingleShot(True)
+        self.progress_timer.setInterval(PROGRESS_DELAY_MS)
+        self.progress_timer.timeout.connect(self.refresh_item_progress)
         self._thumb_worker: Worker | None = None
         self._search_worker: Worker | None = None
         self.undo_stack = QUndoStack(self)
@@ -166,7 +172,8 @@ class MainWindow(ProjectActions, ItemActions, PageDisplay, LineActions, Workflow
         self.queue.cancel_all()
         if self.capture_panel is not None:
             self.capture_panel.wait_idle()
-        for w in (self._image_worker, self._thumb_worker, self._search_worker):
+        self.progress_timer.stop()
+        for w in (self._image_worker, self._thumb_worker, self._search_worker, self._progress_worker):
             if w is not None:
                 w.quit()
         from PySide6.QtCore import QThreadPool

@@ -136,10 +136,12 @@ class PageDisplay:
         parts = [f"operator: {self.settings.operator}"]
         if self.page is not None:
             parts.append(f"page {self.page.seq} ({self.page.status})")
+            parts.append(f"engine {self.page.engine_override or 'of profile ' + self.profile.name}"
+                         if self.profile else "")
             lid = self.editor.current_line_id()
             if lid:
                 parts.append(f"line {lid}")
-        self.status_label.setText("  ·  ".join(parts))
+        self.status_label.setText("  ·  ".join(p for p in parts if p))
 
     def show_stored_page(self, page_id: int) -> None:
         """Header, tree and status bar show what the store holds for ``page_id`` (never a GUI guess)."""
@@ -147,6 +149,7 @@ class PageDisplay:
             return
         page = self.store.get_page(page_id)
         self.browser.update_page(page)
+        self.progress_timer.start()
         if self.page is not None and self.page.id == page_id:
             self.page = page
             self.editor.title.setText(self._page_title(page))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QInputDialog
 from ... import items
 from ...errors import DigitizerError
 from ..jobs import tasks as jobs
+from ..workers import create_worker
 from .dialogs import EngineDialog, ImportDialog, NewItemDialog
 
 
@@ -112,6 +113,7 @@ class ItemActions:
         else:
             ids = self._item_act(items.set_engine, [self.page.id], engine, model)
         if ids:
+            self.page = self.store.get_page(self.page.id)
             chosen = items.engine_choice(engine, model) or "from the profile"
             self.statusBar().showMessage(f"{len(ids)} page(s): engine {chosen}; process them to recognise with it",
                                          8000)
@@ -133,6 +135,21 @@ class ItemActions:
         dlg.accepted.connect(lambda: self.set_engine(*dlg.values()[:2], whole_item=dlg.values()[2]))
         dlg.open()
         return dlg
+
+    # ------------------------------------------------------------------ progress
+    def refresh_item_progress(self) -> None:
+        """Read every item's progress (pages by state, lines edited/verified) in a worker; the
+        browser's item rows show it.  Called through ``progress_timer`` after changes."""
+        if self.store is None:
+            return
+        if self._progress_worker is not None:
+            self.progress_timer.start()                 # once this one is done
+            return
+        worker = create_worker(jobs.progress_job, self.root, agent=self.settings.operator)
+        worker.signals.returned.connect(self.browser.model.set_progress)
+        worker.signals.finished.connect(lambda: setattr(self, "_progress_worker", None))
+        self._progress_worker = worker
+        worker.start()
 
     # ------------------------------------------------------------------ import
     def import_into(self, paths: list[str], item_id: int | None, *, new_item: tuple[str, str] = ("", ""),

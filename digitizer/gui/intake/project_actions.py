@@ -64,7 +64,8 @@ class ProjectActions:
             return
         self.editor.commit_current()
         self._remember_position()
-        for w in (self._image_worker, self._thumb_worker, self._search_worker):
+        self.progress_timer.stop()
+        for w in (self._image_worker, self._thumb_worker, self._search_worker, self._progress_worker):
             if w is not None:
                 w.quit()
         self.undo_stack.clear()
@@ -109,6 +110,7 @@ class ProjectActions:
         self.browser.set_items(items if items is not None else self.store.items())
         if self.capture_panel is not None:
             self.capture_panel.set_items([it.identifier for it in self.browser.model.items()])
+        self.progress_timer.start()
         todo = [(p.id, *self._image_source(p, "master")) for p in self.browser.model.pages()
                 if not self.browser.model.has_thumbnail(p.id)]
         if todo and self._thumb_worker is None:

@@ -48,5 +48,6 @@ class ProcessActions:
             return
         page = self.store.get_page(page_id)
         self.browser.update_page(page)
+        self.progress_timer.start()
         if self.page is not None and self.page.id == page_id:
             self.open_page(page_id, self.editor.current_line_id())

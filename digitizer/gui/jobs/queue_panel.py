@@ -1,6 +1,8 @@
 """The job queue: background jobs run one at a time, each with progress, cancel and error rows.
 
-A job is a core callable run by a :class:`~digitizer.gui.workers.Worker`.  Processing jobs
+A job is a core callable run by a :class:`~digitizer.gui.workers.Worker`.  Its row shows the stage
+(the core's progress text), pages done and an ETA; new rows are scrolled into view and the footer
+says what runs.  Processing jobs
 report ``("page", (page_id, ok), error)`` after each page is committed; a failed page gets a
 red child row with its reason.  While a job runs, a :class:`StallMeter` measures how late a
 20 ms heartbeat timer fires: the longest event-loop stall is shown in the footer.
@@ -77,6 +79,16 @@ class Job:
     row: QTreeWidgetItem | None = None
     bar: QProgressBar | None = None
     cancel_button: QToolButton | None = None
+    stage: str = ""
+    started: float = 0.0
+
+
+def eta_text(done: int, total: int | None, elapsed: float) -> str:
+    """``ETA m:ss`` from the pace so far ("" before the first unit or without a total)."""
+    if not total or done <= 0 or done >= total:
+        return ""
+    left = elapsed / done * (total - done)
+    return f"ETA {int(left // 60)}:{int(left % 60):02d}"
 
 
 class QueuePanel(QWidget):
@@ -121,6 +133,9 @@ class QueuePanel(QWidget):
         self._order.append(job.id)
         self._add_row(job)
         self._start_next()
+        running = self.running()
+        if running is not None:
+            self._show_footer(running)
         return job.id
 
     def cancel(self, job_id: int) -> None:
@@ -159,6 +174,7 @@ class QueuePanel(QWidget):
     def _add_row(self, job: Job) -> None:
         job.row = QTreeWidgetItem([job.title, "", "queued", ""])
         self.tree.addTopLevelItem(job.row)
+        self.tree.scrollToItem(job.row)
         job.bar = QProgressBar()
         job.bar.setRange(0, max(job.total or 0, 0))
         job.bar.setValue(0)
@@ -197,8 +213,10 @@ class QueuePanel(QWidget):
             return
         if not self.stall.active:
             self.stall.start()
-        job.state = "running"
+        job.state, job.started = "running", time.perf_counter()
         self._set_status(job, "running…")
+        self.tree.scrollToItem(job.row)
+        self._show_footer(job)
         job.worker = create_worker(job.func, *job.args, **job.kwargs)
         job.worker.signals.progress.connect(lambda ev, j=job: self._on_progress(j, ev))
         job.worker.signals.returned.connect(lambda res, j=job: self._on_returned(j, res))
@@ -208,6 +226,8 @@ class QueuePanel(QWidget):
 
     def _on_progress(self, job: Job, event: tuple) -> None:
         kind, value, text = event
+        if kind in ("start", "message") and text and not text.startswith(WAITING):
+            job.stage = text
         if kind == "start":
             job.total = value
             job.bar.setRange(0, max(value or 0, 0))
@@ -229,10 +249,19 @@ class QueuePanel(QWidget):
                 return
         if job.state == "running":
             self._set_status(job, self._summary(job, "running"))
+            self._show_footer(job)
+
+    def _show_footer(self, job: Job) -> None:
+        queued = sum(1 for j in self.jobs.values() if j.state == "queued")
+        self.footer.setText(f"Running: {job.title}" + (f" — {job.stage}" if job.stage else "") +
+                            (f", {job.done}/{job.total}" if job.total else "") +
+                            (f", {queued} queued" if queued else ""))
 
     @staticmethod
     def _summary(job: Job, state: str) -> str:
         parts = [state]
+        if state == "running":
+            parts += [p for p in (job.stage, eta_text(job.done, job.total, time.perf_counter() - job.started)) if p]
         if job.ok_pages or job.failed_pages:
             parts.append(f"{len(job.ok_pages)} ok")
         if job.failed_pages:

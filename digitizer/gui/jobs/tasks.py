@@ -114,6 +114,14 @@ def export_job(root: str, out: str, *, agent: str, formats: list[str] | None = N
     return ExportResult(summary, validate_export(summary))
 
 
+def progress_job(root: str, *, agent: str) -> dict[int, Any]:
+    """Per-item progress (``digitizer.items.item_progress``) of every item, read off the GUI thread."""
+    from ...items import item_progress
+
+    with _open(root, agent) as store:
+        return {item.id: item_progress(store, item.id) for item in store.items(with_pages=False)}
+
+
 def replace_job(root: str, replacements: list[Replacement], *, agent: str, progress: Any = None,
                 cancel: CancelToken | None = None) -> tuple[int, list[Replacement]]:
     with _open(root, agent) as store:
