@@ -160,23 +160,20 @@ class ProjectActions:
         from ...interop.transcriptions import TranscriptionReport
 
         if isinstance(result, ImportReport):
-            self.refresh_browser()
-            msg = f"imported {len(result.added)} page(s)"
-            if result.failures:
-                msg += f"; {len(result.failures)} failed: " + "; ".join(f"{Path(p).name}: {r}"
-                                                                        for p, r in result.failures[:3])
-            self.statusBar().showMessage(msg, 15000)
+            self._say_imported(f"imported {len(result.added)} page(s)", result.failures)
             if self.page is None and result.added:
                 self.open_page(result.added[0].id)
         elif isinstance(result, TranscriptionReport):
-            self.refresh_browser()
-            msg = f"transcriptions: {len(result.imported)} page(s) got their lines"
-            if result.failures:
-                msg += f"; {len(result.failures)} failed: " + "; ".join(f"{Path(p).name}: {r}"
-                                                                        for p, r in result.failures[:3])
-            self.statusBar().showMessage(msg, 15000)
+            self._say_imported(f"transcriptions: {len(result.imported)} page(s) got their lines", result.failures)
             if self.page is not None and self.page.id in {pid for _f, pid in result.imported}:
                 self.open_page(self.page.id)
+
+    def _say_imported(self, msg: str, failures: list[tuple[str, str]]) -> None:
+        """Refresh the browser; say what came in and the first failures (file and reason)."""
+        self.refresh_browser()
+        if failures:
+            msg += f"; {len(failures)} failed: " + "; ".join(f"{Path(p).name}: {r}" for p, r in failures[:3])
+        self.statusBar().showMessage(msg, 15000)
 
     def _new_project_dialog(self) -> Any:
         """A folder typed or chosen; it is created when missing (ProjectStore.create)."""

@@ -46,8 +46,6 @@ class ProcessActions:
     def _page_processed(self, page_id: int, ok: bool, error: str) -> None:
         if self.store is None:
             return
-        page = self.store.get_page(page_id)
-        self.browser.update_page(page)
-        self.progress_timer.start()
         if self.page is not None and self.page.id == page_id:
             self.open_page(page_id, self.editor.current_line_id())
+        self.show_stored_page(page_id)                  # tree row, header, item progress
