@@ -18,7 +18,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPointF, Qt, QTimer  # noqa: E402
 
-from digitizer.gui.capture_panel import CapturePanel  # noqa: E402
+from digitizer.gui.capture.capture_panel import CapturePanel  # noqa: E402
 from digitizer.store import ProjectStore  # noqa: E402
 
 SIZE = (1280, 960)

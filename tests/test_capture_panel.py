@@ -9,7 +9,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from digitizer.gui.capture_panel import CapturePanel  # noqa: E402
+from digitizer.gui.capture.capture_panel import CapturePanel  # noqa: E402
 from digitizer.store import ProjectStore  # noqa: E402
 
 
@@ -58,3 +58,30 @@ def test_hot_folder_status(panel, qtbot, tmp_path):
     assert panel.qc_list.count() == 1
     panel.stop_hot_folder()
     assert not panel.hot_button.isChecked()
+
+
+def test_scan_needs_a_scanner_and_a_failed_scan_leaves_nothing(qtbot, tmp_path, sane_test_backend):  # noqa: F811
+    """Scan and Preview are disabled until a scanner is found; a scan into a new item is made with
+    the panel's (default) profile; a scan that fails leaves no empty item behind (issue 15)."""
+    ProjectStore.create(tmp_path / "proj").close()
+    panel = CapturePanel(str(tmp_path / "proj"), "wills", profile="typescript", items=["letters"])
+    qtbot.addWidget(panel)
+    panel.show()
+    assert not panel.capture_button.isEnabled() and not panel.preview_button.isEnabled()
+    assert panel.item_combo.findText("letters") >= 0 and panel.item_edit.text() == "wills"
+    panel.refresh_devices()
+    qtbot.waitUntil(lambda: panel.device_combo.count() >= 2 and panel.capture_button.isEnabled(), timeout=10000)
+    panel.resolution_spin.setValue(2400)               # the test scanner refuses it (max 1200)
+    qtbot.keyClick(panel, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: "Error" in panel.status_label.text(), timeout=20000)
+    qtbot.waitUntil(lambda: not panel.jobs, timeout=10000)
+    assert "2400" in panel.status_label.text()
+    with ProjectStore.open(tmp_path / "proj") as store:
+        assert store.items() == [] and store.pages() == []
+    panel.resolution_spin.setValue(50)
+    with qtbot.waitSignal(panel.pages_added, timeout=20000):
+        qtbot.keyClick(panel, Qt.Key.Key_F8)
+    with ProjectStore.open(tmp_path / "proj") as store:
+        (item,) = store.items()
+        assert (item.identifier, item.profile, len(item.pages)) == ("wills", "typescript", 1)
+    assert panel.wait_idle()

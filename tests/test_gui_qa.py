@@ -13,7 +13,7 @@ from _gui_helpers import (PAGE_TEXTS, copy_project, gui_env, no_leaks, open_wind
 
 
 def test_qa_mode_and_dashboard(qtbot, tmp_path, processed_template, no_leaks, settings_path):
-    from digitizer.gui.qa_panel import QaPanel
+    from digitizer.gui.qa.qa_panel import QaPanel
 
     root = copy_project(processed_template, tmp_path)
     with ProjectStore.open(root) as store:
@@ -99,7 +99,7 @@ def test_export_dialog_gate_and_allow_unaccepted(qtbot, tmp_path, processed_temp
 
 
 def test_double_keying_and_adjudication_views(qtbot, tmp_path, processed_template, no_leaks):
-    from digitizer.gui.qa_panel import QaPanel
+    from digitizer.gui.qa.qa_panel import QaPanel
     from digitizer.qa.keying import agreement
 
     root = copy_project(processed_template, tmp_path)

@@ -7,7 +7,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from digitizer.errors import CancelledError, DigitizerError
-from digitizer.gui.line_editor import LineEditor, char_label, parse_unicode
+from digitizer.gui.correction.line_editor import LineEditor
+from digitizer.gui.correction.line_row import char_label, parse_unicode
 from digitizer.gui.models import PAGE_ROLE, ProjectModel, ReplacementModel, StatusFilterProxy
 from digitizer.gui.settings import Settings
 from digitizer.gui.workers import create_worker
@@ -241,7 +242,7 @@ def test_drop_files_imports_into_item(qtbot, gui_env, settings_path, tmp_path, p
         tree.dropEvent(event)
     qtbot.waitUntil(lambda: len(win.browser.model.pages()) == 3, timeout=5000)
     assert win.browser.model.pages()[-1].status == "imported"
-    from digitizer.gui.capture_panel import CapturePanel   # docked once a project is open
+    from digitizer.gui.capture.capture_panel import CapturePanel   # docked once a project is open
 
     assert isinstance(win.capture_dock.widget(), CapturePanel) and win.capture_panel.store_root == win.root
     win.close()

@@ -351,6 +351,26 @@ def capture(store: Any, item: Item, settings: ScanSettings, *, device: str | Non
     return res
 
 
+def capture_into(store: Any, identifier: str | None, settings: ScanSettings, *, profile: str = "printed-modern",
+                 device: str | None = None, count: int | None = 1, progress: ProgressSink | None = None,
+                 cancel: CancelToken | None = None) -> CaptureResult:
+    """:func:`capture` into the item ``identifier`` names, created with ``profile`` when missing (QC
+    settings from the item's profile).  A scan into a new item that stores no page leaves no item behind."""
+    from ..items import discard_empty_item, find_item, new_item
+    from .qc import settings_for_item
+
+    item = find_item(store, identifier) if identifier else None
+    created = item is None
+    item = item or new_item(store, identifier, profile=profile)
+    try:
+        return capture(store, item, settings, device=device, count=count, qc=settings_for_item(item),
+                       progress=progress, cancel=cancel)
+    except BaseException:
+        if created and not store.pages(item.id):
+            discard_empty_item(store, item.id)
+        raise
+
+
 def _previous_hashes(store: Any, item: Item, insert_at: int | None) -> tuple[int, int] | None:
     from .qc import hashes_of
 

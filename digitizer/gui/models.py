@@ -35,6 +35,7 @@ class ProjectModel(QAbstractItemModel):
         super().__init__(parent)
         self._items: list[Item] = []
         self._thumbs: dict[int, QIcon] = {}
+        self._progress: dict[int, Any] = {}          # item id -> digitizer.items.ItemProgress (from a worker)
         if items:
             self.reset(items)
 
@@ -60,6 +61,10 @@ class ProjectModel(QAbstractItemModel):
     def index_for_page(self, page_id: int, column: int = 0) -> QModelIndex:
         loc = self._locate(page_id)
         return QModelIndex() if loc is None else self.createIndex(loc[1], column, loc[0] + 1)
+
+    def index_for_item(self, item_id: int, column: int = 0) -> QModelIndex:
+        row = next((i for i, it in enumerate(self._items) if it.id == item_id), None)
+        return QModelIndex() if row is None else self.createIndex(row, column, 0)
 
     def page(self, page_id: int) -> Page | None:
         loc = self._locate(page_id)
@@ -121,17 +126,37 @@ class ProjectModel(QAbstractItemModel):
         page = self._items[int(index.internalId()) - 1].pages[index.row()]
         return self._page_data(page, index.column(), role)
 
+    def set_progress(self, progress: dict[int, Any]) -> None:
+        """Per-item progress (pages by state, lines edited/verified) read by a worker."""
+        self._progress = dict(progress)
+        if self._items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, len(self.HEADERS) - 1))
+
+    def item_status(self, item: Item) -> str:
+        """Pages by state, then the share of lines a person edited or verified (once known)."""
+        counts: dict[str, int] = {}
+        for page in item.pages:
+            counts[page.status] = counts.get(page.status, 0) + 1
+        text = ", ".join(f"{n} {state}" for state, n in counts.items())
+        prog = self._progress.get(item.id)
+        if prog is not None and prog.lines:
+            text += f" · {prog.touched_share * 100:.0f} % lines checked"
+        return text
+
     def _item_data(self, item: Item, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return f"{item.title or item.identifier}  ({len(item.pages)})"
+            if col == 1:
+                return self.item_status(item)
             if col == 2:
                 confs = [p.mean_confidence for p in item.pages if p.mean_confidence is not None]
                 return confidence_text(sum(confs) / len(confs) if confs else None)
         if role == ITEM_ROLE:
             return item.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{item.identifier} — profile {item.profile}"
+            prog = self._progress.get(item.id)
+            return f"{item.identifier} — profile {item.profile}" + (f"\n{prog.summary()}" if prog else "")
         return None
 
     def _page_data(self, page: Page, col: int, role: int) -> Any:

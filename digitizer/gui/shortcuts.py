@@ -48,7 +48,9 @@ class ShortcutGuard(QObject):
 
     def owns(self, obj: Any, event: QEvent) -> bool:
         """True when ``event`` is a window shortcut's key event aimed at a text field of the window."""
-        if event.type() not in KEY_EVENTS or not isinstance(obj, TEXT_FIELDS) or not isinstance(event, QKeyEvent):
+        # type checks first: most events the application sends are no key events, and ``event.type()``
+        # is converted to a Python enum on every call
+        if not isinstance(event, QKeyEvent) or not isinstance(obj, TEXT_FIELDS) or event.type() not in KEY_EVENTS:
             return False
         return obj.window() is self._window and event.keyCombination() in self.keys()
 

@@ -16,18 +16,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ...engines.registry import available
-    from ...errors import EngineError
+    from ...items import engine_choice, set_engine
 
-    engine = None if args.engine == "default" else args.engine
-    if engine is not None and engine not in available():
-        raise EngineError(f"unknown engine {engine!r}", hint=f"choose one of: {', '.join(available())}, default")
-    if engine and args.model:
-        engine = f"{engine}:{args.model}"
     with open_store(args.project) as store:
-        for page_id in args.page:
-            store.get_page(page_id)                      # clear error for an unknown page
-            store.set_page_fields(page_id, engine_override=engine)
+        set_engine(store, args.page, args.engine, args.model)
         if not args.quiet:
-            print(f"{len(args.page)} page(s): engine {engine or 'from the profile'}")
+            print(f"{len(args.page)} page(s): engine {engine_choice(args.engine, args.model) or 'from the profile'}")
     return 0

@@ -1,0 +1,214 @@
+"""The main window's page display: the page shown in viewer and editor (images from a worker),
+page and line states read back from the store, and changes made by another process (polled).
+
+A mixin of :class:`~digitizer.gui.main_window.MainWindow`.
+"""
+
+from __future__ import annotations
+
+from ... import workflow
+from ...errors import DigitizerError
+from ...model import Page
+from ...profiles import Profile, load_profile
+from ..workers import Worker, create_worker
+from .page_images import PageImage, load_page_images
+
+
+class PageDisplay:
+    """What the window shows of the current page, always read from the store."""
+
+    def _profile_for(self, item_id: int) -> Profile:
+        item = self.store.get_item(item_id)
+        if item.profile not in self._profiles:
+            try:
+                self._profiles[item.profile] = load_profile(item.profile)
+            except DigitizerError:
+                self._profiles[item.profile] = load_profile(self.settings.default_profile)
+        return self._profiles[item.profile]
+
+    @property
+    def threshold(self) -> float:
+        if self.settings.threshold is not None:          # Preferences: "override the profile"
+            return self.settings.threshold
+        if self.profile is None:
+            return 0.8
+        return self._thresholds.get(self.profile.name, self.profile.editor.low_confidence)
+
+    def _image_source(self, page: Page, showing: str) -> tuple[str, int, str]:
+        if showing == "preprocessed" and "preprocessed" in page.derived:
+            ref = page.derived["preprocessed"]
+            return str(self.store.abspath(ref.path)), 0, ref.sha256
+        ref = page.derived.get("image")
+        if ref is not None:
+            return str(self.store.abspath(ref.path)), 0, ref.sha256
+        return str(self.store.abspath(page.master.path)), page.source_page, page.master.sha256
+
+    def open_page(self, page_id: int, line_id: str | None = None, word: int | None = None) -> None:
+        """Show a page in viewer and editor; pixels and line crops follow from a worker."""
+        if self.store is None:
+            return
+        if self.page is not None and self.page.id != page_id:
+            self.editor.commit_current()
+        self.flush_saves()                # read what was written
+        self._stale = False               # what is shown next is read from the store now
+        page = self.store.get_page(page_id)
+        self.page, self.layout_ = page, self.store.load_layout(page_id)
+        self.profile = self._profile_for(page.item_id)
+        showing = "preprocessed" if self.showing == "preprocessed" and "preprocessed" in page.derived else "master"
+        self.viewer.threshold = self.threshold
+        self.viewer.set_page(page, self.layout_, showing)
+        self.editor.set_threshold(self.threshold)
+        self.editor.set_special_characters(self.profile.editor.special_characters)
+        self.editor.set_page(page.id, self.layout_, self._page_title(page))
+        self._versions = self.store.current_line_versions(page.id)   # a save names the version it replaces
+        self._show_page_state(page)
+        self._load_images(page, showing)
+        self.browser.select_page(page_id)
+        if self.layout_ is not None and self.layout_.lines():
+            self.editor.focus_line(line_id if line_id and self.layout_.find_line(line_id) else
+                                   self.layout_.lines()[0].id, word)
+        self._remember_position()
+        self._update_status()
+        self.update_actions()
+        self.pageOpened.emit(page_id)
+
+    @staticmethod
+    def _page_title(page: Page) -> str:
+        return f"Page {page.seq} · {page.status}" + (f" · {page.mean_confidence * 100:.0f} %"
+                                                      if page.mean_confidence is not None else "")
+
+    def _load_images(self, page: Page, showing: str) -> None:
+        if self._image_worker is not None:
+            self._image_worker.quit()
+        path, frame, sha = self._image_source(page, showing)
+        lines = self.layout_.lines() if self.layout_ else []
+        if showing == "preprocessed":
+            boxes = {ln.id: page.transform.map_bbox(ln.bbox) for ln in lines}
+        else:
+            boxes = {ln.id: ln.bbox for ln in lines}
+        worker = create_worker(load_page_images, path, frame, sha, boxes=boxes)
+        pid = page.id
+        worker.signals.yielded.connect(lambda img, pid=pid: self._image_ready(pid, img))
+        worker.signals.errored.connect(lambda exc, pid=pid: self._image_failed(pid, exc))
+        worker.signals.finished.connect(lambda w=worker: self._image_worker_done(w))
+        self._image_worker = worker
+        worker.start()
+
+    def _image_worker_done(self, worker: Worker) -> None:
+        if self._image_worker is worker:
+            self._image_worker = None
+
+    def _image_ready(self, page_id: int, img: PageImage) -> None:
+        if self.page is None or page_id != self.page.id:
+            return
+        self.viewer.set_image(img)
+        if img.crops:
+            self.editor.set_crops(img.crops)
+        self.pageImageReady.emit(page_id, img.kind)
+
+    def _image_failed(self, page_id: int, exc: BaseException) -> None:
+        if self.page is not None and page_id == self.page.id:
+            self.statusBar().showMessage(f"cannot show page image: {getattr(exc, 'user_message', None) or exc}",
+                                         15000)
+
+    def step_page(self, delta: int) -> None:
+        if self.page is None:
+            return
+        pages = self.store.pages(self.page.item_id)
+        ids = [p.id for p in pages]
+        i = ids.index(self.page.id) + delta
+        if 0 <= i < len(ids):
+            self.open_page(ids[i])
+
+    def set_show_preprocessed(self, on: bool) -> None:
+        self.showing = "preprocessed" if on else "master"
+        if self.page is not None:
+            line = self.editor.current_line_id()
+            zoom = self.viewer.zoom
+            self.open_page(self.page.id, line)
+            self.viewer.set_zoom(zoom)
+
+    def _line_changed(self, line_id: str) -> None:
+        self.viewer.set_current_line(line_id)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        parts = [f"operator: {self.settings.operator}"]
+        if self.page is not None:
+            parts.append(f"page {self.page.seq} ({self.page.status})")
+            parts.append(f"engine {self.page.engine_override or 'of profile ' + self.profile.name}"
+                         if self.profile else "")
+            lid = self.editor.current_line_id()
+            if lid:
+                parts.append(f"line {lid}")
+        self.status_label.setText("  ·  ".join(p for p in parts if p))
+
+    def show_stored_page(self, page_id: int) -> None:
+        """Header, tree and status bar show what the store holds for ``page_id`` (never a GUI guess)."""
+        if self.store is None:
+            return
+        page = self.store.get_page(page_id)
+        self.browser.update_page(page)
+        self.progress_timer.start()
+        if self.page is not None and self.page.id == page_id:
+            self.page = page
+            self.editor.title.setText(self._page_title(page))
+            self._show_page_state(page)
+            self._update_status()
+
+    def _show_page_state(self, page: Page) -> None:
+        """Line states from the store; lines of a closed page (reviewed, approved) are read-only."""
+        self.show_line_states()
+        reason = workflow.PAGE_LINE_WORK.get(page.status)
+        self.editor.set_read_only(f"page {page.seq} is {page.status}: {reason}" if reason and self.layout_ else None)
+
+    def show_line_states(self) -> None:
+        if self.page is not None and self.store is not None:
+            self.editor.set_line_states({lid: (st.state, st.comment)
+                                         for lid, st in self.store.line_states(self.page.id).items()})
+
+    def check_outside_changes(self) -> None:
+        """Polled on a timer: when another connection (the CLI, a second window, a job) committed,
+        the tree and the page shown follow the store.  A page with a line being typed is not reloaded
+        under the typist: the reload waits until the line is left, and saving that line over text
+        changed elsewhere is refused by the core and then asked about (:meth:`_line_conflict`)."""
+        if self.store is None or self.page is None or (self.writer is not None and self.writer.pending()):
+            return
+        version = self.store.data_version()
+        if version == self._data_version and not self._stale:
+            return
+        self._data_version = version
+        self._refresh_tree_states()
+        self._stale = self._page_differs()
+        if not self._stale:
+            return
+        if self.editor.pending_line() is not None:
+            self.statusBar().showMessage(f"page {self.page.seq} was changed by another process: it reloads "
+                                         "when you leave this line", 10000)
+            self.outsideChange.emit(self.page.id, False)
+            return
+        self._stale = False
+        self.open_page(self.page.id, self.editor.current_line_id())
+        self.statusBar().showMessage(f"page {self.page.seq} was changed by another process: reloaded", 10000)
+        self.outsideChange.emit(self.page.id, True)
+
+    def _refresh_tree_states(self) -> None:
+        pages = self.store.pages()
+        if len(pages) != len(self.browser.model.pages()):
+            self.refresh_browser()
+            return
+        for page in pages:
+            shown = self.browser.model.page(page.id)
+            if shown is None or (shown.status, shown.mean_confidence) != (page.status, page.mean_confidence):
+                self.browser.update_page(page)
+
+    def _page_differs(self) -> bool:
+        """True when the page shown (state, line texts, line states) is not what the store holds."""
+        stored = self.store.get_page(self.page.id)
+        layout = self.store.load_layout(self.page.id)
+        lines = [(ln.id, ln.text) for ln in layout.lines()] if layout else []
+        shown = [(ln.id, ln.text) for ln in self.layout_.lines()] if self.layout_ else []
+        states = {lid: st.state for lid, st in self.store.line_states(self.page.id).items()}
+        shown_states = {lid: self.editor.line_state(lid) for lid in self.editor.line_ids()}
+        return stored.status != self.page.status or lines != shown or \
+            any(states.get(lid, "machine") != st for lid, st in shown_states.items())
