@@ -144,8 +144,8 @@ def load_xml(files: Iterable[str | os.PathLike]) -> list[LineSample]:
         img_path = page.image_path()
         if img_path is None or not img_path.is_file():
             raise InputFileError(f, f"page image {page.image_filename or '(not named)'} not found beside the XML")
-        with Image.open(img_path) as im:
-            im.load()
+        with Image.open(img_path) as src:
+            im = src.convert("L")                      # once per page (crop_line would per line)
             for ln in page.lines:
                 if not ln.text.strip():
                     continue

@@ -84,8 +84,10 @@ def recognize_samples(samples: Sequence[LineSample], model_name: str, threads: i
     from ..engines.base import RecognitionOptions
     from ..engines.kraken.engine import KrakenEngine
 
+    from . import registry
+
     engine = KrakenEngine()
-    opts = RecognitionOptions(model=model_name, extra={"threads": threads})
+    opts = registry.resolve_options("kraken", RecognitionOptions(model=model_name, extra={"threads": threads}))
     out = []
     for s in samples:
         if cancel is not None:

@@ -149,13 +149,13 @@ def _callback_class() -> type:
                 return
             acc = trainer.callback_metrics.get("val_accuracy")
             cer = None if acc is None else round(1.0 - float(acc), 5)
-            rec = {"epoch": trainer.current_epoch, "val_cer": cer, "epoch_train_s": round(self.last_epoch_s, 2),
+            rec = {"epoch": trainer.current_epoch, "step": trainer.global_step, "val_cer": cer, "epoch_train_s": round(self.last_epoch_s, 2),
                    "lines_per_s": round(self.epoch_lines / self.last_epoch_s, 2) if self.last_epoch_s else None,
                    "elapsed_s": round(time.monotonic() - self.t_start, 1), "time": utcnow()}
             self.history.append(rec)
             with open(self.history_path, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(rec) + "\n")
-            self.progress.message(f"epoch {rec['epoch']}: validation CER "
+            self.progress.message(f"epoch {rec['epoch']} step {rec['step']}: validation CER "
                                   f"{'n/a' if cer is None else f'{cer:.2%}'} ({rec['lines_per_s']} lines/s)")
 
         def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
@@ -169,6 +169,23 @@ def _callback_class() -> type:
     return DigitizerTrainCallback
 
 
+def _resume_point(checkpoint_dir: str | os.PathLike | None, name: str,
+                  resume: bool | str | os.PathLike) -> tuple[Path, Path | None]:
+    """(checkpoint dir, checkpoint to continue from or None); ``resume`` may name a .ckpt file."""
+    ckdir = Path(checkpoint_dir) if checkpoint_dir else default_checkpoint_dir(name)
+    if not resume:
+        return ckdir, None
+    if not isinstance(resume, bool):
+        ckpt = Path(resume)
+        if not ckpt.is_file():
+            raise DigitizerError(f"checkpoint {ckpt} not found", hint="give a .ckpt file, or --resume alone")
+        return ckpt.parent, ckpt
+    ckpt = _latest_checkpoint(ckdir)
+    if ckpt is None:
+        raise DigitizerError(f"nothing to resume in {ckdir}", hint="start without --resume")
+    return ckdir, ckpt
+
+
 def _latest_checkpoint(ckdir: Path) -> Path | None:
     cands = [p for p in (ckdir / "last.ckpt", ckdir / "checkpoint_abort.ckpt") if p.is_file()]
     return max(cands, key=lambda p: p.stat().st_mtime) if cands else None
@@ -179,13 +196,18 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
           patience: int = 5, batch_size: int = 8, lr: float = 0.002, device: str = "auto", threads: int = 1,
           time_limit_s: float | None = None, progress: ProgressSink | None = None,
           cancel: CancelToken | None = None, checkpoint_dir: str | os.PathLike | None = None,
-          resume: bool = False, register: bool = True, overwrite: bool = False, augment: bool = False,
+          resume: bool | str | os.PathLike = False, register: bool = True, overwrite: bool = False, augment: bool = False,
           language: str = "", script: str = "", licence: str = "", source: str = "",
-          data_source: str = "", seed: int = 42) -> TrainResult:
+          data_source: str = "", seed: int = 42, max_steps: int = -1, val_every_steps: int | None = None,
+          checkpoint_every_steps: int = 200) -> TrainResult:
     """Train (or fine-tune ``base_model``) on ``samples_train``, early-stopping on CER over ``samples_val``.
 
     Returns a :class:`TrainResult`; with ``register`` the best model is added to the registry
-    as ``output_name`` with its validation CER and a training-data summary.
+    as ``output_name`` with its validation CER and a training-data summary.  ``resume`` is True
+    (newest checkpoint of ``checkpoint_dir``) or a checkpoint file (its folder becomes the
+    checkpoint dir).  ``last.ckpt`` is written every ``checkpoint_every_steps`` optimiser steps;
+    ``val_every_steps`` validates (and keeps the best) every N steps instead of every epoch;
+    ``max_steps`` bounds the run by steps (tests, benchmarks).
     """
     ensure_torchvision()
     progress = progress or NullProgress()
@@ -201,10 +223,7 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
     if not resume and (not samples_train or not samples_val):
         raise DigitizerError("training needs lines on both sides of the split",
                              hint=f"got {len(samples_train)} training and {len(samples_val)} validation lines")
-    ckdir = Path(checkpoint_dir) if checkpoint_dir else default_checkpoint_dir(output_name)
-    ckpt = _latest_checkpoint(ckdir) if resume else None
-    if resume and ckpt is None:
-        raise DigitizerError(f"nothing to resume in {ckdir}", hint="start without --resume")
+    ckdir, ckpt = _resume_point(checkpoint_dir, output_name, resume)
     if not resume:
         shutil.rmtree(ckdir, ignore_errors=True)
     ckdir.mkdir(parents=True, exist_ok=True)
@@ -219,7 +238,8 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
                                         max_epochs=max_epochs, min_epochs=min_epochs, patience=patience,
                                         batch_size=batch_size, lr=lr, accel=accel, threads=threads,
                                         time_limit_s=time_limit_s, progress=progress, cancel=cancel,
-                                        augment=augment, seed=seed)
+                                        augment=augment, seed=seed, max_steps=max_steps,
+                                        val_every_steps=val_every_steps, ckpt_steps=checkpoint_every_steps)
     progress.start(max_epochs * len(tr_paths), f"training {output_name} ({len(tr_paths)} lines, {dev_label})")
     t0 = time.monotonic()
     _fit(trainer, model, dm, ckpt, threads)
@@ -270,7 +290,8 @@ def torch_load_epoch(ckpt_path: str) -> int:
 def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str | None,
            base: registry.ModelInfo | None, ckpt: Path | None, max_epochs: int, min_epochs: int, patience: int,
            batch_size: int, lr: float, accel: str, threads: int, time_limit_s: float | None,
-           progress: ProgressSink, cancel: CancelToken, augment: bool, seed: int) -> tuple:
+           progress: ProgressSink, cancel: CancelToken, augment: bool, seed: int, max_steps: int = -1,
+           val_every_steps: int | None = None, ckpt_steps: int = 200) -> tuple:
     import lightning as L
     from kraken.configs import VGSLRecognitionTrainingConfig, VGSLRecognitionTrainingDataConfig
     from kraken.train import KrakenTrainer, VGSLRecognitionDataModule, VGSLRecognitionModel
@@ -292,14 +313,15 @@ def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str |
     cb = _callback_class()(progress, cancel, time_limit_s, ckdir / "history.jsonl")
     ck = ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, save_last=False, monitor="val_metric", mode="max",
                          auto_insert_metric_name=False, filename="best-{epoch:02d}-{val_metric:.4f}")
-    # every epoch, improved or not: what --resume continues from
+    # every few minutes (ckpt_steps optimiser steps), improved or not: what --resume continues from
     last = ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, monitor=None, filename="last",
-                           enable_version_counter=False)
+                           enable_version_counter=False, every_n_train_steps=max(1, ckpt_steps))
     callbacks = [KrakenOnExceptionCheckpoint(dirpath=str(ckdir), filename="checkpoint_abort"), ck, last, cb]
     trainer = KrakenTrainer(accelerator=accel, devices=1, precision="32-true", max_epochs=max_epochs,
                             min_epochs=min_epochs, enable_progress_bar=False, enable_summary=False,
                             enable_model_summary=False, callbacks=callbacks, num_sanity_val_steps=0,
-                            val_check_interval=1.0, default_root_dir=str(ckdir))
+                            max_steps=max_steps, val_check_interval=val_every_steps or 1.0,
+                            check_val_every_n_epoch=None if val_every_steps else 1, default_root_dir=str(ckdir))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if ckpt is not None:
