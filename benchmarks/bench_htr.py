@@ -180,6 +180,47 @@ def bench_sources(model, data: Path, per_source: int) -> dict:
     return out
 
 
+def _hand_pages(data: Path, hand: str) -> dict[str, list]:
+    """Held-out lines of one hand, by page (in page order)."""
+    from digitizer.htr.datasets import LineSample
+
+    pages: dict[str, list] = {}
+    with open(data / "split.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["hand"] == hand and row["split"] == "heldout":
+                png = data / "lines" / f"{row['id']}.png"
+                text = png.with_name(f"{row['id']}.gt.txt").read_text(encoding="utf-8").strip()
+                pages.setdefault(row["source_page"], []).append(LineSample(png, text, row["source_page"], id=row["id"]))
+    return dict(sorted(pages.items()))
+
+
+def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int) -> dict:
+    """Fine-tune on the first k corrected pages of a new hand; CER on the page after the last k."""
+    import tempfile
+
+    from digitizer.htr.project_data import evaluate_model_on
+    from digitizer.htr.train import train
+
+    pages = list(_hand_pages(data, hand).values())
+    if len(pages) < max(counts) + 1:
+        return {"error": f"hand {hand} has {len(pages)} held-out pages, {max(counts) + 1} needed"}
+    test = pages[max(counts)]
+    out = {"hand": hand, "test_lines": len(test), "epochs": epochs, "base_cer": evaluate_model_on(test, model)}
+    for k in counts:
+        lines = [s for p in pages[:k] for s in p]
+        val = lines[::7]
+        tr = [s for i, s in enumerate(lines) if i % 7]
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["DIGITIZER_MODELS_DIR"] = str(Path(tmp) / "models")
+            res = train(tr, val, output_name=f"ft{k}", base_model=model.path, max_epochs=epochs, min_epochs=epochs,
+                        patience=epochs, batch_size=4, lr=0.001, threads=1, device="cpu",
+                        checkpoint_dir=Path(tmp) / "ck", register=False)
+            out[f"{k}_pages"] = {"train_lines": len(tr), "cer": evaluate_model_on(test, res.model_path)}
+        print(f"  fine-tuned on {k} pages ({len(tr)} lines): {out[f'{k}_pages']['cer']:.2%} "
+              f"(base {out['base_cer']:.2%})", file=sys.stderr, flush=True)
+    return out
+
+
 def bench_train(data: Path, n: int) -> dict:
     import tempfile
 
@@ -204,6 +245,9 @@ def main() -> int:
     ap.add_argument("--lines", type=Path, help="a line set from scripts/htr/build_dataset.py: CER per source")
     ap.add_argument("--per-source", type=int, default=150, help="lines scored per source and split")
     ap.add_argument("--train-sample", type=int, default=0, help="lines of --lines for a 1-epoch throughput run")
+    ap.add_argument("--finetune", metavar="HAND", help="with --lines: fine-tune on 2 and 5 pages of this held-out "
+                                                       "hand, score the next page (e.g. lettre-boudreau-tessier)")
+    ap.add_argument("--finetune-epochs", type=int, default=4)
     ap.add_argument("--out", type=Path, default=HERE / "out" / "htr")
     args = ap.parse_args()
     corpus = require_corpus(args.corpus, [WILLS])
@@ -225,6 +269,10 @@ def main() -> int:
         print(f"end to end: {out['end_to_end']['main_text']['totals']}", file=sys.stderr, flush=True)
     if args.lines:
         out["per_source"] = bench_sources(info, args.lines, 10 if args.quick else args.per_source)
+        if args.finetune:
+            counts = [1] if args.quick else [2, 5]
+            out["finetune"] = bench_finetune(info, args.lines, args.finetune, counts,
+                                             1 if args.quick else args.finetune_epochs)
         if args.train_sample and not args.quick:
             out["train_throughput"] = bench_train(args.lines, args.train_sample)
     args.out.mkdir(parents=True, exist_ok=True)

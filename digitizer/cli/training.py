@@ -75,7 +75,10 @@ def sigint_cancels(sink) -> Iterator[CancelToken]:
 def add_training_args(p: argparse.ArgumentParser) -> None:
     """Options shared with ``train --from-project``."""
     p.add_argument("--held-back", type=float, default=0.2, metavar="FRACTION",
-                   help="share of the corrected lines (whole pages) kept out of training for CER before/after")
+                   help="share of the corrected lines (whole pages) kept out of training for CER before/after; "
+                        "0: none (no before/after score)")
+    p.add_argument("--held-back-page", action="append", metavar="ITEM/SEQ",
+                   help="hold back exactly this page (repeatable; overrides --held-back)")
     p.add_argument("--time-limit", type=float, metavar="MIN", help="stop training after about this many minutes")
     p.add_argument("--epochs", type=int, default=50, help="maximum epochs (default 50)")
     p.add_argument("--patience", type=int, default=5, help="early stopping: epochs without CER improvement")
@@ -96,7 +99,8 @@ def run_project_training(args: argparse.Namespace, *, name: str, base_model: str
     try:
         with sigint_cancels(sink) as cancel, open_store(args.project) as store:
             res = retrain_from_project(
-                store, name=name, base_model=base_model, items=args.item, held_back=args.held_back,
+                store, name=name, base_model=base_model, items=args.item,
+                held_back=getattr(args, "held_back_page", None) or args.held_back,
                 progress=sink, cancel=cancel, threads=args.threads, spec=None if base_model else args.spec,
                 max_epochs=args.epochs, patience=args.patience, batch_size=args.batch_size, lr=args.lr,
                 device=args.device, overwrite=args.overwrite,
@@ -107,8 +111,12 @@ def run_project_training(args: argparse.Namespace, *, name: str, base_model: str
         print(json.dumps({"name": res.name, **res.evaluation, "model_path": res.train.model_path,
                           "val_cer": res.train.val_cer, "epochs": res.train.epochs}, ensure_ascii=False, indent=2))
         return 0
-    before = "n/a (new model)" if res.cer_before is None else f"{res.cer_before:.2%}"
-    print(f"model {res.name}: CER on {res.held_back_lines} held-back lines ({len(res.held_back_pages)} pages) "
-          f"{before} -> {res.cer_after:.2%}; trained on {res.train_lines} lines, {res.train.epochs} epochs "
+    if res.cer_after is None:
+        scored = "no pages held back, so no before/after score"
+    else:
+        before = "n/a (new model)" if res.cer_before is None else f"{res.cer_before:.2%}"
+        scored = (f"CER on the same {res.held_back_lines} held-back lines ({len(res.held_back_pages)} pages): "
+                  f"base {before} -> new {res.cer_after:.2%}")
+    print(f"model {res.name}: {scored}; trained on {res.train_lines} lines, {res.train.epochs} epochs "
           f"(stopped: {res.train.stopped}); see 'digitizer models info {res.name}'")
     return 0

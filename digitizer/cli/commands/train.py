@@ -17,12 +17,17 @@ def register(sub: Any) -> None:
                                    "validation CER is registered under --name.")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--from-folder", metavar="DIR", help="line images with .gt.txt files (e.g. train-htr)")
-    src.add_argument("--from-xml", metavar="FILE", nargs="+", help="ALTO or PAGE XML files; images beside them")
+    src.add_argument("--from-xml", metavar="FILE", nargs="+",
+                     help="ALTO or PAGE XML files; images as named in them or with the same stem, beside them "
+                          "or in --images")
+    p.add_argument("--images", metavar="DIR", help="with --from-xml: folder of the page images")
     src.add_argument("--from-project", metavar="PROJECT",
                      help="the corrected/reviewed/approved lines of a project; CER before/after on held-back pages")
     p.add_argument("--item", action="append", help="with --from-project: only this item (repeatable)")
     p.add_argument("--held-back", type=float, default=0.2, metavar="FRACTION",
-                   help="with --from-project: share of lines (whole pages) kept out for CER before/after")
+                   help="with --from-project: share of lines (whole pages) kept out for CER before/after; 0: none")
+    p.add_argument("--held-back-page", action="append", metavar="ITEM/SEQ",
+                   help="with --from-project: hold back exactly this page (repeatable)")
     p.add_argument("--split-tsv", metavar="FILE", help="train/validation split (columns id, split, source_page)")
     p.add_argument("--val-fraction", type=float, default=0.1, help="validation share when no split.tsv (by page)")
     p.add_argument("--name", required=True, help="registry name of the new model, e.g. poilus-fr-v1")
@@ -62,7 +67,7 @@ def _samples(args: argparse.Namespace) -> tuple[list, list, str]:
     if args.from_folder:
         tr, va = load_folder(args.from_folder, args.split_tsv, args.val_fraction)
         return tr, va, f"folder {args.from_folder}" + (f" (split {args.split_tsv})" if args.split_tsv else "")
-    samples = load_xml(args.from_xml)
+    samples = load_xml(args.from_xml, images_dir=args.images)
     tr, va = split_by_page(samples, args.val_fraction)
     return tr, va, f"{len(args.from_xml)} ALTO/PAGE files"
 
