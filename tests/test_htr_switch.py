@@ -42,10 +42,9 @@ def test_models_use_switches_item_and_reprocesses_only_pages_nobody_worked_on(tm
         for p in pages[:-1]:                              # a person's work is kept as it was
             assert [ln.text for ln in store.load_layout(p.id).lines()] == before[p.id]
         layout = store.load_layout(untouched.id)
-        htr = [s for s in layout.steps if s.action == "htr"]
-        assert htr and htr[-1].model == "poilus-fr-v1" and len(htr[-1].model_sha256) == 64
-        seg = [s for s in layout.steps if s.action == "segment"][-1]
-        assert seg.parameters["main_text_only"] is True
+        rec = [s for s in layout.steps if s.action == "recognize"]
+        assert rec and rec[-1].model == "poilus-fr-v1" and len(rec[-1].model_sha256) == 64
+        assert layout.lines()                            # blla found the lines again
         ev = store.events(action="switch-model")
         assert len(ev) == 1 and ev[0].parameters["reprocess"] == [untouched.id]
         assert ev[0].parameters["kept"] == [p.id for p in pages[:-1]]

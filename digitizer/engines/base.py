@@ -74,4 +74,5 @@ class Engine(abc.ABC):
         inf = self.info()
         params = {"languages": list(opts.languages), **opts.extra, **parameters}
         return ProcessingStep(action=action, tool=inf.name, tool_version=inf.version, parameters=params,
-                              model=getattr(opts.model, "name", opts.model))
+                              model=getattr(opts.model, "name", opts.model),
+                              model_sha256=getattr(opts.model, "sha256", None) or None)

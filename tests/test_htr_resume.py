@@ -1,0 +1,33 @@
+"""A training run that outlives a session: checkpoints every few steps, ``train --resume CHECKPOINT``
+continues at the stored step (runs bounded by steps, never by time)."""
+
+from __future__ import annotations
+
+import json
+
+from _htr_helpers import TINY_SPEC, tiny_samples, write_line_folder
+from digitizer.cli.main import main
+
+
+def _steps(ckdir) -> list[int]:
+    return [json.loads(x)["step"] for x in (ckdir / "history.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_resume_from_a_checkpoint_continues_where_it_stopped(tmp_path, capsys):
+    folder = write_line_folder(tmp_path / "lines", tiny_samples(24, 5, "pg"))
+    ck = tmp_path / "run"
+    common = ["--spec", TINY_SPEC, "--batch-size", "2", "--lr", "0.005", "--val-every", "3",
+              "--checkpoint-every", "2", "--threads", "1", "--device", "cpu", "--json"]
+    rc = main(["-q", "train", "--from-folder", str(folder), "--name", "resume-t", "--checkpoint-dir", str(ck),
+               "--max-steps", "6", *common])
+    assert rc == 0
+    first = json.loads(capsys.readouterr().out)
+    assert _steps(ck) == [3, 6] and (ck / "last.ckpt").is_file()
+    # a later session: continue from the checkpoint file (the folder comes from its path)
+    rc = main(["-q", "train", "--name", "resume-t", "--resume", str(ck / "last.ckpt"), "--max-steps", "12",
+               "--overwrite", *common])
+    assert rc == 0
+    second = json.loads(capsys.readouterr().out)
+    assert _steps(ck) == [3, 6, 9, 12]                    # steps 7..12, not 1..6 again
+    assert second["info"]["name"] == "resume-t" and second["checkpoint_dir"] == str(ck)
+    assert first["val_cer"] >= 0 and second["val_cer"] <= 1.5
