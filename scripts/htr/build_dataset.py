@@ -41,7 +41,7 @@ class Source:
     repo: str
     commit: str
     short: str
-    max_pages: int | None = None      # deterministic subset (hash of the path) to bound the set's size
+    max_pages: int | None = None      # deterministic subset (hash of the path) of the training pages
 
 
 SOURCES = [
@@ -102,7 +102,9 @@ def pages(src: Source, gitdir: Path) -> list[str]:
     xmls = sorted(n for n in names if n.endswith(".xml") and "/" in n and not n.startswith(".")
                   and Path(n).parent.name != "page")          # bronod has alto/ and page/ copies: ALTO only
     if src.max_pages is not None and len(xmls) > src.max_pages:
-        xmls = sorted(sorted(xmls, key=lambda p: hashlib.sha1(p.encode()).hexdigest())[: src.max_pages])
+        tests = [x for x in xmls if hand_of(src, x) in VAL_HANDS.get(src.short, ())]   # test hands: always all
+        rest = sorted((x for x in xmls if x not in tests), key=lambda p: hashlib.sha1(p.encode()).hexdigest())
+        xmls = sorted(tests + rest[: src.max_pages])
     return xmls
 
 

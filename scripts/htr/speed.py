@@ -94,10 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("lines", type=Path, help="folder of line images + .gt.txt")
     ap.add_argument("--steps", type=int, default=6, help="timed steps per configuration (after 1 warm-up)")
     ap.add_argument("--quick", action="store_true", help="only the first two configurations")
+    ap.add_argument("--rows", help="only these rows of the grid, e.g. 5-9 (0-based, inclusive)")
     ap.add_argument("--json", type=Path, help="write the results here too")
     args = ap.parse_args(argv)
     ensure_torchvision()
     grid = GRID[:2] if args.quick else GRID
+    if args.rows:
+        a, _, b = args.rows.partition("-")
+        grid = GRID[int(a):int(b or a) + 1]
     lines = load_lines(args.lines, 16 * (args.steps + 1))
     rows = []
     print("| spec | height | batch | threads | lines/s |\n|---|---|---|---|---|")

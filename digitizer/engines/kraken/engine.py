@@ -81,7 +81,8 @@ class KrakenEngine(Engine):
 
     def segment(self, image: Image.Image, opts: RecognitionOptions) -> PageLayout:
         seg_path = opts.segmentation_model or str(_exec.default_segmentation_model())
-        seg = _exec.segment(image, model_path=seg_path, threads=_threads(opts))
+        height = opts.extra.get("seg_height")
+        seg = _exec.segment(image, model_path=seg_path, threads=_threads(opts), height=int(height) if height else None)
         layout = segmentation_to_layout(seg, image.width, image.height)
         main_only = bool(opts.extra.get("main_text_only", True))
         dropped = keep_main_text(layout) if main_only else 0
