@@ -241,6 +241,7 @@ def main() -> int:
     ap.add_argument("--model", default="poilus-fr-v1", help="registry name or model file")
     ap.add_argument("--quick", action="store_true", help="one page, few lines per source, no training run")
     ap.add_argument("--no-e2e", action="store_true", help="skip blla segmentation (end-to-end CER)")
+    ap.add_argument("--no-gt-lines", action="store_true", help="skip recognition of the dev pages' GT lines")
     ap.add_argument("--seg-cache", type=Path, help="keep/reuse blla layouts here (seconds only for fresh ones)")
     ap.add_argument("--lines", type=Path, help="a line set from scripts/htr/build_dataset.py: CER per source")
     ap.add_argument("--per-source", type=int, default=150, help="lines scored per source and split")
@@ -259,11 +260,12 @@ def main() -> int:
     out: dict = {"model": info.name, "model_sha256": info.sha256, "model_val_cer": info.cer,
                  "corpus": str(corpus), "dev_pages": [p.stem for p in pages]}
     t = time.perf_counter()
-    gl = bench_gt_lines(info, pages)
-    write_report(gl.pop("result"), args.out / "gt-lines", title=f"{info.name} on {len(pages)} dev pages (GT lines)")
-    out["gt_lines"] = gl
-    print(f"GT lines: {gl['totals']}  rec {gl['rec_s_per_line_median']:.3f} s/line ({time.perf_counter() - t:.0f} s)",
-          file=sys.stderr, flush=True)
+    if not args.no_gt_lines:
+        gl = bench_gt_lines(info, pages)
+        write_report(gl.pop("result"), args.out / "gt-lines", title=f"{info.name} on {len(pages)} dev pages (GT lines)")
+        out["gt_lines"] = gl
+        print(f"GT lines: {gl['totals']}  rec {gl['rec_s_per_line_median']:.3f} s/line "
+              f"({time.perf_counter() - t:.0f} s)", file=sys.stderr, flush=True)
     if not args.no_e2e:
         out["end_to_end"] = bench_e2e(info, pages, args.seg_cache)
         print(f"end to end: {out['end_to_end']['main_text']['totals']}", file=sys.stderr, flush=True)
