@@ -99,17 +99,18 @@ def bench_gt_lines(model, pages: list[Path]) -> dict:
             "per_page": _per_page(res, "raw"), "result": res}
 
 
-def segment_cached(eng, im, xml: Path, cache: Path | None):
+def segment_cached(eng, im, xml: Path, cache: Path | None, seg_height: int):
     """blla layout of a page with every line (main-text filter off), from ``cache`` when there."""
     from digitizer.engines.base import RecognitionOptions
     from digitizer.model import layout_from_dict, to_dict
 
     key = hashlib.sha256(im.tobytes()).hexdigest()[:16]
-    f = cache / f"{xml.stem}-{key}.json" if cache else None
+    f = cache / f"{xml.stem}-{key}-h{seg_height}.json" if cache else None
     if f is not None and f.is_file():
         return layout_from_dict(json.loads(f.read_text(encoding="utf-8"))), None
     t = time.perf_counter()
-    layout = eng.segment(im, RecognitionOptions(extra={"threads": 1, "main_text_only": False}))
+    layout = eng.segment(im, RecognitionOptions(extra={"threads": 1, "main_text_only": False,
+                                                       "seg_height": seg_height}))
     seconds = time.perf_counter() - t
     if f is not None:
         f.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +118,7 @@ def segment_cached(eng, im, xml: Path, cache: Path | None):
     return layout, seconds
 
 
-def bench_e2e(model, pages: list[Path], cache: Path | None) -> dict:
+def bench_e2e(model, pages: list[Path], cache: Path | None, seg_height: int) -> dict:
     import copy
 
     from digitizer.engines.base import RecognitionOptions
@@ -130,7 +131,7 @@ def bench_e2e(model, pages: list[Path], cache: Path | None) -> dict:
     inputs: dict[str, list] = {"main_text": [], "all_lines": []}
     for xml in pages:
         im = _open_grey(xml.with_suffix(".jpg"))
-        layout, seconds = segment_cached(eng, im, xml, cache)
+        layout, seconds = segment_cached(eng, im, xml, cache, seg_height)
         if seconds is not None:
             seg_times.append(seconds)
         by_id = {ln.id: ln for ln in eng.recognize(im, layout, opts)}
@@ -145,7 +146,8 @@ def bench_e2e(model, pages: list[Path], cache: Path | None) -> dict:
                                           ref_boxes=rboxes, hyp_boxes=[(ln.bbox.x0, ln.bbox.y0, ln.bbox.x1,
                                                                         ln.bbox.y1) for ln in lines]))
         print(f"  {xml.stem}: {found[-1]} lines found, {kept[-1]} main text", file=sys.stderr, flush=True)
-    out: dict = {"gt_lines": sum(len(p.ref_lines) for p in inputs["main_text"]), "lines_found": sum(found),
+    out: dict = {"seg_height": seg_height, "gt_lines": sum(len(p.ref_lines) for p in inputs["main_text"]),
+                 "lines_found": sum(found),
                  "lines_main_text": sum(kept)}
     if seg_times:
         out["seg_s_per_page_median"] = round(statistics.median(seg_times), 2)
@@ -243,8 +245,10 @@ def main() -> int:
     ap.add_argument("--no-e2e", action="store_true", help="skip blla segmentation (end-to-end CER)")
     ap.add_argument("--no-gt-lines", action="store_true", help="skip recognition of the dev pages' GT lines")
     ap.add_argument("--seg-cache", type=Path, help="keep/reuse blla layouts here (seconds only for fresh ones)")
+    ap.add_argument("--seg-height", type=int, default=None,
+                    help="blla input height (default: the engine's, digitizer.engines.kraken.engine.SEG_HEIGHT)")
     ap.add_argument("--lines", type=Path, help="a line set from scripts/htr/build_dataset.py: CER per source")
-    ap.add_argument("--per-source", type=int, default=150, help="lines scored per source and split")
+    ap.add_argument("--per-source", type=int, default=150, help="lines scored per source and split (0: skip)")
     ap.add_argument("--train-sample", type=int, default=0, help="lines of --lines for a 1-epoch throughput run")
     ap.add_argument("--finetune", metavar="HAND", help="with --lines: fine-tune on 2 and 5 pages of this held-out "
                                                        "hand, score the next page (e.g. lettre-boudreau-tessier)")
@@ -252,6 +256,10 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=HERE / "out" / "htr")
     args = ap.parse_args()
     corpus = require_corpus(args.corpus, [WILLS])
+    if args.seg_height is None:
+        from digitizer.engines.kraken.engine import SEG_HEIGHT
+
+        args.seg_height = SEG_HEIGHT
     from digitizer.htr import registry
     from digitizer.htr.report import write_report
 
@@ -267,10 +275,11 @@ def main() -> int:
         print(f"GT lines: {gl['totals']}  rec {gl['rec_s_per_line_median']:.3f} s/line "
               f"({time.perf_counter() - t:.0f} s)", file=sys.stderr, flush=True)
     if not args.no_e2e:
-        out["end_to_end"] = bench_e2e(info, pages, args.seg_cache)
+        out["end_to_end"] = bench_e2e(info, pages, args.seg_cache, args.seg_height)
         print(f"end to end: {out['end_to_end']['main_text']['totals']}", file=sys.stderr, flush=True)
     if args.lines:
-        out["per_source"] = bench_sources(info, args.lines, 10 if args.quick else args.per_source)
+        if args.per_source:
+            out["per_source"] = bench_sources(info, args.lines, 10 if args.quick else args.per_source)
         if args.finetune:
             counts = [1] if args.quick else [2, 5]
             out["finetune"] = bench_finetune(info, args.lines, args.finetune, counts,

@@ -313,10 +313,12 @@ def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str |
     cb = _callback_class()(progress, cancel, time_limit_s, ckdir / "history.jsonl")
     ck = ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, save_last=False, monitor="val_metric", mode="max",
                          auto_insert_metric_name=False, filename="best-{epoch:02d}-{val_metric:.4f}")
-    # every few minutes (ckpt_steps optimiser steps), improved or not: what --resume continues from
-    last = ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, monitor=None, filename="last",
-                           enable_version_counter=False, every_n_train_steps=max(1, ckpt_steps))
-    callbacks = [KrakenOnExceptionCheckpoint(dirpath=str(ckdir), filename="checkpoint_abort"), ck, last, cb]
+    # what --resume continues from, improved or not: every few minutes (ckpt_steps optimiser
+    # steps) and at the end of every epoch (lightning wants one callback per trigger)
+    last = [ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, monitor=None, filename="last",
+                            enable_version_counter=False, **trigger)
+            for trigger in ({"every_n_train_steps": max(1, ckpt_steps)}, {"every_n_epochs": 1})]
+    callbacks = [KrakenOnExceptionCheckpoint(dirpath=str(ckdir), filename="checkpoint_abort"), ck, *last, cb]
     trainer = KrakenTrainer(accelerator=accel, devices=1, precision="32-true", max_epochs=max_epochs,
                             min_epochs=min_epochs, enable_progress_bar=False, enable_summary=False,
                             enable_model_summary=False, callbacks=callbacks, num_sanity_val_steps=0,
