@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Long CPU training of the manuscript model (background-friendly: nice, 1 torch thread,
-# last.ckpt every 40 steps = a few minutes on a shared 2-core machine, validation every 150 steps).
+# last.ckpt every 160 steps = a few minutes on a shared 2-core machine, validation every 600 steps;
+# batch 1: fastest per line on one CPU thread, see docs/htr.md).
 #
 #   scripts/htr/train-cpu.sh DATA_DIR RUN_DIR [NAME]          # start (fine-tunes poilus-fr-v1)
 #   scripts/htr/train-cpu.sh DATA_DIR RUN_DIR [NAME] --resume # continue from RUN_DIR/ckpt/last.ckpt
@@ -26,6 +27,6 @@ else
 fi
 export OMP_THREAD_LIMIT=1 DIGITIZER_MODELS_DIR="${DIGITIZER_MODELS_DIR:-$RUN/models}"
 exec nice -n 10 "$HERE/.venv/bin/digitizer" train "${SRC[@]}" --name "$NAME" --checkpoint-dir "$RUN/ckpt" \
-    --batch-size 4 --lr 0.001 --epochs 30 --patience 10 --val-every 150 --checkpoint-every 40 --threads 1 \
+    --batch-size 1 --lr 0.0003 --epochs 30 --patience 10 --val-every 600 --checkpoint-every 160 --threads 1 \
     --device "${DEVICE:-cpu}" --overwrite --language fr --script Latn --licence "CC BY 4.0" \
     --source "HTR-United: CREMMA-AN-TestamentsDePoilus, CREMMA-MSS-19, CREMMA-MSS-20 (CC BY 4.0); see models/README.md"
