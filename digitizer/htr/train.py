@@ -393,10 +393,10 @@ def register_checkpoint(checkpoint_dir: str | os.PathLike, output_name: str, *, 
     history = [json.loads(x) for x in (ckdir / "history.jsonl").read_text(encoding="utf-8").splitlines() if x]
     summary = json.loads((ckdir / "summary.json").read_text(encoding="utf-8"))
     out = _convert(best, ckdir / f"{output_name}.safetensors", threads)
-    train_s = sum(h.get("epoch_train_s") or 0 for h in history)
+    rates = [h["lines_per_s"] for h in history if h.get("lines_per_s")]
     res = TrainResult(model_path=str(out), name=output_name, val_cer=round(1 - float(best.stem.rsplit("-", 1)[-1]), 5),
                       epochs=len(history), best_epoch=torch_load_epoch(str(best)),
-                      lines_per_s=round(summary["train_lines"] * len(history) / train_s, 2) if train_s else 0.0,
+                      lines_per_s=round(sum(rates) / len(rates), 2) if rates else 0.0,
                       seconds=history[-1]["elapsed_s"] if history else 0.0, stopped="registered from checkpoint",
                       checkpoint_dir=str(ckdir), history=history)
     res.info = _register(res, out, summary, spec=spec, base=None, language=language, script=script,
