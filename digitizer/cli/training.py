@@ -102,7 +102,7 @@ def run_project_training(args: argparse.Namespace, *, name: str, base_model: str
                 store, name=name, base_model=base_model, items=args.item,
                 held_back=getattr(args, "held_back_page", None) or args.held_back,
                 progress=sink, cancel=cancel, threads=args.threads, spec=None if base_model else args.spec,
-                max_epochs=args.epochs, patience=args.patience, batch_size=args.batch_size, lr=args.lr,
+                max_epochs=args.epochs, patience=args.patience, batch_size=args.batch_size, lr=args.lr or 0.002,
                 device=args.device, overwrite=args.overwrite,
                 time_limit_s=args.time_limit * 60 if args.time_limit else None)
     finally:

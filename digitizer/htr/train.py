@@ -107,8 +107,8 @@ def _callback_class() -> type:
         """Progress, cancellation, time limit and per-epoch history for one training run."""
 
         def __init__(self, progress: ProgressSink, cancel: CancelToken, time_limit_s: float | None,
-                     history_path: Path, epoch_offset: int = 0) -> None:
-            self.progress, self.cancel, self.limit = progress, cancel, time_limit_s
+                     history_path: Path, epoch_offset: int = 0, lr: float | None = None) -> None:
+            self.progress, self.cancel, self.limit, self.lr = progress, cancel, time_limit_s, lr
             self.history_path = history_path
             self.t_start = time.monotonic()
             self.t_epoch = self.t_start
@@ -123,6 +123,13 @@ def _callback_class() -> type:
             self.stopped = why
             trainer.fit_loop.min_epochs = 0
             trainer.should_stop = True
+
+        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+            if self.lr is not None:                  # a resumed run with a new learning rate
+                for opt in trainer.optimizers:
+                    for group in opt.param_groups:
+                        group["lr"] = self.lr
+                self.progress.message(f"learning rate set to {self.lr}")
 
         def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
             self.t_epoch = time.monotonic()
@@ -199,7 +206,7 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
           resume: bool | str | os.PathLike = False, register: bool = True, overwrite: bool = False, augment: bool = False,
           language: str = "", script: str = "", licence: str = "", source: str = "",
           data_source: str = "", seed: int = 42, max_steps: int = -1, val_every_steps: int | None = None,
-          checkpoint_every_steps: int = 200) -> TrainResult:
+          checkpoint_every_steps: int = 200, resume_lr: float | None = None) -> TrainResult:
     """Train (or fine-tune ``base_model``) on ``samples_train``, early-stopping on CER over ``samples_val``.
 
     Returns a :class:`TrainResult`; with ``register`` the best model is added to the registry
@@ -207,7 +214,8 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
     (newest checkpoint of ``checkpoint_dir``) or a checkpoint file (its folder becomes the
     checkpoint dir).  ``last.ckpt`` is written every ``checkpoint_every_steps`` optimiser steps;
     ``val_every_steps`` validates (and keeps the best) every N steps instead of every epoch;
-    ``max_steps`` bounds the run by steps (tests, benchmarks).
+    ``max_steps`` bounds the run by steps (tests, benchmarks).  ``resume_lr`` sets a new learning
+    rate when resuming (e.g. lower, once validation CER has flattened); otherwise the checkpoint's.
     """
     ensure_torchvision()
     progress = progress or NullProgress()
@@ -239,7 +247,8 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
                                         batch_size=batch_size, lr=lr, accel=accel, threads=threads,
                                         time_limit_s=time_limit_s, progress=progress, cancel=cancel,
                                         augment=augment, seed=seed, max_steps=max_steps,
-                                        val_every_steps=val_every_steps, ckpt_steps=checkpoint_every_steps)
+                                        val_every_steps=val_every_steps, ckpt_steps=checkpoint_every_steps,
+                                        resume_lr=resume_lr if ckpt is not None else None)
     progress.start(max_epochs * len(tr_paths), f"training {output_name} ({len(tr_paths)} lines, {dev_label})")
     t0 = time.monotonic()
     _fit(trainer, model, dm, ckpt, threads)
@@ -291,7 +300,7 @@ def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str |
            base: registry.ModelInfo | None, ckpt: Path | None, max_epochs: int, min_epochs: int, patience: int,
            batch_size: int, lr: float, accel: str, threads: int, time_limit_s: float | None,
            progress: ProgressSink, cancel: CancelToken, augment: bool, seed: int, max_steps: int = -1,
-           val_every_steps: int | None = None, ckpt_steps: int = 200) -> tuple:
+           val_every_steps: int | None = None, ckpt_steps: int = 200, resume_lr: float | None = None) -> tuple:
     import lightning as L
     from kraken.configs import VGSLRecognitionTrainingConfig, VGSLRecognitionTrainingDataConfig
     from kraken.train import KrakenTrainer, VGSLRecognitionDataModule, VGSLRecognitionModel
@@ -310,7 +319,7 @@ def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str |
     dm_config = VGSLRecognitionTrainingDataConfig(
         training_data=tr_paths, evaluation_data=va_paths, format_type="path", partition=1.0, num_workers=0,
         augment=augment, normalization="NFC", **common)
-    cb = _callback_class()(progress, cancel, time_limit_s, ckdir / "history.jsonl")
+    cb = _callback_class()(progress, cancel, time_limit_s, ckdir / "history.jsonl", lr=resume_lr)
     ck = ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, save_last=False, monitor="val_metric", mode="max",
                          auto_insert_metric_name=False, filename="best-{epoch:02d}-{val_metric:.4f}")
     # what --resume continues from, improved or not: every few minutes (ckpt_steps optimiser

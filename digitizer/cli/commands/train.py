@@ -38,7 +38,8 @@ def register(sub: Any) -> None:
     p.add_argument("--patience", type=int, default=5, help="early stopping: epochs without CER improvement")
     p.add_argument("--time-limit", type=float, metavar="MIN", help="stop after about this many minutes")
     p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=0.002, help="learning rate (default 0.002)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default 0.002; with --resume: the checkpoint's unless given)")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--augment", action="store_true", help="image augmentation during training")
@@ -99,13 +100,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             res = train(tr, va, output_name=args.name, base_model=args.base_model, spec=args.spec,
                         max_epochs=args.epochs, min_epochs=args.min_epochs, patience=args.patience,
-                        batch_size=args.batch_size, lr=args.lr, device=args.device, threads=args.threads,
+                        batch_size=args.batch_size, lr=args.lr or 0.002, device=args.device, threads=args.threads,
                         time_limit_s=args.time_limit * 60 if args.time_limit else None, progress=sink,
                         cancel=cancel, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
                         overwrite=args.overwrite, augment=args.augment, language=args.language,
                         script=args.script, licence=args.licence, source=args.source, data_source=desc,
                         max_steps=args.max_steps, val_every_steps=args.val_every,
-                        checkpoint_every_steps=args.checkpoint_every)
+                        checkpoint_every_steps=args.checkpoint_every, resume_lr=args.lr if args.resume else None)
         except DigitizerError:
             sink.finish()
             raise
