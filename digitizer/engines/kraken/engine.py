@@ -4,7 +4,9 @@
 registry's ``ModelInfo``.  The engine never looks names up: callers resolve a registry name
 first (``digitizer.htr.registry.resolve_options``), so the engine does not depend on the registry.
 ``opts.segmentation_model``: optional blla model file (default: the one in the kraken wheel).
-``opts.extra``: ``threads`` (torch threads, default ``$DIGITIZER_TORCH_THREADS`` or 1).
+``opts.extra``: ``threads`` (torch threads, default ``$DIGITIZER_TORCH_THREADS`` or 1),
+``main_text_only`` (default true: drop facing page, margins, stamps; :mod:`.maintext`),
+``seg_height`` (blla's network input height, default :data:`SEG_HEIGHT`; 0 = the model's own).
 
 Recognition with a model trained on line images (``seg_type`` bbox, what ``digitizer train``
 makes from line folders) cuts every line out along its boundary polygon exactly like the
