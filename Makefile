@@ -15,8 +15,9 @@ test:
 	@scripts/setup.sh --with-chromium
 	@scripts/test.sh
 
+# make bench ARGS="--quick --corpus DIR": every benchmark stage (see benchmarks/run_all.py)
 bench: setup
-	@.venv/bin/python benchmarks/run_all.py
+	@.venv/bin/python benchmarks/run_all.py $(ARGS)
 
 # Architecture (import-linter layers), ruff and mypy (strict for the modules listed in pyproject.toml).
 lint: setup

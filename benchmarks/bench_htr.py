@@ -1,38 +1,63 @@
-"""HTR benchmark: kraken segmentation s/page, recognition s/line, training lines/s, CER on the 8
-handwritten dev pages (never seen in training, other writers).
+"""HTR benchmark: CER of a model on the handwritten dev wills (GT lines and end to end), per source
+of the built training set, blla seconds per page, and training throughput.
 
-Run:  .venv/bin/python benchmarks/bench_htr.py --model poilus-fr-v1
-      .venv/bin/python benchmarks/bench_htr.py --model poilus-fr-v1 --no-e2e   (skip blla, ~1 min)
+Run:  .venv/bin/python benchmarks/bench_htr.py --corpus DEV_DIR [--model NAME] [--lines DATA_DIR]
+      .venv/bin/python benchmarks/bench_htr.py --quick             (1 page of tests/data, ~1-2 min)
 
-* CER "GT lines": every ground-truth TextLine is cut out along its GT polygon exactly like the
-  training lines (mask, level, <= 120 px, 16 grey levels) and recognised through
-  ``KrakenEngine.recognize``; scored per line against the GT text, micro-averaged.  This measures
-  recognition only.
-* CER "end to end": our blla segmentation + recognition, page text lines paired to GT lines by
-  order/alignment (``digitizer.htr.evaluate``); includes segmentation errors and untranscribed
-  stamps/notes that the GT leaves out.
-* Training throughput: the registered model's measured ``lines_per_s`` (from its training run),
-  plus a short 1-epoch run on ``--train-sample`` lines of the train split measured here.
+``--corpus`` is the dev corpus folder (its ``testaments-de-poilus/`` pages: image + ALTO GT);
+default ``$DIGITIZER_CORPUS``, else ``tests/data``.  ``--lines`` is a line set built by
+``scripts/htr/build_dataset.py``: its validation / test / heldout lines are scored per source.
+
+* CER "GT lines": every GT TextLine cut along its GT polygon (the engine's own ``crop_line``) and
+  recognised: recognition only.
+* CER "end to end": our blla segmentation + recognition, lines paired to GT lines by position
+  (box overlap), plus the page-level CER of the reading-order text; reported with the
+  main-text filter (the default: facing page, margins, stamps dropped) and without it, from the
+  same segmentation.  ``--seg-cache DIR`` keeps blla's layouts between runs.
+* Scores: raw, and normalised (``htr``: the training normalisation, NFKC, case and punctuation
+  folded; ``digitizer.htr.evaluate.HTR``).
 Timings on a shared 2-core machine are noisy: they are wall-clock with torch threads = 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
 import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-SHARED = Path(os.environ.get("DIGITIZER_SHARED", HERE.parent.parent / "shared"))
-DEV = SHARED / "corpus" / "dev" / "testaments-de-poilus"
-TRAIN = SHARED / "corpus" / "train-htr"
+sys.path.insert(0, str(HERE))
+
+from _corpus import TEST_DATA, add_corpus_argument, require_corpus  # noqa: E402
+
+WILLS = "testaments-de-poilus"
+
+
+def _norms():
+    from digitizer.htr.evaluate import HTR, RAW
+
+    return [RAW, HTR]
+
+
+def _totals(res) -> dict:
+    out = {}
+    for n in res.norms:
+        t, ro = res.totals[n], res.reading_order[n]
+        out[n] = {"cer": round(t.cer, 4), "wer": round(t.wer, 4), "lines": t.lines,
+                  "page_reading_order_cer": round(ro.cer, 4)}
+    return out
+
+
+def _per_page(res, norm: str) -> dict:
+    return {p.key: round(p.totals.cer, 4) for p in res.pages if p.norm == norm}
 
 
 def gt_layout(xml: Path):
@@ -47,106 +72,224 @@ def gt_layout(xml: Path):
     return page, refs, PageLayout(page.width, page.height, [TextBlock("b1", box, lines)])
 
 
-def bench_gt_lines(model: str, pages: list[Path]) -> dict:
+def _open_grey(path: Path):
     from PIL import Image
 
+    with Image.open(path) as im:
+        return im.convert("L")
+
+
+def bench_gt_lines(model, pages: list[Path]) -> dict:
     from digitizer.engines.base import RecognitionOptions
     from digitizer.engines.kraken.engine import KrakenEngine
     from digitizer.htr.evaluate import PageInput, evaluate
 
     eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1})
-    inputs, per_line, examples = [], [], []
+    inputs, per_line = [], []
     for xml in pages:
         page, refs, layout = gt_layout(xml)
-        with Image.open(page.image_path()) as im:
-            im.load()
-            t = time.perf_counter()
-            hyps = [ln.text for ln in eng.recognize(im, layout, opts)]
-            per_line.append((time.perf_counter() - t) / max(1, len(hyps)))
-        inputs.append(PageInput(xml.stem, refs, hyps, item=xml.stem.rsplit("-", 1)[0], category="handwritten"))
-        examples += list(zip(refs, hyps))[:2]
-    from digitizer.htr.evaluate import Normalization, score_page
-
-    res = evaluate(inputs, [Normalization("raw"), Normalization("NFC+casefold+nopunct", "NFC", True, True)])
-    # per GT line: refs and hyps are paired one to one (same count by construction)
-    assert all(len(score_page(p.ref_lines, p.hyp_lines)) == len([r for r in p.ref_lines if r.strip()])
-               for p in inputs)
-    return {"rec_s_per_line_median": statistics.median(per_line), "lines": res.totals["raw"].lines,
-            "cer": res.totals["raw"].cer, "wer": res.totals["raw"].wer,
-            "cer_nfc_casefold_nopunct": res.totals["NFC+casefold+nopunct"].cer,
-            "per_page": {p.key: round(p.totals.cer, 4) for p in res.pages if p.norm == "raw"},
-            "examples": examples[:6], "result": res}
+        im = _open_grey(page.image_path())
+        t = time.perf_counter()
+        hyps = [ln.text for ln in eng.recognize(im, layout, opts)]
+        per_line.append((time.perf_counter() - t) / max(1, len(hyps)))
+        boxes = [tuple(map(float, (ln.bbox.x0, ln.bbox.y0, ln.bbox.x1, ln.bbox.y1))) for ln in layout.lines()]
+        inputs.append(PageInput(xml.stem, refs, hyps, category="handwritten", ref_boxes=boxes, hyp_boxes=boxes))
+    res = evaluate(inputs, _norms())
+    return {"rec_s_per_line_median": round(statistics.median(per_line), 4), "totals": _totals(res),
+            "per_page": _per_page(res, "raw"), "result": res}
 
 
-def bench_e2e(model: str, pages: list[Path]) -> dict:
-    from PIL import Image
+def segment_cached(eng, im, xml: Path, cache: Path | None, seg_height: int):
+    """blla layout of a page with every line (main-text filter off), from ``cache`` when there."""
+    from digitizer.engines.base import RecognitionOptions
+    from digitizer.model import layout_from_dict, to_dict
+
+    key = hashlib.sha256(im.tobytes()).hexdigest()[:16]
+    f = cache / f"{xml.stem}-{key}-h{seg_height}.json" if cache else None
+    if f is not None and f.is_file():
+        return layout_from_dict(json.loads(f.read_text(encoding="utf-8"))), None
+    t = time.perf_counter()
+    layout = eng.segment(im, RecognitionOptions(extra={"threads": 1, "main_text_only": False,
+                                                       "seg_height": seg_height}))
+    seconds = time.perf_counter() - t
+    if f is not None:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(to_dict(layout)), encoding="utf-8")
+    return layout, seconds
+
+
+def bench_e2e(model, pages: list[Path], cache: Path | None, seg_height: int) -> dict:
+    import copy
 
     from digitizer.engines.base import RecognitionOptions
     from digitizer.engines.kraken.engine import KrakenEngine
-    from digitizer.htr.evaluate import PageInput, evaluate, read_lines
+    from digitizer.engines.kraken.maintext import keep_main_text
+    from digitizer.htr.evaluate import PageInput, evaluate, read_lines_boxes
 
     eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1})
-    seg_times, inputs, nlines = [], [], []
+    seg_times, found, kept = [], [], []
+    inputs: dict[str, list] = {"main_text": [], "all_lines": []}
     for xml in pages:
-        with Image.open(xml.with_suffix(".jpg")) as im:
-            im.load()
-            t = time.perf_counter()
-            layout = eng.segment(im, opts)
-            seg_times.append(time.perf_counter() - t)
-            by_id = {ln.id: ln for ln in eng.recognize(im, layout, opts)}
-        nlines.append(len(by_id))
-        hyps = [by_id[ln.id].text for ln in layout.lines()]
-        inputs.append(PageInput(xml.stem, read_lines(xml), hyps, category="handwritten"))
-        print(f"  {xml.stem}: segmented in {seg_times[-1]:.1f} s, {nlines[-1]} lines", file=sys.stderr, flush=True)
-    res = evaluate(inputs)
-    return {"seg_s_per_page_median": statistics.median(seg_times), "seg_s_per_page_min": min(seg_times),
-            "seg_lines_found": nlines, "cer": res.totals["raw"].cer, "wer": res.totals["raw"].wer,
-            "per_page": {p.key: round(p.totals.cer, 4) for p in res.pages}}
+        im = _open_grey(xml.with_suffix(".jpg"))
+        layout, seconds = segment_cached(eng, im, xml, cache, seg_height)
+        if seconds is not None:
+            seg_times.append(seconds)
+        by_id = {ln.id: ln for ln in eng.recognize(im, layout, opts)}
+        main = copy.deepcopy(layout)
+        keep_main_text(main)
+        refs, rboxes = read_lines_boxes(xml)
+        found.append(len(by_id))
+        kept.append(len(main.lines()))
+        for name, lay in (("main_text", main), ("all_lines", layout)):
+            lines = [by_id[ln.id] for ln in lay.lines()]
+            inputs[name].append(PageInput(xml.stem, refs, [ln.text for ln in lines], category="handwritten",
+                                          ref_boxes=rboxes, hyp_boxes=[(ln.bbox.x0, ln.bbox.y0, ln.bbox.x1,
+                                                                        ln.bbox.y1) for ln in lines]))
+        print(f"  {xml.stem}: {found[-1]} lines found, {kept[-1]} main text", file=sys.stderr, flush=True)
+    out: dict = {"seg_height": seg_height, "gt_lines": sum(len(p.ref_lines) for p in inputs["main_text"]),
+                 "lines_found": sum(found),
+                 "lines_main_text": sum(kept)}
+    if seg_times:
+        out["seg_s_per_page_median"] = round(statistics.median(seg_times), 2)
+    for name, inp in inputs.items():
+        res = evaluate(inp, _norms())
+        out[name] = {"totals": _totals(res), "per_page": _per_page(res, "raw")}
+    return out
 
 
-def bench_train(n: int) -> dict:
+def bench_sources(model, data: Path, per_source: int) -> dict:
+    """CER per source and split (validation / test / heldout) of the built line set."""
+    from digitizer.htr.datasets import LineSample
+    from digitizer.htr.evaluate import PageInput, evaluate
+    from digitizer.htr.project_data import recognize_samples
+
+    groups: dict[str, list[LineSample]] = {}
+    with open(data / "split.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["split"] == "train":
+                continue
+            key = f"{row['source_page'].split(':', 1)[0]}/{row['split']}"
+            png = data / "lines" / f"{row['id']}.png"
+            text = png.with_name(f"{row['id']}.gt.txt").read_text(encoding="utf-8").strip()
+            groups.setdefault(key, []).append(LineSample(png, text, row["source_page"], id=row["id"]))
+    out = {}
+    for key, samples in sorted(groups.items()):
+        samples = samples[:: max(1, len(samples) // per_source)][:per_source]
+        hyps = recognize_samples(samples, model)
+        res = evaluate([PageInput(key, [s.text], [h]) for s, h in zip(samples, hyps)], _norms())
+        out[key] = _totals(res)
+        print(f"  {key}: CER {res.totals['raw'].cer:.2%} on {len(samples)} lines", file=sys.stderr, flush=True)
+    return out
+
+
+def _hand_pages(data: Path, hand: str) -> dict[str, list]:
+    """Held-out lines of one hand, by page (in page order)."""
+    from digitizer.htr.datasets import LineSample
+
+    pages: dict[str, list] = {}
+    with open(data / "split.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["hand"] == hand and row["split"] == "heldout":
+                png = data / "lines" / f"{row['id']}.png"
+                text = png.with_name(f"{row['id']}.gt.txt").read_text(encoding="utf-8").strip()
+                pages.setdefault(row["source_page"], []).append(LineSample(png, text, row["source_page"], id=row["id"]))
+    return dict(sorted(pages.items()))
+
+
+def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int) -> dict:
+    """Fine-tune on the first k corrected pages of a new hand; CER on the page after the last k."""
+    import tempfile
+
+    from digitizer.htr.project_data import evaluate_model_on
+    from digitizer.htr.train import train
+
+    pages = list(_hand_pages(data, hand).values())
+    if len(pages) < max(counts) + 1:
+        return {"error": f"hand {hand} has {len(pages)} held-out pages, {max(counts) + 1} needed"}
+    test = pages[max(counts)]
+    out = {"hand": hand, "test_lines": len(test), "epochs": epochs, "base_cer": evaluate_model_on(test, model)}
+    for k in counts:
+        lines = [s for p in pages[:k] for s in p]
+        val = lines[::7]
+        tr = [s for i, s in enumerate(lines) if i % 7]
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["DIGITIZER_MODELS_DIR"] = str(Path(tmp) / "models")
+            res = train(tr, val, output_name=f"ft{k}", base_model=model.path, max_epochs=epochs, min_epochs=epochs,
+                        patience=epochs, batch_size=4, lr=0.001, threads=1, device="cpu",
+                        checkpoint_dir=Path(tmp) / "ck", register=False)
+            out[f"{k}_pages"] = {"train_lines": len(tr), "cer": evaluate_model_on(test, res.model_path)}
+        print(f"  fine-tuned on {k} pages ({len(tr)} lines): {out[f'{k}_pages']['cer']:.2%} "
+              f"(base {out['base_cer']:.2%})", file=sys.stderr, flush=True)
+    return out
+
+
+def bench_train(data: Path, n: int) -> dict:
+    import tempfile
+
     from digitizer.htr.datasets import load_folder
     from digitizer.htr.train import train
 
-    tr, va = load_folder(TRAIN)
+    tr, va = load_folder(data)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DIGITIZER_MODELS_DIR"] = str(Path(tmp) / "models")
-        res = train(tr[:n], va[:20], output_name="bench", max_epochs=1, threads=1, device="cpu",
+        res = train(tr[:n], va[:8], output_name="bench", max_epochs=1, threads=1, device="cpu", batch_size=4,
                     checkpoint_dir=Path(tmp) / "ck", register=False)
-    return {"lines": n, "batch_size": 8, "lines_per_s": res.lines_per_s, "epoch_s": res.history[0]["epoch_train_s"]}
+    return {"lines": n, "batch_size": 4, "lines_per_s": res.lines_per_s}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="poilus-fr-v1")
+    add_corpus_argument(ap, default=TEST_DATA)
+    ap.add_argument("--model", default="poilus-fr-v1", help="registry name or model file")
+    ap.add_argument("--quick", action="store_true", help="one page, few lines per source, no training run")
     ap.add_argument("--no-e2e", action="store_true", help="skip blla segmentation (end-to-end CER)")
-    ap.add_argument("--train-sample", type=int, default=96, help="lines for the throughput run (0: skip)")
-    ap.add_argument("--out", default=str(HERE / "out" / "htr"))
+    ap.add_argument("--no-gt-lines", action="store_true", help="skip recognition of the dev pages' GT lines")
+    ap.add_argument("--seg-cache", type=Path, help="keep/reuse blla layouts here (seconds only for fresh ones)")
+    ap.add_argument("--seg-height", type=int, default=None,
+                    help="blla input height (default: the engine's, digitizer.engines.kraken.engine.SEG_HEIGHT)")
+    ap.add_argument("--lines", type=Path, help="a line set from scripts/htr/build_dataset.py: CER per source")
+    ap.add_argument("--per-source", type=int, default=150, help="lines scored per source and split (0: skip)")
+    ap.add_argument("--train-sample", type=int, default=0, help="lines of --lines for a 1-epoch throughput run")
+    ap.add_argument("--finetune", metavar="HAND", help="with --lines: fine-tune on 2 and 5 pages of this held-out "
+                                                       "hand, score the next page (e.g. lettre-boudreau-tessier)")
+    ap.add_argument("--finetune-epochs", type=int, default=4)
+    ap.add_argument("--out", type=Path, default=HERE / "out" / "htr")
     args = ap.parse_args()
+    corpus = require_corpus(args.corpus, [WILLS])
+    if args.seg_height is None:
+        from digitizer.engines.kraken.engine import SEG_HEIGHT
+
+        args.seg_height = SEG_HEIGHT
     from digitizer.htr import registry
     from digitizer.htr.report import write_report
 
     info = registry.resolve(args.model)
-    pages = sorted(DEV.glob("*.xml"))
+    pages = sorted((corpus / WILLS).glob("*.xml"))[: 1 if args.quick else None]
     out: dict = {"model": info.name, "model_sha256": info.sha256, "model_val_cer": info.cer,
-                 "model_training": info.training, "dev_pages": len(pages)}
+                 "corpus": str(corpus), "dev_pages": [p.stem for p in pages]}
     t = time.perf_counter()
-    gl = bench_gt_lines(info.path, pages)
-    write_report(gl.pop("result"), Path(args.out) / "gt-lines", title=f"{info.name} on 8 dev pages (GT lines)")
-    out["gt_lines"] = gl
-    print(f"GT lines: CER {gl['cer']:.2%}  WER {gl['wer']:.2%}  rec {gl['rec_s_per_line_median']:.3f} s/line "
-          f"({time.perf_counter() - t:.0f} s)", file=sys.stderr, flush=True)
+    if not args.no_gt_lines:
+        gl = bench_gt_lines(info, pages)
+        write_report(gl.pop("result"), args.out / "gt-lines", title=f"{info.name} on {len(pages)} dev pages (GT lines)")
+        out["gt_lines"] = gl
+        print(f"GT lines: {gl['totals']}  rec {gl['rec_s_per_line_median']:.3f} s/line "
+              f"({time.perf_counter() - t:.0f} s)", file=sys.stderr, flush=True)
     if not args.no_e2e:
-        out["end_to_end"] = bench_e2e(info.path, pages)
-        e = out["end_to_end"]
-        print(f"end to end: CER {e['cer']:.2%}  seg {e['seg_s_per_page_median']:.1f} s/page", file=sys.stderr)
-    if args.train_sample:
-        out["train_throughput"] = bench_train(args.train_sample)
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    (Path(args.out) / "bench_htr.json").write_text(json.dumps(out, ensure_ascii=False, indent=2, default=str),
-                                                   encoding="utf-8")
-    print(json.dumps({k: v for k, v in out.items() if k != "model_training"}, ensure_ascii=False, indent=2,
-                     default=str))
+        out["end_to_end"] = bench_e2e(info, pages, args.seg_cache, args.seg_height)
+        print(f"end to end: {out['end_to_end']['main_text']['totals']}", file=sys.stderr, flush=True)
+    if args.lines:
+        if args.per_source:
+            out["per_source"] = bench_sources(info, args.lines, 10 if args.quick else args.per_source)
+        if args.finetune:
+            counts = [1] if args.quick else [2, 5]
+            out["finetune"] = bench_finetune(info, args.lines, args.finetune, counts,
+                                             1 if args.quick else args.finetune_epochs)
+        if args.train_sample and not args.quick:
+            out["train_throughput"] = bench_train(args.lines, args.train_sample)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench_htr.json").write_text(json.dumps(out, ensure_ascii=False, indent=2, default=str),
+                                             encoding="utf-8")
+    print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
     return 0
 
 

@@ -1,6 +1,11 @@
 """Run every benchmark one after the other (``make bench``), each printing its own table.
 
-    .venv/bin/python benchmarks/run_all.py [--quick] [--only NAME,...]
+    .venv/bin/python benchmarks/run_all.py [--quick] [--only NAME,...] [--corpus DIR]
+    make bench ARGS="--quick --corpus DIR"
+
+``--corpus`` (else ``$DIGITIZER_CORPUS``) is the dev corpus every benchmark reads; without it the
+benchmarks fall back to what they can do with ``tests/data`` or say what is missing.  ``--quick``
+runs every stage on a small sample; a failing stage is reported and the next one still runs.
 
 Benchmarks measure ratios against a baseline run in the same script (bare tesseract, the deskew
 package, the vips CLI, direct pipeline calls, one process vs two), never absolute timings in tests.
@@ -32,9 +37,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", help="comma-separated subset of: " + ", ".join(BENCHES))
+    ap.add_argument("--corpus", help="the dev corpus folder (passed on as $DIGITIZER_CORPUS)")
     args = ap.parse_args()
     names = args.only.split(",") if args.only else list(BENCHES)
     env = {**os.environ, "OMP_THREAD_LIMIT": "1", "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    if args.corpus:
+        env["DIGITIZER_CORPUS"] = str(Path(args.corpus).resolve())
     failed = []
     for name in names:
         full, quick = BENCHES[name]
@@ -48,6 +56,8 @@ def main() -> int:
         print(f"== {name}: exit {rc} in {time.perf_counter() - t0:.0f} s", flush=True)
         if rc:
             failed.append(name)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
     return 1 if failed else 0
 
 

@@ -110,3 +110,42 @@ def test_cli_evaluate_writes_report(tmp_path, test_data, capsys):
     assert "| raw |" in md and "confusions" in md
     with Image.open(tmp_path / "rep" / "cer_by_page.png") as im:
         assert im.width > 100 and im.height > 40
+
+
+def test_equal_line_counts_are_aligned_not_paired_by_index():
+    # the page number was read last: pairing by index would compare every line with its neighbour
+    refs = ["12", "Je soussigné Louis Martin", "lègue à ma femme", "tous mes biens"]
+    hyps = refs[1:] + ["12"]
+    pairs = pair_lines(refs, hyps)
+    assert (1, 0) in pairs and (2, 1) in pairs and (3, 2) in pairs
+    scores = score_page(refs, hyps)
+    assert sum(s.counts.char_errors for s in scores) == 2 * len("12")     # one deletion + one insertion
+    res = evaluate([PageInput("p", refs, hyps)])
+    assert res.reading_order["raw"].char_errors > 0                       # the order error shows at page level
+    assert res.totals["raw"].cer < 0.1
+
+
+def test_lines_in_a_different_order_are_paired_by_position(tmp_path, dev_corpus, capsys):
+    from lxml import etree
+
+    gt = dev_corpus / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0.xml"
+    tree = etree.parse(str(gt), etree.XMLParser(resolve_entities=False, no_network=True))
+    lines = [el for el in tree.iter() if isinstance(el.tag, str) and etree.QName(el).localname == "TextLine"]
+    block = lines[0].getparent()
+    for el in lines:
+        el.getparent().remove(el)
+    for el in reversed(lines):                       # same lines and boxes, reversed reading order
+        block.append(el)
+    hyp = tmp_path / "TestamentsDePoilus_will_AN_0154-0.xml"
+    tree.write(str(hyp), encoding="utf-8", xml_declaration=True)
+    assert read_lines(hyp) == list(reversed(read_lines(gt)))
+    rc = main(["evaluate", "--gt", str(gt), "--hyp", str(hyp), "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["totals"]["raw"]["char_errors"] == 0                   # every line found at its position
+    assert out["reading_order"]["raw"]["cer"] > 0.5                  # but the page reads backwards
+    # as plain text (no boxes) the lines are aligned as sequences: most of them cannot pair
+    txt = tmp_path / "TestamentsDePoilus_will_AN_0154-0.txt"
+    txt.write_text("\n".join(read_lines(hyp)) + "\n", encoding="utf-8")
+    main(["evaluate", "--gt", str(gt), "--hyp", str(txt), "--json"])
+    assert json.loads(capsys.readouterr().out)["totals"]["raw"]["cer"] > 0.5

@@ -37,7 +37,7 @@ class EngineInfo:
 @dataclass
 class RecognitionOptions:
     languages: list[str] = field(default_factory=lambda: ["eng"])
-    model: str | None = None            # engine-specific model name/path (kraken recognition model)
+    model: Any = None                   # engine-specific model: name/path (kraken: a file or a resolved ModelInfo)
     segmentation_model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)   # engine-specific settings from the profile
 
@@ -74,4 +74,5 @@ class Engine(abc.ABC):
         inf = self.info()
         params = {"languages": list(opts.languages), **opts.extra, **parameters}
         return ProcessingStep(action=action, tool=inf.name, tool_version=inf.version, parameters=params,
-                              model=opts.model)
+                              model=getattr(opts.model, "name", opts.model),
+                              model_sha256=getattr(opts.model, "sha256", None) or None)

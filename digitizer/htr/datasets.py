@@ -136,16 +136,38 @@ def split_by_page(samples: Sequence[LineSample], val_fraction: float = 0.1,
     return train, val
 
 
-def load_xml(files: Iterable[str | os.PathLike]) -> list[LineSample]:
-    """Cut lines (polygon, else bbox) with text out of PAGE/ALTO pages; the page key is the file stem."""
+PAGE_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".jp2")
+
+
+def find_page_image(xml: str | os.PathLike, named: str, images_dir: str | os.PathLike | None = None) -> Path | None:
+    """The image of a PAGE/ALTO file: the file it names, else one with the XML's stem, beside the
+    XML or in ``images_dir`` (eScriptorium exports often name an image that was renamed since)."""
+    xml = Path(xml)
+    folders = [Path(images_dir)] if images_dir else []
+    folders.append(xml.parent)
+    names = [Path(named).name] if named else []
+    names += [xml.stem + suf for suf in PAGE_IMAGE_SUFFIXES] + [xml.stem + suf.upper() for suf in PAGE_IMAGE_SUFFIXES]
+    for folder in folders:
+        for name in names:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def load_xml(files: Iterable[str | os.PathLike], images_dir: str | os.PathLike | None = None) -> list[LineSample]:
+    """Cut lines (polygon, else bbox) with text out of PAGE/ALTO pages; the page key is the file stem.
+
+    The page image is the one the XML names, else the one with the XML's stem, beside the XML or
+    in ``images_dir``."""
     out: list[LineSample] = []
     for f in files:
         page = read_xml(f)
-        img_path = page.image_path()
-        if img_path is None or not img_path.is_file():
-            raise InputFileError(f, f"page image {page.image_filename or '(not named)'} not found beside the XML")
-        with Image.open(img_path) as im:
-            im.load()
+        img_path = find_page_image(f, page.image_filename, images_dir)
+        if img_path is None:
+            where = f"in {images_dir} or beside the XML" if images_dir else "beside the XML (or give --images DIR)"
+            raise InputFileError(f, f"page image {page.image_filename or Path(f).stem + '.*'} not found {where}")
+        with Image.open(img_path) as src:
+            im = src.convert("L")                      # once per page (crop_line would per line)
             for ln in page.lines:
                 if not ln.text.strip():
                     continue

@@ -8,10 +8,13 @@ Definitions (the usual ones, e.g. ocrevalUAtion, dinglehopper, jiwer):
 * An empty reference (nothing to read) gives rate ``errors / 1``: 0 when the hypothesis is empty
   too, else the number of inserted characters (words).  Totals are **micro averages**: sum of
   errors / sum of reference lengths, so one empty line cannot dominate a page.
-* Line pairing: by order when GT and hypothesis have the same number of lines, else by a global
-  alignment of the two line sequences (cost of pairing two lines = their edit distance, of
-  leaving a line unpaired = its length); unpaired GT lines count as deleted, unpaired
-  hypothesis lines as inserted.
+* Line pairing, never by index alone: by position when both sides have line boxes (each GT line
+  with the hypothesis line it overlaps most, intersection over union >= ``MIN_IOU``, greedily
+  from the best overlap), else by a global alignment of the two line sequences (cost of pairing
+  two lines = their edit distance, of leaving a line unpaired = its length); unpaired GT lines
+  count as deleted, unpaired hypothesis lines as inserted.
+* Page level: besides the per-line scores, each page gets a CER/WER of its whole text in reading
+  order (lines joined by newlines), which also counts lines read in the wrong order.
 * Blank lines are ignored in both; ``raw`` only strips line ends and collapses runs of spaces.
 """
 
@@ -25,6 +28,8 @@ from pathlib import Path
 from typing import Sequence, TypeVar
 
 T = TypeVar("T")
+Box = tuple[float, float, float, float]          # x0, y0, x1, y1
+MIN_IOU = 0.2
 
 HISTORICAL = {"ſ": "s", "ꝛ": "r", "ﬅ": "st", "ﬆ": "st", "ꝰ": "us", "ꝯ": "con"}
 COMBINING_E = "\u0364"
@@ -98,8 +103,13 @@ class Normalization:
     casefold: bool = False
     no_punct: bool = False
     historical: bool = False          # ſ->s, combining e above -> umlaut, a few ligatures
+    transcription: bool = False       # the HTR training normalisation (digitizer.htr.normalize) first
 
     def __call__(self, text: str) -> str:
+        if self.transcription:
+            from .normalize import transcription
+
+            text = transcription(text)
         if self.historical:
             text = historical_normalize(text)
         if self.form:
@@ -113,6 +123,9 @@ class Normalization:
 
 
 RAW = Normalization("raw")
+# the one normalisation HTR models are trained on (digitizer.htr.normalize), then NFKC, case and
+# punctuation folded: what docs/htr.md reports as "normalised CER"
+HTR = Normalization("htr-norm-1+NFKC+casefold+nopunct", "NFKC", True, True, False, True)
 
 
 def historical_normalize(text: str) -> str:
@@ -129,6 +142,8 @@ def historical_normalize(text: str) -> str:
 
 def normalization_from_options(form: str | None = None, casefold: bool = False, no_punct: bool = False,
                                historical: bool = False) -> Normalization:
+    if form == "htr":
+        return HTR
     parts = [p for p in ((form or "").upper(), "casefold" if casefold else "", "nopunct" if no_punct else "",
                          "historical" if historical else "") if p]
     return Normalization("+".join(parts) or "raw", (form or "").upper() or None, casefold, no_punct, historical)
@@ -192,10 +207,47 @@ def score_line(ref: str, hyp: str, index: int = -1) -> LineScore:
     return LineScore(ref, hyp, c, index, conf)
 
 
-def pair_lines(refs: Sequence[str], hyps: Sequence[str]) -> list[tuple[int, int]]:
+def pair_lines(refs: Sequence[str], hyps: Sequence[str], ref_boxes: Sequence[Box | None] | None = None,
+               hyp_boxes: Sequence[Box | None] | None = None) -> list[tuple[int, int]]:
     """Pairs ``(ref_index, hyp_index)``; -1 marks an unpaired side (see module docstring)."""
-    if len(refs) == len(hyps):
-        return [(i, i) for i in range(len(refs))]
+    if _all_boxes(ref_boxes, len(refs)) and _all_boxes(hyp_boxes, len(hyps)):
+        return pair_by_overlap(ref_boxes, hyp_boxes)    # type: ignore[arg-type]
+    return pair_by_alignment(refs, hyps)
+
+
+def _all_boxes(boxes: Sequence[Box | None] | None, n: int) -> bool:
+    return boxes is not None and len(boxes) == n and n > 0 and all(b is not None for b in boxes)
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def pair_by_overlap(ref_boxes: Sequence[Box], hyp_boxes: Sequence[Box]) -> list[tuple[int, int]]:
+    """Greedy one-to-one pairing by box overlap (best IoU first, at least ``MIN_IOU``), GT order."""
+    cands = sorted(((iou(r, h), i, j) for i, r in enumerate(ref_boxes) for j, h in enumerate(hyp_boxes)),
+                   reverse=True)
+    ref_to_hyp: dict[int, int] = {}
+    used: set[int] = set()
+    for v, i, j in cands:
+        if v < MIN_IOU:
+            break
+        if i not in ref_to_hyp and j not in used:
+            ref_to_hyp[i] = j
+            used.add(j)
+    out = [(i, ref_to_hyp.get(i, -1)) for i in range(len(ref_boxes))]
+    return out + [(-1, j) for j in range(len(hyp_boxes)) if j not in used]
+
+
+def pair_by_alignment(refs: Sequence[str], hyps: Sequence[str]) -> list[tuple[int, int]]:
+    """Global alignment of the two line sequences (pair cost = edit distance, unpaired = length)."""
     n, m = len(refs), len(hyps)
     inf = float("inf")
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
@@ -232,17 +284,33 @@ def clean_lines(lines: Sequence[str]) -> list[str]:
     return [ln.strip("\r\n") for ln in lines if ln.strip()]
 
 
-def score_page(refs: Sequence[str], hyps: Sequence[str], norm: Normalization = RAW) -> list[LineScore]:
-    """Normalise, pair and score the lines of one page."""
-    r = [norm(x) for x in clean_lines(refs)]
-    h = [norm(x) for x in clean_lines(hyps)]
-    r_keep = [i for i, x in enumerate(r) if x]
-    r = [r[i] for i in r_keep]
-    h = [x for x in h if x]
+def _kept(lines: Sequence[str], boxes: Sequence[Box | None] | None,
+          norm: Normalization) -> tuple[list[int], list[str], list[Box | None] | None]:
+    """Indices, normalised texts and boxes of the non-blank lines."""
+    texts = [norm(x.strip("\r\n")) if x.strip() else "" for x in lines]
+    keep = [i for i, x in enumerate(texts) if x]
+    kept_boxes = [boxes[i] for i in keep] if boxes is not None and len(boxes) == len(lines) else None
+    return keep, [texts[i] for i in keep], kept_boxes
+
+
+def score_page(refs: Sequence[str], hyps: Sequence[str], norm: Normalization = RAW,
+               ref_boxes: Sequence[Box | None] | None = None,
+               hyp_boxes: Sequence[Box | None] | None = None) -> list[LineScore]:
+    """Normalise, pair (by position when both sides have boxes) and score the lines of one page."""
+    r_keep, r, rb = _kept(refs, ref_boxes, norm)
+    _, h, hb = _kept(hyps, hyp_boxes, norm)
     out = []
-    for ri, hi in pair_lines(r, h):
+    for ri, hi in pair_lines(r, h, rb, hb):
         out.append(score_line(r[ri] if ri >= 0 else "", h[hi] if hi >= 0 else "", r_keep[ri] if ri >= 0 else -1))
     return out
+
+
+def score_reading_order(refs: Sequence[str], hyps: Sequence[str], norm: Normalization = RAW) -> Counts:
+    """Page-level errors of the whole text in reading order (non-blank lines joined by newlines)."""
+    r = "\n".join(x for x in (norm(y) for y in clean_lines(refs)) if x)
+    h = "\n".join(x for x in (norm(y) for y in clean_lines(hyps)) if x)
+    rw, hw = r.split(), h.split()
+    return Counts(distance(r, h), len(r), distance(rw, hw), len(rw), 1)
 
 
 # ---------------------------------------------------------------------- many pages
@@ -255,6 +323,8 @@ class PageInput:
     hyp_lines: list[str]
     item: str = ""
     category: str = ""
+    ref_boxes: list[Box | None] | None = None    # per line, when known: pairing by position
+    hyp_boxes: list[Box | None] | None = None
 
 
 @dataclass
@@ -265,6 +335,7 @@ class PageResult:
     norm: str
     lines: list[LineScore]
     totals: Counts
+    reading_order: Counts = field(default_factory=Counts)    # whole page text in reading order
 
 
 @dataclass
@@ -272,9 +343,10 @@ class EvalResult:
     norms: list[str]
     pages: list[PageResult]
     totals: dict[str, Counts]                       # norm -> micro total
-    by_item: dict[str, dict[str, Counts]]           # norm -> item -> counts
-    by_category: dict[str, dict[str, Counts]]
-    confusions: dict[str, Counter]                  # norm -> (ref, hyp) -> n
+    reading_order: dict[str, Counts] = field(default_factory=dict)   # norm -> page-level total
+    by_item: dict[str, dict[str, Counts]] = field(default_factory=dict)   # norm -> item -> counts
+    by_category: dict[str, dict[str, Counts]] = field(default_factory=dict)
+    confusions: dict[str, Counter] = field(default_factory=dict)          # norm -> (ref, hyp) -> n
 
     def top_confusions(self, norm: str, n: int = 20) -> list[tuple[str, str, int]]:
         return [(r, h, c) for (r, h), c in self.confusions[norm].most_common(n)]
@@ -284,12 +356,13 @@ class EvalResult:
             "definitions": "CER=(S+D+I)/N code points, WER over words; micro-averaged totals",
             "normalizations": self.norms,
             "totals": {k: v.to_dict() for k, v in self.totals.items()},
+            "reading_order": {k: v.to_dict() for k, v in self.reading_order.items()},
             "by_item": {k: {i: c.to_dict() for i, c in v.items()} for k, v in self.by_item.items()},
             "by_category": {k: {i: c.to_dict() for i, c in v.items()} for k, v in self.by_category.items()},
             "confusions": {k: [{"ref": r, "hyp": h, "count": c} for r, h, c in self.top_confusions(k, top)]
                            for k in self.norms},
             "pages": [{"page": p.key, "item": p.item, "category": p.category, "normalization": p.norm,
-                       **p.totals.to_dict(),
+                       **p.totals.to_dict(), "reading_order": p.reading_order.to_dict(),
                        "lines": [{"index": ls.index, "ref": ls.ref, "hyp": ls.hyp, **ls.counts.to_dict()}
                                  for ls in p.lines]} for p in self.pages],
         }
@@ -297,20 +370,23 @@ class EvalResult:
 
 def evaluate(pages: Sequence[PageInput], norms: Sequence[Normalization] = (RAW,)) -> EvalResult:
     """Score every page under every normalisation; aggregate per item, category and overall."""
-    res = EvalResult([n.name for n in norms], [], {}, {}, {}, {})
+    res = EvalResult([n.name for n in norms], [], {})
     for norm in norms:
-        tot, items, cats, conf = Counts(), {}, {}, Counter()
+        tot, ro, items, cats, conf = Counts(), Counts(), {}, {}, Counter()
         for p in pages:
-            scores = score_page(p.ref_lines, p.hyp_lines, norm)
+            scores = score_page(p.ref_lines, p.hyp_lines, norm, p.ref_boxes, p.hyp_boxes)
             pt = Counts()
             for s in scores:
                 pt.add(s.counts)
                 conf.update(s.confusions)
-            res.pages.append(PageResult(p.key, p.item, p.category, norm.name, scores, pt))
+            page_ro = score_reading_order(p.ref_lines, p.hyp_lines, norm)
+            res.pages.append(PageResult(p.key, p.item, p.category, norm.name, scores, pt, page_ro))
             tot.add(pt)
+            ro.add(page_ro)
             items.setdefault(p.item, Counts()).add(pt)
             cats.setdefault(p.category, Counts()).add(pt)
         res.totals[norm.name], res.by_item[norm.name], res.by_category[norm.name] = tot, items, cats
+        res.reading_order[norm.name] = ro
         res.confusions[norm.name] = conf
     return res
 
@@ -320,12 +396,18 @@ def evaluate(pages: Sequence[PageInput], norms: Sequence[Normalization] = (RAW,)
 
 def read_lines(path: str | Path) -> list[str]:
     """Text lines of a PAGE/ALTO file (in reading order) or of a plain-text file."""
+    return read_lines_boxes(path)[0]
+
+
+def read_lines_boxes(path: str | Path) -> tuple[list[str], list[Box | None] | None]:
+    """Text lines and their boxes (PAGE/ALTO, in reading order); a text file has no boxes."""
     p = Path(path)
     if p.suffix.lower() == ".xml":
         from .xmlread import read_xml
 
-        return [ln.text for ln in read_xml(p).lines]
-    return clean_lines(p.read_text(encoding="utf-8").splitlines())
+        lines = read_xml(p).lines
+        return [ln.text for ln in lines], [tuple(map(float, ln.bbox)) if ln.bbox else None for ln in lines]
+    return clean_lines(p.read_text(encoding="utf-8").splitlines()), None
 
 
 def page_key(path: str | Path) -> str:

@@ -60,9 +60,22 @@ def project_line_samples(store: Any, *, items: Iterable[str | int] | None = None
     return out
 
 
-def held_back_split(samples: Sequence[LineSample], fraction: float = 0.2,
+def held_back_split(samples: Sequence[LineSample], fraction: float | Sequence[str] = 0.2,
                     seed: str = "held-back") -> tuple[list[LineSample], list[LineSample]]:
-    """(rest, held back) by page, deterministic; needs at least two pages."""
+    """(rest, held back) by page, deterministic; needs at least two pages.
+
+    ``fraction`` is a share of the lines (whole pages, chosen by hash), 0 for none, or the list of
+    page keys (``<item>/<seq>``) the user chose.
+    """
+    if not isinstance(fraction, (int, float)):
+        chosen = set(fraction)
+        unknown = chosen - {s.page_key for s in samples}
+        if unknown:
+            raise DigitizerError(f"held-back page(s) {', '.join(sorted(unknown))} have no corrected lines",
+                                 hint="give pages as ITEM/SEQ among the corrected/reviewed/approved pages")
+        return [s for s in samples if s.page_key not in chosen], [s for s in samples if s.page_key in chosen]
+    if fraction <= 0:
+        return list(samples), []
     if len({s.page_key for s in samples}) < 2:
         raise DigitizerError("a held-back evaluation needs corrected lines on at least two pages",
                              hint="correct more pages (status corrected/reviewed/approved)")
@@ -85,8 +98,10 @@ def recognize_samples(samples: Sequence[LineSample], model_name: str, threads: i
     from ..engines.base import RecognitionOptions
     from ..engines.kraken.engine import KrakenEngine
 
+    from . import registry
+
     engine = KrakenEngine()
-    opts = RecognitionOptions(model=model_name, extra={"threads": threads})
+    opts = registry.resolve_options("kraken", RecognitionOptions(model=model_name, extra={"threads": threads}))
     out = []
     for s in samples:
         if cancel is not None:
@@ -118,7 +133,7 @@ class RetrainResult:
     name: str
     base_model: str | None
     cer_before: float | None
-    cer_after: float
+    cer_after: float | None                    # None when no page was held back
     held_back_pages: list[str]
     held_back_lines: int
     train_lines: int
@@ -127,13 +142,14 @@ class RetrainResult:
 
 
 def retrain_from_project(store: Any, *, name: str, base_model: str | None = None,
-                         items: Iterable[str | int] | None = None, held_back: float = 0.2,
+                         items: Iterable[str | int] | None = None, held_back: float | Sequence[str] = 0.2,
                          val_fraction: float = 0.15, progress: ProgressSink | None = None,
                          cancel: CancelToken | None = None, threads: int = 1,
                          **train_kw: Any) -> RetrainResult:
     """Train ``name`` (fine-tuned from ``base_model`` when given) on the project's corrected lines.
 
-    Held-back pages never reach training; the base and the new model are scored on them.
+    Held-back pages (``held_back``: a share of the lines, 0 for none, or the page keys the user
+    chose) never reach training; the base and the new model are scored on the same held-back lines.
     ``train_kw`` goes to :func:`digitizer.htr.train.train` (time_limit_s, max_epochs, spec ...).
     """
     from . import registry
@@ -145,16 +161,16 @@ def retrain_from_project(store: Any, *, name: str, base_model: str | None = None
         raise DigitizerError(f"{store.root}: no corrected lines to train on",
                              hint="correct some pages first (status corrected, reviewed or approved)")
     rest, held = held_back_split(samples, held_back)
-    tr, va = split_by_page(rest, val_fraction)
+    tr, va = _train_val(rest, val_fraction)
     if not tr or not va:
         raise DigitizerError("too few corrected lines to train, validate and hold back pages",
                              hint=f"{len(samples)} lines on {len({s.page_key for s in samples})} pages")
     held_pages = sorted({s.page_key for s in held})
-    before = evaluate_model_on(held, base_model, threads, cancel) if base_model else None
+    before = evaluate_model_on(held, base_model, threads, cancel) if base_model and held else None
     project = store.info().name
     res = train(tr, va, output_name=name, base_model=base_model, progress=progress, cancel=cancel,
                 threads=threads, data_source=f"project {project} ({store.root}), corrected lines", **train_kw)
-    after = evaluate_model_on(held, res.model_path, threads, cancel)
+    after = evaluate_model_on(held, res.model_path, threads, cancel) if held else None
     ev = {"set": f"project {project} held-back pages {held_pages}", "cer_before": before, "cer_after": after,
           "base_model": base_model, "lines": len(held), "pages": len(held_pages), "train_lines": len(tr),
           "date": utcnow()}
@@ -167,6 +183,16 @@ def retrain_from_project(store: Any, *, name: str, base_model: str | None = None
     return RetrainResult(name=name, base_model=base_model, cer_before=before, cer_after=after,
                          held_back_pages=held_pages, held_back_lines=len(held), train_lines=len(tr),
                          train=res, evaluation=ev)
+
+
+def _train_val(rest: Sequence[LineSample], val_fraction: float) -> tuple[list[LineSample], list[LineSample]]:
+    """Training/validation split of the non-held-back lines: by page when there are enough pages,
+    else every n-th line (two corrected pages should not lose one whole page to early stopping)."""
+    if len({s.page_key for s in rest}) >= 4:
+        return split_by_page(rest, val_fraction)
+    every = max(2, round(1 / max(val_fraction, 1e-3)))
+    return ([s for i, s in enumerate(rest) if i % every != every - 1],
+            [s for i, s in enumerate(rest) if i % every == every - 1])
 
 
 def _record_train_event(store: Any, info: Any, ev: dict[str, Any], *, items: list | None,

@@ -19,7 +19,7 @@ import json
 import os
 import re
 import shutil
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,22 @@ def resolve(name_or_path: str) -> ModelInfo:
         return ModelInfo(name=p.stem, file=p.name, path=str(p.resolve()), read_only=True,
                          sha256=sha256_file(p), source=str(p))
     return get(name_or_path)
+
+
+def resolve_options(engine: str, opts: Any) -> Any:
+    """``opts`` (RecognitionOptions) with a kraken model *name* replaced by its :class:`ModelInfo`.
+
+    Engines take model files, not registry names (they do not depend on the registry); the
+    pipeline calls this before handing the options to an engine.  An unknown name is left as it
+    is, so the engine reports it with its own hint.
+    """
+    if engine != "kraken" or not isinstance(opts.model, str) or not opts.model:
+        return opts
+    try:
+        info = resolve(opts.model)
+    except (ModelNotFoundError, InputFileError):
+        return opts
+    return replace(opts, model=info)
 
 
 def read_model_metadata(path: str | os.PathLike) -> dict[str, Any]:

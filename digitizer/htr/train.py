@@ -107,8 +107,8 @@ def _callback_class() -> type:
         """Progress, cancellation, time limit and per-epoch history for one training run."""
 
         def __init__(self, progress: ProgressSink, cancel: CancelToken, time_limit_s: float | None,
-                     history_path: Path, epoch_offset: int = 0) -> None:
-            self.progress, self.cancel, self.limit = progress, cancel, time_limit_s
+                     history_path: Path, epoch_offset: int = 0, lr: float | None = None) -> None:
+            self.progress, self.cancel, self.limit, self.lr = progress, cancel, time_limit_s, lr
             self.history_path = history_path
             self.t_start = time.monotonic()
             self.t_epoch = self.t_start
@@ -123,6 +123,13 @@ def _callback_class() -> type:
             self.stopped = why
             trainer.fit_loop.min_epochs = 0
             trainer.should_stop = True
+
+        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+            if self.lr is not None:                  # a resumed run with a new learning rate
+                for opt in trainer.optimizers:
+                    for group in opt.param_groups:
+                        group["lr"] = self.lr
+                self.progress.message(f"learning rate set to {self.lr}")
 
         def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
             self.t_epoch = time.monotonic()
@@ -149,13 +156,13 @@ def _callback_class() -> type:
                 return
             acc = trainer.callback_metrics.get("val_accuracy")
             cer = None if acc is None else round(1.0 - float(acc), 5)
-            rec = {"epoch": trainer.current_epoch, "val_cer": cer, "epoch_train_s": round(self.last_epoch_s, 2),
+            rec = {"epoch": trainer.current_epoch, "step": trainer.global_step, "val_cer": cer, "epoch_train_s": round(self.last_epoch_s, 2),
                    "lines_per_s": round(self.epoch_lines / self.last_epoch_s, 2) if self.last_epoch_s else None,
                    "elapsed_s": round(time.monotonic() - self.t_start, 1), "time": utcnow()}
             self.history.append(rec)
             with open(self.history_path, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(rec) + "\n")
-            self.progress.message(f"epoch {rec['epoch']}: validation CER "
+            self.progress.message(f"epoch {rec['epoch']} step {rec['step']}: validation CER "
                                   f"{'n/a' if cer is None else f'{cer:.2%}'} ({rec['lines_per_s']} lines/s)")
 
         def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
@@ -169,6 +176,23 @@ def _callback_class() -> type:
     return DigitizerTrainCallback
 
 
+def _resume_point(checkpoint_dir: str | os.PathLike | None, name: str,
+                  resume: bool | str | os.PathLike) -> tuple[Path, Path | None]:
+    """(checkpoint dir, checkpoint to continue from or None); ``resume`` may name a .ckpt file."""
+    ckdir = Path(checkpoint_dir) if checkpoint_dir else default_checkpoint_dir(name)
+    if not resume:
+        return ckdir, None
+    if not isinstance(resume, bool):
+        ckpt = Path(resume)
+        if not ckpt.is_file():
+            raise DigitizerError(f"checkpoint {ckpt} not found", hint="give a .ckpt file, or --resume alone")
+        return ckpt.parent, ckpt
+    ckpt = _latest_checkpoint(ckdir)
+    if ckpt is None:
+        raise DigitizerError(f"nothing to resume in {ckdir}", hint="start without --resume")
+    return ckdir, ckpt
+
+
 def _latest_checkpoint(ckdir: Path) -> Path | None:
     cands = [p for p in (ckdir / "last.ckpt", ckdir / "checkpoint_abort.ckpt") if p.is_file()]
     return max(cands, key=lambda p: p.stat().st_mtime) if cands else None
@@ -179,13 +203,19 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
           patience: int = 5, batch_size: int = 8, lr: float = 0.002, device: str = "auto", threads: int = 1,
           time_limit_s: float | None = None, progress: ProgressSink | None = None,
           cancel: CancelToken | None = None, checkpoint_dir: str | os.PathLike | None = None,
-          resume: bool = False, register: bool = True, overwrite: bool = False, augment: bool = False,
+          resume: bool | str | os.PathLike = False, register: bool = True, overwrite: bool = False, augment: bool = False,
           language: str = "", script: str = "", licence: str = "", source: str = "",
-          data_source: str = "", seed: int = 42) -> TrainResult:
+          data_source: str = "", seed: int = 42, max_steps: int = -1, val_every_steps: int | None = None,
+          checkpoint_every_steps: int = 200, resume_lr: float | None = None) -> TrainResult:
     """Train (or fine-tune ``base_model``) on ``samples_train``, early-stopping on CER over ``samples_val``.
 
     Returns a :class:`TrainResult`; with ``register`` the best model is added to the registry
-    as ``output_name`` with its validation CER and a training-data summary.
+    as ``output_name`` with its validation CER and a training-data summary.  ``resume`` is True
+    (newest checkpoint of ``checkpoint_dir``) or a checkpoint file (its folder becomes the
+    checkpoint dir).  ``last.ckpt`` is written every ``checkpoint_every_steps`` optimiser steps;
+    ``val_every_steps`` validates (and keeps the best) every N steps instead of every epoch;
+    ``max_steps`` bounds the run by steps (tests, benchmarks).  ``resume_lr`` sets a new learning
+    rate when resuming (e.g. lower, once validation CER has flattened); otherwise the checkpoint's.
     """
     ensure_torchvision()
     progress = progress or NullProgress()
@@ -201,10 +231,7 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
     if not resume and (not samples_train or not samples_val):
         raise DigitizerError("training needs lines on both sides of the split",
                              hint=f"got {len(samples_train)} training and {len(samples_val)} validation lines")
-    ckdir = Path(checkpoint_dir) if checkpoint_dir else default_checkpoint_dir(output_name)
-    ckpt = _latest_checkpoint(ckdir) if resume else None
-    if resume and ckpt is None:
-        raise DigitizerError(f"nothing to resume in {ckdir}", hint="start without --resume")
+    ckdir, ckpt = _resume_point(checkpoint_dir, output_name, resume)
     if not resume:
         shutil.rmtree(ckdir, ignore_errors=True)
     ckdir.mkdir(parents=True, exist_ok=True)
@@ -219,7 +246,9 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
                                         max_epochs=max_epochs, min_epochs=min_epochs, patience=patience,
                                         batch_size=batch_size, lr=lr, accel=accel, threads=threads,
                                         time_limit_s=time_limit_s, progress=progress, cancel=cancel,
-                                        augment=augment, seed=seed)
+                                        augment=augment, seed=seed, max_steps=max_steps,
+                                        val_every_steps=val_every_steps, ckpt_steps=checkpoint_every_steps,
+                                        resume_lr=resume_lr if ckpt is not None else None)
     progress.start(max_epochs * len(tr_paths), f"training {output_name} ({len(tr_paths)} lines, {dev_label})")
     t0 = time.monotonic()
     _fit(trainer, model, dm, ckpt, threads)
@@ -270,7 +299,8 @@ def torch_load_epoch(ckpt_path: str) -> int:
 def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str | None,
            base: registry.ModelInfo | None, ckpt: Path | None, max_epochs: int, min_epochs: int, patience: int,
            batch_size: int, lr: float, accel: str, threads: int, time_limit_s: float | None,
-           progress: ProgressSink, cancel: CancelToken, augment: bool, seed: int) -> tuple:
+           progress: ProgressSink, cancel: CancelToken, augment: bool, seed: int, max_steps: int = -1,
+           val_every_steps: int | None = None, ckpt_steps: int = 200, resume_lr: float | None = None) -> tuple:
     import lightning as L
     from kraken.configs import VGSLRecognitionTrainingConfig, VGSLRecognitionTrainingDataConfig
     from kraken.train import KrakenTrainer, VGSLRecognitionDataModule, VGSLRecognitionModel
@@ -289,17 +319,20 @@ def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str |
     dm_config = VGSLRecognitionTrainingDataConfig(
         training_data=tr_paths, evaluation_data=va_paths, format_type="path", partition=1.0, num_workers=0,
         augment=augment, normalization="NFC", **common)
-    cb = _callback_class()(progress, cancel, time_limit_s, ckdir / "history.jsonl")
+    cb = _callback_class()(progress, cancel, time_limit_s, ckdir / "history.jsonl", lr=resume_lr)
     ck = ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, save_last=False, monitor="val_metric", mode="max",
                          auto_insert_metric_name=False, filename="best-{epoch:02d}-{val_metric:.4f}")
-    # every epoch, improved or not: what --resume continues from
-    last = ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, monitor=None, filename="last",
-                           enable_version_counter=False)
-    callbacks = [KrakenOnExceptionCheckpoint(dirpath=str(ckdir), filename="checkpoint_abort"), ck, last, cb]
+    # what --resume continues from, improved or not: every few minutes (ckpt_steps optimiser
+    # steps) and at the end of every epoch (lightning wants one callback per trigger)
+    last = [ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, monitor=None, filename="last",
+                            enable_version_counter=False, **trigger)
+            for trigger in ({"every_n_train_steps": max(1, ckpt_steps)}, {"every_n_epochs": 1})]
+    callbacks = [KrakenOnExceptionCheckpoint(dirpath=str(ckdir), filename="checkpoint_abort"), ck, *last, cb]
     trainer = KrakenTrainer(accelerator=accel, devices=1, precision="32-true", max_epochs=max_epochs,
                             min_epochs=min_epochs, enable_progress_bar=False, enable_summary=False,
                             enable_model_summary=False, callbacks=callbacks, num_sanity_val_steps=0,
-                            val_check_interval=1.0, default_root_dir=str(ckdir))
+                            max_steps=max_steps, val_check_interval=val_every_steps or 1.0,
+                            check_val_every_n_epoch=None if val_every_steps else 1, default_root_dir=str(ckdir))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if ckpt is not None:
@@ -369,10 +402,10 @@ def register_checkpoint(checkpoint_dir: str | os.PathLike, output_name: str, *, 
     history = [json.loads(x) for x in (ckdir / "history.jsonl").read_text(encoding="utf-8").splitlines() if x]
     summary = json.loads((ckdir / "summary.json").read_text(encoding="utf-8"))
     out = _convert(best, ckdir / f"{output_name}.safetensors", threads)
-    train_s = sum(h.get("epoch_train_s") or 0 for h in history)
+    rates = [h["lines_per_s"] for h in history if h.get("lines_per_s")]
     res = TrainResult(model_path=str(out), name=output_name, val_cer=round(1 - float(best.stem.rsplit("-", 1)[-1]), 5),
                       epochs=len(history), best_epoch=torch_load_epoch(str(best)),
-                      lines_per_s=round(summary["train_lines"] * len(history) / train_s, 2) if train_s else 0.0,
+                      lines_per_s=round(sum(rates) / len(rates), 2) if rates else 0.0,
                       seconds=history[-1]["elapsed_s"] if history else 0.0, stopped="registered from checkpoint",
                       checkpoint_dir=str(ckdir), history=history)
     res.info = _register(res, out, summary, spec=spec, base=None, language=language, script=script,

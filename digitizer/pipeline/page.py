@@ -19,6 +19,7 @@ from .. import __version__
 from ..engines.base import RecognitionOptions
 from ..errors import CancelledError, DigitizerError, DiskFullError
 from ..fsutil import atomic_write_bytes, sha256_bytes
+from ..htr.registry import resolve_options
 from ..model import FileRef, PageLayout, ProcessingStep, Transform
 from ..progress import CancelToken
 
@@ -93,6 +94,7 @@ def run_page_task(task: PageTask, cancel: CancelToken | None = None) -> PageResu
             extra["image_file"] = task.image_path
         rec = RecognitionOptions(languages=list(task.recognition.languages), model=task.recognition.model,
                                  segmentation_model=task.recognition.segmentation_model, extra=extra)
+        rec = resolve_options(task.engine, rec)        # engines take model files, not registry names
         layout = engine.process(pre.image, rec, cancel)
         step = engine.step("recognize", rec)
         step.agent = task.agent

@@ -14,11 +14,15 @@ def register(sub: Any) -> None:
     p = sub.add_parser("evaluate", help="CER/WER of recognised text against ground truth",
                        description="Compare hypotheses (our ALTO/PAGE/txt) with ground truth (PAGE, ALTO v2-v4 or "
                                    ".gt.txt lines). Files are paired by name (page key), or by position when the "
-                                   "names differ and the counts match. Always reports raw scores plus the "
-                                   "normalisation chosen.")
+                                   "names differ and the counts match. Lines are paired by position (box "
+                                   "overlap) when both sides are XML, else by aligning the line sequences; "
+                                   "a page-level CER of the reading-order text is reported too. Always reports "
+                                   "raw scores plus the normalisation chosen.")
     p.add_argument("--gt", nargs="+", required=True, metavar="GT", help="ground-truth files")
     p.add_argument("--hyp", nargs="+", required=True, metavar="HYP", help="recognised files")
-    p.add_argument("--normalize", choices=["nfc", "nfd", "nfkc", "nfkd"], help="Unicode normal form")
+    p.add_argument("--normalize", choices=["nfc", "nfd", "nfkc", "nfkd", "htr"],
+                   help="Unicode normal form; 'htr' = the HTR training normalisation (docs/htr.md) + NFKC, "
+                        "case and punctuation folded")
     p.add_argument("--casefold", action="store_true", help="ignore case")
     p.add_argument("--no-punct", action="store_true", help="ignore punctuation")
     p.add_argument("--historical", action="store_true", help="ſ->s, combining e above -> umlaut")
@@ -52,15 +56,18 @@ def _category(path: Path, rules: list[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...htr.evaluate import RAW, PageInput, evaluate, normalization_from_options, page_key, read_lines
+    from ...htr.evaluate import RAW, PageInput, evaluate, normalization_from_options, page_key, read_lines_boxes
     from ...htr.report import write_report
 
     gts, hyps = [Path(g) for g in args.gt], [Path(h) for h in args.hyp]
     for f in gts + hyps:
         if not f.is_file():
             raise InputFileError(f, "file not found")
-    pages = [PageInput(page_key(g), read_lines(g), read_lines(h), item=g.parent.name,
-                       category=_category(g, args.category)) for g, h in _pair(gts, hyps)]
+    pages = []
+    for g, h in _pair(gts, hyps):
+        (rl, rb), (hl, hb) = read_lines_boxes(g), read_lines_boxes(h)
+        pages.append(PageInput(page_key(g), rl, hl, item=g.parent.name, category=_category(g, args.category),
+                               ref_boxes=rb, hyp_boxes=hb))
     norms = [RAW]
     extra = normalization_from_options(args.normalize, args.casefold, args.no_punct, args.historical)
     if extra.name != "raw":
@@ -75,5 +82,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for n in res.norms:
         t = res.totals[n]
-        print(f"{n:>24}: CER {t.cer:.2%}  WER {t.wer:.2%}  ({t.char_errors}/{t.ref_chars} chars, {t.lines} lines)")
+        ro = res.reading_order[n]
+        print(f"{n:>24}: CER {t.cer:.2%}  WER {t.wer:.2%}  ({t.char_errors}/{t.ref_chars} chars, {t.lines} lines); "
+              f"page text in reading order: CER {ro.cer:.2%}  WER {ro.wer:.2%}")
     return 0

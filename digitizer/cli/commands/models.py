@@ -38,6 +38,15 @@ def register(sub: Any) -> None:
     rm.add_argument("name")
     rm.add_argument("--yes", "-y", action="store_true", help="do not ask (required when not interactive)")
     rm.set_defaults(func=cmd_remove)
+    use = msub.add_parser("use", help="switch an item to a model; re-process the pages nobody has worked on",
+                          description="Sets the kraken model NAME on every page of the item and re-processes at "
+                                      "once the pages without a person's work (no edited line, not corrected/"
+                                      "reviewed/approved); pages with a person's work keep their text.")
+    use.add_argument("name", help="registered model")
+    use.add_argument("project", metavar="PROJECT", help="project folder")
+    use.add_argument("--item", required=True, action="append", help="item id or identifier (repeatable)")
+    use.add_argument("--no-reprocess", action="store_true", help="only set the model; re-process later")
+    use.set_defaults(func=cmd_use)
     fe = msub.add_parser("fetch", help="download a published kraken model by DOI (needs network)")
     fe.add_argument("identifier", help="model DOI, e.g. 10.5281/zenodo.NNNN")
     fe.add_argument("--name")
@@ -60,11 +69,40 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not models:
         print(f"no models (registry: {registry.user_models_dir()})")
         return 0
-    print(f"{'name':<24} {'origin':<9} {'engine':<7} {'lang':<5} {'CER':>7}  {'chars':>5}  {'created':<20} "
-          "base / file")
+    print(f"{'name':<24} {'origin':<9} {'engine':<7} {'lang':<5} {'val CER':>7}  "
+          f"{'held-back: base -> this (lines)':<32} {'chars':>5}  {'created':<20} base / file")
     for m in models:
         print(f"{m.name:<24} {m.origin:<9} {m.engine:<7} {m.language or '-':<5} {_pct(m.cer):>7}  "
-              f"{len(m.alphabet):>5}  {m.created:<20} {m.base_model or m.path}")
+              f"{_held_back(m):<32} {len(m.alphabet):>5}  {m.created:<20} {m.base_model or m.path}")
+    return 0
+
+
+def _held_back(m: Any) -> str:
+    """The latest before/after score on held-back pages: base and this model on the same lines."""
+    ev = next((e for e in reversed(m.evaluations or []) if "cer_after" in e), None)
+    if ev is None:
+        return "-"
+    if not ev.get("lines"):
+        return "none held back"
+    return f"{_pct(ev.get('cer_before'))} -> {_pct(ev.get('cer_after'))} ({ev.get('lines')})"
+
+
+def cmd_use(args: argparse.Namespace) -> int:
+    from ...batch.process import process_pages
+    from ...htr.switch import switch_item_model
+    from ..common import RichProgress, open_store
+
+    with open_store(args.project) as store:
+        for item in args.item:
+            res = switch_item_model(store, int(item) if item.isdigit() else item, args.name,
+                                    reprocess=not args.no_reprocess)
+            if res.todo:
+                rep = process_pages(store, [store.get_item(res.item)], force=True, page_ids=set(res.todo),
+                                    progress=None if args.quiet else RichProgress())
+                res.reprocessed, res.failed = list(rep.done), list(rep.failed)
+            failed = f", {len(res.failed)} failed" if res.failed else ""
+            print(f"item {res.item}: model {res.model} on {len(res.pages)} page(s); re-processed "
+                  f"{len(res.reprocessed)}, kept {len(res.kept)} with a person's work{failed}")
     return 0
 
 

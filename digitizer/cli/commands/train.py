@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
-import sys
-import time
-from typing import Any, Iterator
+from typing import Any
 
 from ...errors import DigitizerError
-from ...progress import CancelToken
 
 
 def register(sub: Any) -> None:
@@ -22,12 +17,17 @@ def register(sub: Any) -> None:
                                    "validation CER is registered under --name.")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--from-folder", metavar="DIR", help="line images with .gt.txt files (e.g. train-htr)")
-    src.add_argument("--from-xml", metavar="FILE", nargs="+", help="ALTO or PAGE XML files; images beside them")
+    src.add_argument("--from-xml", metavar="FILE", nargs="+",
+                     help="ALTO or PAGE XML files; images as named in them or with the same stem, beside them "
+                          "or in --images")
+    p.add_argument("--images", metavar="DIR", help="with --from-xml: folder of the page images")
     src.add_argument("--from-project", metavar="PROJECT",
                      help="the corrected/reviewed/approved lines of a project; CER before/after on held-back pages")
     p.add_argument("--item", action="append", help="with --from-project: only this item (repeatable)")
     p.add_argument("--held-back", type=float, default=0.2, metavar="FRACTION",
-                   help="with --from-project: share of lines (whole pages) kept out for CER before/after")
+                   help="with --from-project: share of lines (whole pages) kept out for CER before/after; 0: none")
+    p.add_argument("--held-back-page", action="append", metavar="ITEM/SEQ",
+                   help="with --from-project: hold back exactly this page (repeatable)")
     p.add_argument("--split-tsv", metavar="FILE", help="train/validation split (columns id, split, source_page)")
     p.add_argument("--val-fraction", type=float, default=0.1, help="validation share when no split.tsv (by page)")
     p.add_argument("--name", required=True, help="registry name of the new model, e.g. poilus-fr-v1")
@@ -38,12 +38,21 @@ def register(sub: Any) -> None:
     p.add_argument("--patience", type=int, default=5, help="early stopping: epochs without CER improvement")
     p.add_argument("--time-limit", type=float, metavar="MIN", help="stop after about this many minutes")
     p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=0.002, help="learning rate (default 0.002)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default 0.002; with --resume: the checkpoint's unless given)")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--augment", action="store_true", help="image augmentation during training")
     p.add_argument("--checkpoint-dir", help="where checkpoints go (default: <models dir>/.training/NAME)")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint of --name")
+    p.add_argument("--resume", nargs="?", const=True, default=False, metavar="CHECKPOINT",
+                   help="continue where training stopped: from CHECKPOINT (a .ckpt file) or, alone, from the "
+                        "newest checkpoint of --name / --checkpoint-dir")
+    p.add_argument("--max-steps", type=int, default=-1, help="stop after this many optimiser steps in all")
+    p.add_argument("--val-every", type=int, metavar="STEPS", help="validate every STEPS steps (default: each epoch)")
+    p.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS",
+                   help="write last.ckpt every STEPS steps (default 200, a few minutes on CPU)")
+    p.add_argument("--register-checkpoint", metavar="DIR",
+                   help="register the best checkpoint of a stopped or killed run in DIR as --name, then exit")
     p.add_argument("--overwrite", action="store_true", help="replace a registered model of the same name")
     p.add_argument("--language", default="", help="e.g. fr")
     p.add_argument("--script", default="", help="ISO 15924, e.g. Latn")
@@ -53,101 +62,64 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-class RichTrainProgress:
-    """ProgressSink with a rich bar (lines trained, ETA to the epoch limit) and epoch messages."""
-
-    def __init__(self, quiet: bool = False) -> None:
-        self.quiet = quiet
-        self._progress: Any = None
-        self._task: Any = None
-        self.t0 = time.monotonic()
-
-    def start(self, total: int | None, desc: str = "") -> None:
-        if self.quiet:
-            return
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
-
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                                  transient=False)
-        self._progress.start()
-        self._task = self._progress.add_task(desc, total=total)
-
-    def advance(self, n: int = 1) -> None:
-        if self._progress is not None:
-            self._progress.advance(self._task, n)
-
-    def message(self, text: str) -> None:
-        if self._progress is not None:
-            self._progress.console.print(text)
-        elif not self.quiet:
-            print(text, file=sys.stderr, flush=True)
-
-    def finish(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
-
-
 def _samples(args: argparse.Namespace) -> tuple[list, list, str]:
     from ...htr.datasets import load_folder, load_xml, split_by_page
 
     if args.from_folder:
         tr, va = load_folder(args.from_folder, args.split_tsv, args.val_fraction)
         return tr, va, f"folder {args.from_folder}" + (f" (split {args.split_tsv})" if args.split_tsv else "")
-    samples = load_xml(args.from_xml)
+    samples = load_xml(args.from_xml, images_dir=args.images)
     tr, va = split_by_page(samples, args.val_fraction)
     return tr, va, f"{len(args.from_xml)} ALTO/PAGE files"
 
 
-@contextlib.contextmanager
-def sigint_cancels(sink) -> Iterator[CancelToken]:
-    """Ctrl+C cancels training after the current batch (checkpoint kept); a second Ctrl+C aborts."""
-    cancel = CancelToken()
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        sink.message("cancelling after the current batch (press Ctrl+C again to abort) ...")
-        cancel.cancel()
-
-    old = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield cancel
-    finally:
-        signal.signal(signal.SIGINT, old)
-
-
 def run(args: argparse.Namespace) -> int:
-    from ...htr.train import result_to_dict, train
+    from ...htr.train import train
 
     if args.from_project:
-        from .retrain import run_project_training
+        from ..training import run_project_training
 
         args.project = args.from_project
         return run_project_training(args, name=args.name, base_model=args.base_model)
 
+    if args.register_checkpoint:
+        from ...htr.train import register_checkpoint
+
+        res = register_checkpoint(args.register_checkpoint, args.name, language=args.language, script=args.script,
+                                  licence=args.licence, source=args.source, spec=args.spec,
+                                  data_source=f"checkpoint {args.register_checkpoint}")
+        _print_result(args, res)
+        return 0
     if not args.resume and not (args.from_folder or args.from_xml):
         raise DigitizerError("nothing to train on", hint="give --from-folder DIR or --from-xml FILES (or --resume)")
     tr, va, desc = ([], [], "resumed") if args.resume else _samples(args)
+    from ..training import RichTrainProgress, sigint_cancels
+
     sink = RichTrainProgress(quiet=args.quiet or args.json)
     with sigint_cancels(sink) as cancel:
         try:
             res = train(tr, va, output_name=args.name, base_model=args.base_model, spec=args.spec,
                         max_epochs=args.epochs, min_epochs=args.min_epochs, patience=args.patience,
-                        batch_size=args.batch_size, lr=args.lr, device=args.device, threads=args.threads,
+                        batch_size=args.batch_size, lr=args.lr or 0.002, device=args.device, threads=args.threads,
                         time_limit_s=args.time_limit * 60 if args.time_limit else None, progress=sink,
                         cancel=cancel, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
                         overwrite=args.overwrite, augment=args.augment, language=args.language,
-                        script=args.script, licence=args.licence, source=args.source, data_source=desc)
+                        script=args.script, licence=args.licence, source=args.source, data_source=desc,
+                        max_steps=args.max_steps, val_every_steps=args.val_every,
+                        checkpoint_every_steps=args.checkpoint_every, resume_lr=args.lr if args.resume else None)
         except DigitizerError:
             sink.finish()
             raise
+    _print_result(args, res)
+    return 0
+
+
+def _print_result(args: argparse.Namespace, res: Any) -> None:
+    from ...htr.train import result_to_dict
+
     if args.json:
         print(json.dumps(result_to_dict(res), ensure_ascii=False, indent=2))
     else:
         print(f"model {res.name}: validation CER {res.val_cer:.2%} after {res.epochs} epochs "
               f"(best epoch {res.best_epoch}, stopped: {res.stopped}, {res.lines_per_s} lines/s); "
               f"file {res.model_path}")
-    return 0

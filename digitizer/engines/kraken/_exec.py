@@ -96,17 +96,37 @@ def load_recognizer(path: str | Path) -> Any:
 
 
 def segment(image: Image.Image, *, model_path: str | Path | None = None, threads: int | None = 1,
-            text_direction: str = "horizontal-lr") -> Any:
-    """blla baseline segmentation of a whole page -> ``kraken.containers.Segmentation``."""
+            text_direction: str = "horizontal-lr", height: int | None = None) -> Any:
+    """blla baseline segmentation of a whole page -> ``kraken.containers.Segmentation``.
+
+    ``height``: the height the page is scaled to for the network (blla's default model: 1800 px);
+    smaller is faster (network and polygon extraction scale with its square), coordinates come
+    back in page pixels either way.
+    """
     from kraken.configs import SegmentationInferenceConfig
 
     task = load_segmenter(model_path)
     cfg = SegmentationInferenceConfig(text_direction=text_direction, num_threads=threads or 1)
-    with torch_threads(threads):
+    with torch_threads(threads), _input_height(task, height):
         try:
             return task.predict(image, cfg)
         except Exception as exc:   # kraken raises many types for odd pages
             raise EngineError(f"kraken segmentation failed: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
+
+
+@contextlib.contextmanager
+def _input_height(task: Any, height: int | None) -> Iterator[None]:
+    """Temporarily set the network input height of the task's segmentation nets."""
+    nets = list(getattr(task, "seg_models", []) or []) if height else []
+    saved = [net.input for net in nets]
+    try:
+        for net in nets:
+            b, c, _, w = net.input
+            net.input = (b, c, int(height), w)
+        yield
+    finally:
+        for net, inp in zip(nets, saved):
+            net.input = inp
 
 
 def _rec_config(threads: int | None) -> Any:

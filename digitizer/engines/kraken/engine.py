@@ -1,8 +1,12 @@
 """kraken behind the common engine interface: blla segmentation + line recognition.
 
-``opts.model``: a registry name or a model file (see ``digitizer models list``).
+``opts.model``: a model file, or an object with ``path`` (and ``name``, ``sha256``), such as the
+registry's ``ModelInfo``.  The engine never looks names up: callers resolve a registry name
+first (``digitizer.htr.registry.resolve_options``), so the engine does not depend on the registry.
 ``opts.segmentation_model``: optional blla model file (default: the one in the kraken wheel).
-``opts.extra``: ``threads`` (torch threads, default ``$DIGITIZER_TORCH_THREADS`` or 1).
+``opts.extra``: ``threads`` (torch threads, default ``$DIGITIZER_TORCH_THREADS`` or 1),
+``main_text_only`` (default true: drop facing page, margins, stamps; :mod:`.maintext`),
+``seg_height`` (blla's network input height, default :data:`SEG_HEIGHT`; 0 = the model's own).
 
 Recognition with a model trained on line images (``seg_type`` bbox, what ``digitizer train``
 makes from line folders) cuts every line out along its boundary polygon exactly like the
@@ -12,6 +16,8 @@ training corpus (:mod:`.linecrop`); a baseline model gets the page and the basel
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
 from PIL import Image
@@ -23,12 +29,18 @@ from ..base import (BASELINES, CHAR_CONFIDENCES, POLYGONS, RECOGNIZE, SEGMENT, T
                     Engine, EngineInfo, RecognitionOptions)
 from . import _exec
 from .linecrop import LineCrop, crop_line
+from .maintext import keep_main_text
 
 NO_MODEL_HINT = ("import one with 'digitizer models import FILE --name NAME', or train one with "
                  "'digitizer train --from-folder DIR --name NAME', then pass its name as the model")
 REGION_TYPES = {"text": "text", "main": "text", "paragraph": "text", "title": "heading", "heading": "heading",
                 "margin": "marginalia", "marginalia": "marginalia", "caption": "caption", "table": "table",
                 "image": "image", "illustration": "image"}
+
+
+# blla scales every page to this height for its network (the model's own is 1800 px): 1200 px
+# is about 3x faster with the same lines found on the dev wills (docs/htr.md); 0 = the model's
+SEG_HEIGHT = 1200
 
 
 def _threads(opts: RecognitionOptions) -> int:
@@ -39,40 +51,58 @@ def _clip_pts(pts: Any, w: int, h: int) -> list[tuple[float, float]]:
     return [(float(min(max(x, 0), w)), float(min(max(y, 0), h))) for x, y in pts]
 
 
+@dataclass(frozen=True)
+class ModelRef:
+    """What the engine needs to know about a recognition model: a file, a name and its hash."""
+
+    name: str
+    path: str
+    sha256: str = ""
+
+
+def model_ref(model: Any) -> ModelRef:
+    """``opts.model`` (a model file, or an object with ``path``) -> :class:`ModelRef`; EngineError if unusable."""
+    if not model:
+        raise EngineError("kraken needs a recognition model and none was given", hint=NO_MODEL_HINT)
+    path = getattr(model, "path", None)
+    if path:
+        return ModelRef(str(getattr(model, "name", "") or Path(path).stem), str(path),
+                        str(getattr(model, "sha256", "") or ""))
+    p = Path(str(model)).expanduser()
+    if p.is_file():
+        return ModelRef(p.stem, str(p.resolve()))
+    raise EngineError(f"kraken recognition model {model!r} not found", hint=NO_MODEL_HINT)
+
+
 class KrakenEngine(Engine):
     name = "kraken"
     capabilities = frozenset({SEGMENT, RECOGNIZE, BASELINES, POLYGONS, WORD_CONFIDENCES, CHAR_CONFIDENCES,
                               TRAINABLE})
 
     def info(self) -> EngineInfo:
-        from ...htr import registry
-
+        """Name and version; the recognition models are the registry's (``digitizer models list``)."""
         _exec._import_kraken()
-        models = [m.name for m in registry.list_models() if m.engine == "kraken"]
-        return EngineInfo(name="kraken", version=_exec.kraken_version(), languages=[], models=models)
+        return EngineInfo(name="kraken", version=_exec.kraken_version(), languages=[], models=[])
 
     # ------------------------------------------------------------------ segmentation
 
     def segment(self, image: Image.Image, opts: RecognitionOptions) -> PageLayout:
         seg_path = opts.segmentation_model or str(_exec.default_segmentation_model())
-        seg = _exec.segment(image, model_path=seg_path, threads=_threads(opts))
+        height = opts.extra.get("seg_height", SEG_HEIGHT)
+        seg = _exec.segment(image, model_path=seg_path, threads=_threads(opts), height=int(height) if height else None)
         layout = segmentation_to_layout(seg, image.width, image.height)
-        step = self.step("segment", opts, segmentation_model=os.path.basename(seg_path))
+        main_only = bool(opts.extra.get("main_text_only", True))
+        dropped = keep_main_text(layout) if main_only else 0
+        step = self.step("segment", opts, segmentation_model=os.path.basename(seg_path),
+                         main_text_only=main_only, lines_dropped=dropped)
         step.model, step.model_sha256 = os.path.basename(seg_path), _exec.file_sha256(seg_path)
         layout.steps.append(step)
         return layout
 
     # ------------------------------------------------------------------ recognition
 
-    def _model(self, opts: RecognitionOptions) -> Any:
-        from ...htr import registry
-
-        if not opts.model:
-            raise EngineError("kraken needs a recognition model and none was given", hint=NO_MODEL_HINT)
-        try:
-            return registry.resolve(opts.model)
-        except registry.ModelNotFoundError as exc:
-            raise EngineError(f"kraken recognition model {opts.model!r} not found", hint=NO_MODEL_HINT) from exc
+    def _model(self, opts: RecognitionOptions) -> ModelRef:
+        return model_ref(opts.model)
 
     def recognize(self, image: Image.Image, layout: PageLayout, opts: RecognitionOptions,
                   cancel: CancelToken | None = None) -> Iterator[Line]:
@@ -82,10 +112,11 @@ class KrakenEngine(Engine):
         if _exec.recognizer_seg_type(info.path) == "baselines" and all(ln.baseline and ln.polygon for ln in lines):
             yield from self._recognize_baselines(image, lines, info.path, threads, cancel)
             return
+        grey = image.convert("L") if image.mode != "L" else image     # once per page, not per line
         for ln in lines:
             if cancel is not None:
                 cancel.check()
-            yield self._recognize_crop(image, ln, info.path, threads)
+            yield self._recognize_crop(grey, ln, info.path, threads)
 
     def _recognize_crop(self, image: Image.Image, ln: Line, model_path: str, threads: int) -> Line:
         try:

@@ -1,0 +1,60 @@
+"""Switch an item to a recognition model and re-process only the pages nobody has worked on.
+
+``switch_item_model(store, item, model)`` is what ``digitizer models use`` (and the GUI action)
+calls: every page of the item gets the per-page engine override ``kraken:MODEL``; the pages
+without a person's work are re-processed at once with it; pages with a person's work keep
+their text (and get the new model only if someone re-processes them on purpose).
+
+"A person's work" is the workflow's rule (:func:`digitizer.workflow.has_person_work`): edited,
+verified or flagged lines, a changed layout, or a corrected/reviewed/approved page.  The
+re-processing of ``SwitchResult.todo`` goes through the batch runner
+(:func:`digitizer.batch.process.process_pages`: job rows, the project lock), called by the front end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__
+from ..model import ProcessingStep
+from ..workflow import has_person_work
+from . import registry
+
+
+@dataclass
+class SwitchResult:
+    item: str
+    model: str
+    pages: list[int] = field(default_factory=list)          # every page of the item (override set)
+    reprocessed: list[int] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)           # a person's work: not re-processed
+    todo: list[int] = field(default_factory=list)           # nobody worked on them: to re-process
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def pages_with_person_work(store: Any, page_ids: list[int]) -> set[int]:
+    """The pages among ``page_ids`` that hold a person's work (the workflow's rule)."""
+    return {i for i in page_ids if has_person_work(store, i)}
+
+
+def switch_item_model(store: Any, item_key: int | str, model: str, *, reprocess: bool = True) -> SwitchResult:
+    """Set ``kraken:model`` on every page of the item and say which pages nobody worked on
+    (``todo``, to re-process when ``reprocess``; the event records the plan)."""
+    info = registry.get(model)                 # unknown name: ModelNotFoundError with the list
+    item = store.get_item(item_key)
+    pages = store.pages(item.id)
+    res = SwitchResult(item=item.identifier, model=info.name, pages=[p.id for p in pages])
+    for p in pages:
+        store.set_page_fields(p.id, engine_override=f"kraken:{info.name}")
+    worked = pages_with_person_work(store, res.pages)
+    res.kept = [i for i in res.pages if i in worked]
+    todo = {i for i in res.pages if i not in worked}
+    res.todo = sorted(todo) if reprocess else []
+    store.record(ProcessingStep(action="switch-model", tool="digitizer", tool_version=__version__,
+                                parameters={"engine": "kraken", "model": info.name, "pages": res.pages,
+                                            "reprocess": sorted(todo) if reprocess else [], "kept": res.kept},
+                                model=info.name, model_sha256=info.sha256, agent=store.agent,
+                                detail=f"{len(todo)} page(s) to re-process, {len(res.kept)} kept (a person's work)"),
+                 item_id=item.id)
+    return res

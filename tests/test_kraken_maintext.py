@@ -1,0 +1,74 @@
+"""Main text only: the facing page, marginal notes and stamps leave the layout; reading order stays.
+
+Plus the layering rule of the kraken engine: it takes model files (or resolved registry entries),
+it never imports the HTR registry itself.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from digitizer.engines.base import RecognitionOptions
+from digitizer.engines.kraken.engine import model_ref
+from digitizer.engines.kraken.maintext import keep_main_text, main_text_ids
+from digitizer.errors import EngineError
+from digitizer.model import BBox, Line, PageLayout, TextBlock
+
+
+def _line(lid: str, x0: int, y0: int, x1: int, y1: int) -> Line:
+    return Line(id=lid, bbox=BBox(x0, y0, x1, y1))
+
+
+def _will_spread() -> PageLayout:
+    """A double-page scan: the will on the right (x 1100-2000), the facing page's edge on the left,
+    an archivist's note in the right page's left margin and a round stamp inside the column."""
+    main = [_line(f"m{i}", 1100 + (i % 3) * 20, 300 + 80 * i, 1950 - (i % 2) * 150, 360 + 80 * i) for i in range(12)]
+    main.insert(6, _line("stamp", 1500, 700, 1650, 900))                  # tall and short: a stamp
+    facing = [_line(f"f{i}", 80, 320 + 90 * i, 820, 380 + 90 * i) for i in range(5)]
+    margin = [_line("note", 960, 420, 1080, 470)]                      # beside the column, not in it
+    blocks = [TextBlock("b1", BBox(80, 300, 1080, 900), facing + margin),
+              TextBlock("b2", BBox(1100, 300, 1950, 1300), main)]
+    return PageLayout(2100, 1500, blocks)
+
+
+def test_main_text_keeps_the_column_and_drops_facing_page_margin_and_stamp():
+    layout = _will_spread()
+    order = [ln.id for ln in layout.lines() if ln.id.startswith("m")]
+    keep = main_text_ids(layout.lines())
+    assert keep == set(order)
+    dropped = keep_main_text(layout)
+    assert dropped == 7                                   # 5 facing-page lines, 1 note, 1 stamp
+    assert [ln.id for ln in layout.lines()] == order      # reading order unchanged
+    assert len(layout.blocks) == 1 and layout.blocks[0].bbox.x0 >= 1100
+
+
+def test_single_column_page_keeps_every_line():
+    lines = [_line(f"l{i}", 100 + 10 * (i % 4), 100 + 60 * i, 1400 - 40 * (i % 5), 150 + 60 * i) for i in range(15)]
+    lines.append(_line("short-last", 100, 1100, 500, 1150))   # a short last line of a paragraph
+    assert main_text_ids(lines) == {ln.id for ln in lines}
+
+
+def test_engine_takes_files_not_registry_names(tmp_path):
+    with pytest.raises(EngineError, match="not found"):
+        model_ref("poilus-fr-v1")                          # a name: the caller resolves it first
+    f = tmp_path / "m.safetensors"
+    f.write_bytes(b"x")
+    ref = model_ref(str(f))
+    assert ref.path == str(f.resolve()) and ref.name == "m"
+    from digitizer.htr import registry
+
+    opts = registry.resolve_options("kraken", RecognitionOptions(model="poilus-fr-v1"))
+    assert model_ref(opts.model).path.endswith("poilus-fr-v1.safetensors") and len(model_ref(opts.model).sha256) == 64
+    # unknown names and other engines pass through untouched (the engine reports them)
+    assert registry.resolve_options("kraken", RecognitionOptions(model="no-such")).model == "no-such"
+    assert registry.resolve_options("tesseract", RecognitionOptions(model="deu")).model == "deu"
+
+
+def test_kraken_engine_does_not_import_the_htr_registry():
+    code = ("import sys, digitizer.engines.kraken.engine as e; e.KrakenEngine().info; "
+            "print([m for m in sys.modules if m.startswith('digitizer.htr')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
