@@ -79,12 +79,13 @@ def test_model_origins_and_relative_sidecars(tmp_path, capsys, monkeypatch):
     (registry.user_models_dir() / "evil.json").write_text(json.dumps(evil), encoding="utf-8")
     assert "evil" not in [m.name for m in registry.list_models()]
 
+    others = {p.stem: BUILTIN for p in builtin_dir("models").glob("*.json") if p.stem != "poilus-fr-v1"}
     assert main(["models", "list", "--project", str(project)]) == 0
     rows = {ln.split()[0]: ln.split()[1] for ln in capsys.readouterr().out.splitlines()[1:]}
-    assert rows == {"poilus-fr-v1": PROJECT, "mine": USER}
+    assert rows == {"poilus-fr-v1": PROJECT, "mine": USER, **others}
     assert main(["models", "list", "--json"]) == 0
     listed = {m["name"]: m["origin"] for m in json.loads(capsys.readouterr().out)}
-    assert listed == {"poilus-fr-v1": BUILTIN, "mine": USER}
+    assert listed == {"poilus-fr-v1": BUILTIN, "mine": USER, **others}
 
 
 def test_pillow_text_is_sane_after_libvips_is_loaded():
