@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from digitizer import workflow
 from digitizer.model import BBox, Line, PageLayout, ProcessingStep, TextBlock, Word
 from digitizer.search import Folder, QueryError, SearchFilter, SearchIndex, parse_query
 from digitizer.store import ProjectStore
@@ -99,6 +100,10 @@ def test_filters_item_pages_state_engine(store):
     store.update_line_text(page.id, "b1_l2", "im Waſſer der Stadt Berlin!")
     assert _found(index, "berlin", filters=SearchFilter(state="edited")) == [("book", 1, "b1_l2")]
     assert len(_found(index, "berlin", filters=SearchFilter(state="machine"))) == 2
+    other = [h for h in index.search("berlin") if h.line_id != "b1_l2"][0]    # a person confirms a line
+    workflow.verify(store, other.page_id, other.line_id)
+    assert _found(index, "berlin", filters=SearchFilter(state="verified")) == [(other.item, other.page, other.line_id)]
+    assert len(_found(index, "berlin", filters=SearchFilter(state="machine"))) == 1
 
 
 def test_index_follows_edits_restore_reprocessing_and_deletion(store):

@@ -18,6 +18,7 @@ from .. import __version__
 from ..errors import ProjectError, ProjectLockedError
 from ..model import BBox, Line, PageLayout, ProcessingStep
 from ..store import ProjectStore
+from ..workflow import LINE_STATES      # the workflow's line states: one rule, one place
 from .fold import Folder
 from .fuzzy import expand_fuzzy, trigrams
 from .match import match_words, plain_term_test, snippet
@@ -26,9 +27,8 @@ from .query import Query, Term, parse_query
 log = logging.getLogger(__name__)
 
 LINE_BITS = 20                      # search_lines.id = page_id << LINE_BITS | line number
-LINE_STATES = ("machine", "edited")  # from the source of a line's latest version
-_STATE_SQL = ("(SELECT CASE WHEN lv.source = 'engine' THEN 'machine' ELSE 'edited' END FROM line_versions lv"
-              " WHERE lv.page_id = l.page_id AND lv.line_id = l.line_id ORDER BY lv.version DESC LIMIT 1)")
+_STATE_SQL = ("COALESCE((SELECT ls.state FROM line_states ls WHERE ls.page_id = l.page_id"
+              " AND ls.line_id = l.line_id), 'machine')")     # the workflow's state of the line
 
 
 @dataclass
