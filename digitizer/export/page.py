@@ -4,6 +4,8 @@
   TextEquiv, then the line's ``TextEquiv``); geometry follows :mod:`digitizer.export.geometry`
   (words inside their line, lines inside their region, no degenerate polygons);
   ``TextEquiv/@conf`` is the engine confidence in [0, 1].
+* A line's scholarly tags (:mod:`digitizer.tags`) go into ``TextLine/@custom`` in the Transkribus
+  convention (``person {offset:3; length:5;}``), after what an imported file carried there.
 * ``ReadingOrder/OrderedGroup`` lists the regions in layout order.
 * Coordinates are non-negative integers clipped to the page; IDs are NCNames, unique per file.
 * ``Metadata/MetadataItem[@type=processingStep]`` records every ``layout.steps`` entry.
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from .. import __version__
+from .. import tags as tagrules
 from ..model import Line, PageLayout, TextBlock, utcnow
 from .alto import IdMaker
 from .geometry import line_baseline, line_polygon, region_polygon, words_in_line
@@ -46,8 +49,9 @@ def _text_equiv(parent: etree._Element, text: str, conf: float | None) -> None:
 def _line(parent: etree._Element, line: Line, polygon: list[tuple[int, int]], ids: IdMaker, w: int, h: int) -> None:
     lid = ids(line.id or "line")
     el = etree.SubElement(parent, _q("TextLine"), id=lid)
-    if line.custom:
-        el.set("custom", line.custom)
+    custom = tagrules.to_custom(line.tags, tagrules.other_custom(line.custom))    # current tags, not stale ones
+    if custom:
+        el.set("custom", custom)
     _coords(el, polygon)
     etree.SubElement(el, _q("Baseline"), points=" ".join(f"{x},{y}" for x, y in line_baseline(line, polygon, w, h)))
     words = words_in_line(line, polygon, w, h) if " ".join(wd.text for wd in line.words) == line.text else None
