@@ -74,13 +74,32 @@ def ordered(tags: Sequence[Tag]) -> list[Tag]:
 
 
 def _map_pos(pos: int, ops: list[tuple[str, int, int, int, int]], *, end: bool) -> int:
-    """Where character position ``pos`` of the old text lies in the new one."""
+    """Where a span's start (or ``end``) at character position ``pos`` of the old text lies in the
+    new one: text inserted at a span's edge stays outside it, text replacing its characters is in."""
     for op, i1, i2, j1, j2 in ops:
-        if op == "equal" and i1 <= pos <= i2:
-            return j1 + (pos - i1)
-        if op != "equal" and i1 <= pos <= i2 and (i1 < pos < i2 or pos == (i2 if end else i1)):
-            return j2 if end else j1
-    return ops[-1][4] if ops else 0
+        if op == "insert":
+            continue
+        if i1 < pos < i2 or (pos == i1 and not end) or (pos == i2 and end):
+            return j1 + (pos - i1) if op == "equal" else (j2 if end else j1)
+    for op, i1, i2, j1, j2 in ops:       # a start at the very end, an end at the very start
+        if op != "insert" and pos == (i1 if end else i2):
+            return j1 if end else j2
+    return 0
+
+
+def _opcodes(old: str, new: str) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, with the common start and end taken as unchanged first (so deleting a
+    word never moves a neighbour's letters into the gap)."""
+    n = 0
+    while n < min(len(old), len(new)) and old[n] == new[n]:
+        n += 1
+    m = 0
+    while m < min(len(old), len(new)) - n and old[-1 - m] == new[-1 - m]:
+        m += 1
+    ops = [("equal", 0, n, 0, n)] if n else []
+    middle = difflib.SequenceMatcher(None, old[n:len(old) - m], new[n:len(new) - m], autojunk=False)
+    ops += [(op, i1 + n, i2 + n, j1 + n, j2 + n) for op, i1, i2, j1, j2 in middle.get_opcodes()]
+    return ops + ([("equal", len(old) - m, len(old), len(new) - m, len(new))] if m else [])
 
 
 def remap(tags: Sequence[Tag], old: str, new: str) -> list[Tag]:
@@ -89,7 +108,7 @@ def remap(tags: Sequence[Tag], old: str, new: str) -> list[Tag]:
     (a gap stays, at its place)."""
     if old == new or not tags:
         return list(tags)
-    ops = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    ops = _opcodes(old, new)
     out = []
     for t in tags:
         start = _map_pos(t.offset, ops, end=False)
@@ -119,10 +138,14 @@ def _props(body: str) -> dict[str, str]:
     return out
 
 
-def to_custom(tags: Sequence[Tag], custom: str = "") -> str:
-    """``custom`` (what else the line carries, e.g. ``readingOrder {index:0;}``) with ``tags``
-    appended in the Transkribus convention."""
-    parts = [custom.strip()] if custom.strip() else []
+def to_custom(tags: Sequence[Tag], custom: str = "", index: int | None = None) -> str:
+    """``custom`` (what else the line carries, e.g. ``textStyle {...}``) with ``tags`` appended in
+    the Transkribus convention; with ``index``, ``readingOrder {index:N;}`` first (replacing the one
+    ``custom`` had)."""
+    if index is not None:
+        custom = " ".join(m.group(0) for m in _ENTRY.finditer(custom) if m.group(1) != "readingOrder")
+    parts = [f"readingOrder {{index:{index};}}"] if index is not None else []
+    parts += [custom.strip()] if custom.strip() else []
     for t in ordered(tags):
         name, key = KINDS[t.kind]
         value = f" {key}:{_escape(t.value)};" if t.value else ""
