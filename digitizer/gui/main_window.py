@@ -162,6 +162,8 @@ class MainWindow(QMainWindow):
         from .restrict_panel import attach_restrict_panel
         self.restrict_panel, self.restrict_dock = attach_restrict_panel(self)
         self.restrict_dock.hide()
+        from .correction.transcription_panel import attach_transcription_panel
+        self.transcription_panel, self.transcription_dock = attach_transcription_panel(self)
         self.status_label = QLabel("")
         self.statusBar().addPermanentWidget(self.status_label)
         self.browser.pageActivated.connect(lambda pid: self.open_page(pid))
@@ -497,7 +499,8 @@ class MainWindow(QMainWindow):
         self.viewer.threshold = self.threshold
         self.viewer.set_page(page, self.layout_, showing)
         self.editor.set_threshold(self.threshold)
-        self.editor.set_special_characters(self.profile.editor.special_characters)
+        self.editor.set_special_characters([])      # the Transcription dock's keyboard has the profile's keys
+        self.transcription_panel.keyboard.set_profile(self.profile.name, self.profile.editor)
         self.editor.set_page(page.id, self.layout_, self._page_title(page))
         self._versions = self.store.current_line_versions(page.id)   # a save names the version it replaces
         self._show_page_state(page)
