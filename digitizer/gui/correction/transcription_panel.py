@@ -17,10 +17,10 @@ from ...model import Line, Tag
 from ...tags import KINDS
 from .keyboard import VirtualKeyboard
 
-# kind -> (button text, shortcut inside the panel's line: Alt+letter)
-KIND_LOOK = {"unclear": "&Unclear", "gap": "&Gap", "supplied": "Su&pplied", "deletion": "&Deletion",
-             "abbreviation": "&Abbrev.", "person": "Pe&rson", "place": "P&lace", "date": "Da&te",
-             "organisation": "&Organisation"}
+# kind -> button text (no mnemonics: Alt+letter belongs to the menus)
+KIND_LOOK = {"unclear": "Unclear", "gap": "Gap", "supplied": "Supplied", "deletion": "Deletion",
+             "abbreviation": "Abbrev.", "person": "Person", "place": "Place", "date": "Date",
+             "organisation": "Organisation"}
 
 
 def tag_text(line: Line, tag: Tag) -> str:
@@ -154,9 +154,6 @@ def attach_transcription_panel(window: Any) -> tuple[TranscriptionPanel, QDockWi
     """Dock a :class:`TranscriptionPanel` on the right of ``window``; the keyboard replaces the
     editor's fixed character row."""
     panel = TranscriptionPanel()
-    dock = QDockWidget("Transcription", window)
-    dock.setObjectName("dock-transcription")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock = window._dock("Transcription", panel, Qt.DockWidgetArea.RightDockWidgetArea)
     panel.attach(window)
     return panel, dock
