@@ -94,7 +94,7 @@ class TranscriptionPanel(QWidget):
     def _target(self) -> tuple[int, str] | None:
         w = self.window_
         lid = w.editor.current_line_id() if w is not None else None
-        if w is None or w.page is None or lid is None:
+        if w is None or w.store is None or w.page is None or lid is None:
             return None
         return w.page.id, lid
 
