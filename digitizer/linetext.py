@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .model import BBox, Line, Word
+from .tags import remap
 
 _WORD_SEP = re.compile(r"[ \t\r\n]+")
 
@@ -40,6 +41,7 @@ def set_line_text(line: Line, text: str) -> None:
 
     Same number of words: boxes are kept, changed words get confidence 1.0 (verified by a person).
     Otherwise words are re-derived along the line box.  Line confidence becomes the words' mean.
+    Tags follow their characters (:func:`digitizer.tags.remap`).
     ``line.text`` becomes ``text`` exactly (spaces and no-break spaces included).
     """
     toks = tokens(text)
@@ -52,6 +54,7 @@ def set_line_text(line: Line, text: str) -> None:
         for i, w in enumerate(line.words):
             w.id = f"{line.id}_w{i + 1}"
             w.confidence = 1.0
+    line.tags = remap(line.tags, line.text, text)
     line.text = text
     confs = [w.confidence for w in line.words if w.confidence is not None]
     line.confidence = sum(confs) / len(confs) if confs else None

@@ -179,6 +179,17 @@ class Word:
 
 
 @dataclass
+class Tag:
+    """A scholarly tag on the characters ``[offset, offset + length)`` of a line's text (kinds and
+    rules: :mod:`digitizer.tags`); ``value`` is e.g. an abbreviation's expansion."""
+
+    kind: str
+    offset: int
+    length: int
+    value: str = ""
+
+
+@dataclass
 class Line:
     id: str
     bbox: BBox
@@ -190,6 +201,7 @@ class Line:
     hyphenated: bool = False                # ends with a hyphenated word continued on the next line
     language: str | None = None
     custom: str = ""                        # PAGE @custom tags kept from an imported file (Transkribus)
+    tags: list[Tag] = field(default_factory=list)   # scholarly tags on spans of ``text``
 
     def __post_init__(self) -> None:
         if self.confidence is not None and not (0.0 <= self.confidence <= 1.0):
@@ -374,7 +386,8 @@ def line_from_dict(d: dict) -> Line:
     return Line(id=d["id"], bbox=BBox(*d["bbox"]), text=d.get("text", ""), confidence=d.get("confidence"),
                 words=[word_from_dict(w) for w in d.get("words", [])], polygon=_pts(d.get("polygon")),
                 baseline=_pts(d.get("baseline")), hyphenated=bool(d.get("hyphenated", False)),
-                language=d.get("language"), custom=d.get("custom", ""))
+                language=d.get("language"), custom=d.get("custom", ""),
+                tags=[Tag(**t) for t in d.get("tags", [])])
 
 
 def block_from_dict(d: dict) -> TextBlock:

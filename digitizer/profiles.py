@@ -49,6 +49,7 @@ class ExportSettings:
 @dataclass
 class EditorSettings:
     special_characters: list[str] = field(default_factory=list)
+    keyboard: list[str] = field(default_factory=list)     # ["ſ long s", ...] (digitizer.keyboard)
     low_confidence: float = 0.80
 
 

@@ -22,12 +22,13 @@ line saying what was refused and why; the GUI shows the same message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from . import __version__
 from .errors import ProjectError, WorkflowRefusedError
-from .model import Line, PageLayout, ProcessingStep
+from . import tags as tagrules
+from .model import Line, PageLayout, ProcessingStep, Tag
 from .store import LineVersion, ProjectStore
 from .xmltext import check_text
 
@@ -146,9 +147,10 @@ class LineInfo:
     source: str          # of the current version: engine | edit | restore | layout
     version: int
     agent: str
+    tags: list[Tag] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "tags": [dict(t.__dict__) for t in self.tags]}
 
 
 def _layout(store: ProjectStore, page_id: int) -> PageLayout:
@@ -176,7 +178,7 @@ def lines(store: ProjectStore, page_id: int) -> list[LineInfo]:
         last = hist[-1] if hist else LineVersion(0, ln.text, "", "", "engine")
         st = stored.get(ln.id)
         out.append(LineInfo(ln.id, ln.text, st.state if st else "machine", st.comment if st else "", ln.confidence,
-                            last.source, last.version, last.agent))
+                            last.source, last.version, last.agent, list(ln.tags)))
     return out
 
 
@@ -295,6 +297,53 @@ def flag(store: ProjectStore, page_id: int, line_id: str, comment: str, *, agent
         store.set_line_state(page_id, line_id, new, comment=comment,
                              step=_step("flag-line", agent, store, line=line_id, comment=comment, previous=state))
         return _settle_page(store, page_id, agent)
+
+
+def _save_tags(store: ProjectStore, page_id: int, line_id: str, change: Any, agent: str | None,
+               expected_version: int | None, **params: Any) -> int:
+    """Put ``change(tags, text)`` as the line's tags: a new line version (source ``tag``) and a
+    ``tag-line`` event with ``params``; the line's state and comment stay as they are."""
+    with store.transaction():
+        layout, state = _editable_line(store, page_id, line_id)
+        _check_version(store, page_id, line_id, expected_version)
+        line = layout.find_line(line_id)
+        assert line is not None
+        try:
+            line.tags = change(line.tags, line.text)
+        except tagrules.TagError as exc:
+            raise WorkflowRefusedError(f"cannot tag line {line_id} of page {page_id}: {exc}") from None
+        comment = store.line_states(page_id).get(line_id)
+        version = store.update_line_text(page_id, line_id, line.text, agent=agent, source="tag", state=state,
+                                         line=line)
+        store.set_line_state(page_id, line_id, state, comment=comment.comment if comment else "",
+                             step=_step("tag-line", agent, store, line=line_id, **params))
+    return version
+
+
+def tag(store: ProjectStore, page_id: int, line_id: str, kind: str, start: int, end: int, value: str = "", *,
+        agent: str | None = None, expected_version: int | None = None) -> int:
+    """Tag the characters ``[start, end)`` of a line's text as ``kind`` (unclear, gap, supplied,
+    deletion, abbreviation, person, place, date, organisation) with an optional ``value`` (e.g. an
+    abbreviation's expansion): a new line version; returns its number.  The same kind on the same
+    span replaces the old value.  A span outside the text or an unknown kind is refused."""
+    if value:
+        check_text(f"tag value of line {line_id}", value)
+    new = Tag(kind, start, end - start, value)
+    return _save_tags(store, page_id, line_id, lambda tags, text: tagrules.add(tags, new, text), agent,
+                      expected_version, kind=kind, span=f"{start}:{end}", value=value)
+
+
+def untag(store: ProjectStore, page_id: int, line_id: str, start: int, end: int, kind: str = "", *,
+          agent: str | None = None, expected_version: int | None = None) -> int:
+    """Remove the tags (of ``kind``, or every kind) lying inside ``[start, end)``: a new line
+    version; returns its number.  Refused when there is no such tag."""
+    def change(tags: list[Tag], text: str) -> list[Tag]:
+        kept, removed = tagrules.remove(tags, kind, start, end - start)
+        if not removed:
+            raise tagrules.TagError(f"no {kind or 'tag'} inside {start}:{end}")
+        return kept
+    return _save_tags(store, page_id, line_id, change, agent, expected_version, kind=kind or "*",
+                      span=f"{start}:{end}", removed=True)
 
 
 def settle(store: ProjectStore, page_id: int, *, agent: str | None = None) -> str:

@@ -18,6 +18,9 @@ Rules
   engine that gives only line text, or text corrected after recognition) Strings are derived by
   splitting the text on spaces, each token getting a share of the line box proportional to its
   length (a space counts as one character), with the line confidence as ``WC``.
+* A line's scholarly tags (:mod:`digitizer.tags`) become ``Tags`` (NamedEntityTag for person,
+  place, date, organisation; OtherTag for the rest; ``LABEL``/``TYPE`` the kind, ``DESCRIPTION`` the
+  value) and every String they touch lists them in ``TAGREFS``.
 * Lines with empty text are left out (an ALTO TextLine needs at least one String).
 * ``Processing`` elements are rendered from ``layout.steps`` (oldest first) plus one for this export.
 """
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .. import __version__
+from .. import tags as tagrules
 from ..linetext import tokens as words_of
 from ..model import BBox, Line, PageLayout, Point, ProcessingStep, TextBlock
 from .geometry import line_baseline, line_polygon
@@ -225,9 +229,12 @@ def _part2(word: str) -> str:
     return word.rstrip(string.punctuation + "»«„“”‚‘’")
 
 
-def _string(parent: etree._Element, tok: _Tok, sid: str, sc: _Scale, subs: tuple[str, str] | None) -> None:
+def _string(parent: etree._Element, tok: _Tok, sid: str, sc: _Scale, subs: tuple[str, str] | None,
+            tagrefs: list[str]) -> None:
     el = etree.SubElement(parent, _q("String"), ID=sid, **sc.box(tok.bbox))
     el.set("CONTENT", tok.text)
+    if tagrefs:
+        el.set("TAGREFS", " ".join(tagrefs))
     if subs:
         el.set("SUBS_TYPE", subs[0])
         el.set("SUBS_CONTENT", subs[1])
@@ -238,7 +245,7 @@ def _string(parent: etree._Element, tok: _Tok, sid: str, sc: _Scale, subs: tuple
 
 
 def _text_line(parent: etree._Element, line: Line, local: str, toks: list[_Tok], ids: IdMaker, sc: _Scale,
-               hyp_in: str | None, next_first: str | None, lang: str | None) -> str | None:
+               hyp_in: str | None, next_first: str | None, lang: str | None, tag_ids: list[str]) -> str | None:
     """Write one TextLine; returns the joined word when this line hands a HypPart2 to the next."""
     polygon = line_polygon(line, sc.width, sc.height)
     outline = BBox.from_points(polygon)
@@ -248,6 +255,7 @@ def _text_line(parent: etree._Element, line: Line, local: str, toks: list[_Tok],
         el.set("LANG", _lang(line.language) or "")
     shape = etree.SubElement(el, _q("Shape"))
     etree.SubElement(shape, _q("Polygon"), POINTS=sc.points(polygon))
+    refs = [[tag_ids[i] for i in idx] for idx in tagrules.token_tags(line.text, [t.text for t in toks], line.tags)]
     toks = [_inside_box(t, outline) for t in toks]
     hyp = _strip_hyphen(toks[-1]) if line.hyphenated and next_first is not None else None
     joined = None
@@ -265,14 +273,14 @@ def _text_line(parent: etree._Element, line: Line, local: str, toks: list[_Tok],
             x0 = min(prev.x1, tok.bbox.x0)
             etree.SubElement(el, _q("SP"), **{k: v for k, v in sc.box(
                 BBox(x0, outline.y0, max(x0, tok.bbox.x0), outline.y0)).items() if k in ("HPOS", "VPOS", "WIDTH")})
-        _string(el, tok, ids(tok.id or f"{local}_s{i + 1}"), sc, subs)
+        _string(el, tok, ids(tok.id or f"{local}_s{i + 1}"), sc, subs, refs[i])
     if hyp:
         etree.SubElement(el, _q("HYP"), CONTENT=hyp[1], **sc.box(hyp[2]))
     return joined
 
 
 def _text_block(parent: etree._Element, block: TextBlock, local: str, ids: IdMaker, sc: _Scale,
-                default_lang: str | None) -> None:
+                default_lang: str | None, tag_ids: dict[int, list[str]]) -> None:
     lines = [ln for ln in block.lines if ln.text.strip()]
     el = etree.SubElement(parent, _q("TextBlock"), ID=ids(local), **sc.box(block.bbox))
     lang = _lang(block.language) or default_lang
@@ -285,7 +293,31 @@ def _text_block(parent: etree._Element, block: TextBlock, local: str, ids: IdMak
     carry = None
     for i, ln in enumerate(lines):
         next_first = toks[i + 1][0].text if i + 1 < len(lines) else None
-        carry = _text_line(el, ln, ln.id or f"{local}_l{i + 1}", toks[i], ids, sc, carry, next_first, lang)
+        carry = _text_line(el, ln, ln.id or f"{local}_l{i + 1}", toks[i], ids, sc, carry, next_first, lang,
+                           tag_ids.get(id(ln), []))
+
+
+NAMED_ENTITIES = ("person", "place", "date", "organisation")
+
+
+def _tags(root: etree._Element, layout: PageLayout, ids: IdMaker) -> dict[int, list[str]]:
+    """``Tags``: one NamedEntityTag (person, place, date, organisation) or OtherTag (unclear, gap,
+    supplied, deletion, abbreviation) per tag of a line, LABEL its kind, DESCRIPTION its value;
+    returns ``{id(line): [tag ID per line.tags]}`` for the Strings' ``TAGREFS``."""
+    tagged = [ln for ln in layout.lines() if ln.tags and ln.text.strip()]
+    if not tagged:
+        return {}
+    el = etree.SubElement(root, _q("Tags"))
+    out: dict[int, list[str]] = {}
+    for ln in tagged:
+        for n, t in enumerate(ln.tags, 1):
+            name = "NamedEntityTag" if t.kind in NAMED_ENTITIES else "OtherTag"
+            tid = ids(f"tag_{ln.id}_{n}")
+            tel = etree.SubElement(el, _q(name), ID=tid, TYPE=t.kind, LABEL=t.kind)
+            if t.value:
+                tel.set("DESCRIPTION", t.value)
+            out.setdefault(id(ln), []).append(tid)
+    return out
 
 
 def build_alto(layout: PageLayout, *, image_filename: str, file_id: str = "", measurement_unit: str = "pixel",
@@ -311,6 +343,7 @@ def build_alto(layout: PageLayout, *, image_filename: str, file_id: str = "", me
     root.set("SCHEMAVERSION", version)
     _description(root, layout, ids, image_filename=image_filename, measurement_unit=measurement_unit,
                  software_version=software_version, version=version)
+    tag_ids = _tags(root, layout, ids)
     page = etree.SubElement(etree.SubElement(root, _q("Layout")), _q("Page"), ID=ids("page"),
                             PHYSICAL_IMG_NR=str(physical_img_nr), WIDTH=str(sc.n(layout.width)),
                             HEIGHT=str(sc.n(layout.height)))
@@ -319,7 +352,7 @@ def build_alto(layout: PageLayout, *, image_filename: str, file_id: str = "", me
         page.set("PC", _wc(mean))
     space = etree.SubElement(page, _q("PrintSpace"), **sc.box(BBox(0, 0, layout.width, layout.height)))
     for n, block in enumerate(layout.blocks, 1):
-        _text_block(space, block, block.id or f"b{n}", ids, sc, _lang(language))
+        _text_block(space, block, block.id or f"b{n}", ids, sc, _lang(language), tag_ids)
     return root.getroottree()
 
 

@@ -4,6 +4,9 @@
   TextEquiv, then the line's ``TextEquiv``); geometry follows :mod:`digitizer.export.geometry`
   (words inside their line, lines inside their region, no degenerate polygons);
   ``TextEquiv/@conf`` is the engine confidence in [0, 1].
+* ``TextLine/@custom`` in the Transkribus convention: ``readingOrder {index:N;}`` (N from 0 in its
+  region), what else an imported file carried there (``textStyle`` ...), then the line's scholarly
+  tags (:mod:`digitizer.tags`), e.g. ``person {offset:3; length:5;}``.
 * ``ReadingOrder/OrderedGroup`` lists the regions in layout order.
 * Coordinates are non-negative integers clipped to the page; IDs are NCNames, unique per file.
 * ``Metadata/MetadataItem[@type=processingStep]`` records every ``layout.steps`` entry.
@@ -17,6 +20,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from .. import __version__
+from .. import tags as tagrules
 from ..model import Line, PageLayout, TextBlock, utcnow
 from .alto import IdMaker
 from .geometry import line_baseline, line_polygon, region_polygon, words_in_line
@@ -43,11 +47,12 @@ def _text_equiv(parent: etree._Element, text: str, conf: float | None) -> None:
     etree.SubElement(te, _q("Unicode")).text = text
 
 
-def _line(parent: etree._Element, line: Line, polygon: list[tuple[int, int]], ids: IdMaker, w: int, h: int) -> None:
+def _line(parent: etree._Element, line: Line, polygon: list[tuple[int, int]], ids: IdMaker, w: int, h: int,
+          index: int) -> None:
     lid = ids(line.id or "line")
     el = etree.SubElement(parent, _q("TextLine"), id=lid)
-    if line.custom:
-        el.set("custom", line.custom)
+    # the current reading order and tags, not stale ones an imported file had
+    el.set("custom", tagrules.to_custom(line.tags, tagrules.other_custom(line.custom), index))
     _coords(el, polygon)
     etree.SubElement(el, _q("Baseline"), points=" ".join(f"{x},{y}" for x, y in line_baseline(line, polygon, w, h)))
     words = words_in_line(line, polygon, w, h) if " ".join(wd.text for wd in line.words) == line.text else None
@@ -64,8 +69,8 @@ def _region(parent: etree._Element, block: TextBlock, rid: str, ids: IdMaker, w:
         el.set("custom", block.custom)
     polygons = [line_polygon(ln, w, h) for ln in block.lines]
     _coords(el, region_polygon(block, polygons, w, h))
-    for line, polygon in zip(block.lines, polygons):
-        _line(el, line, polygon, ids, w, h)
+    for index, (line, polygon) in enumerate(zip(block.lines, polygons)):
+        _line(el, line, polygon, ids, w, h, index)
     if block.lines:
         confs = [ln.confidence for ln in block.lines if ln.confidence is not None]
         _text_equiv(el, block.text, sum(confs) / len(confs) if confs else None)

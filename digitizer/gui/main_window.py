@@ -120,6 +120,8 @@ class MainWindow(ProjectActions, ItemActions, PageDisplay, LineActions, Workflow
         from .restrict.restrict_panel import attach_restrict_panel
         self.restrict_panel, self.restrict_dock = attach_restrict_panel(self)
         self.restrict_dock.hide()
+        from .correction.transcription_panel import attach_transcription_panel
+        self.transcription_panel, self.transcription_dock = attach_transcription_panel(self)
         self.status_label = QLabel("")
         self.statusBar().addPermanentWidget(self.status_label)
         self.browser.pageActivated.connect(lambda pid: self.open_page(pid))

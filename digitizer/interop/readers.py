@@ -4,7 +4,8 @@ what the file says about itself).
 
 PAGE and ALTO lines come from the namespace-agnostic reader :mod:`digitizer.htr.xmlread` (regions
 in PAGE ``ReadingOrder``); this module adds regions, the ``@custom`` tags Transkribus writes
-(``readingOrder {index:N;}`` orders the lines of a region; all tags are kept verbatim) and the
+(``readingOrder {index:N;}`` orders the lines of a region; all tags are kept verbatim, and the
+scholarly ones, :mod:`digitizer.tags`, also become the line's typed tags) and the
 producing software.  XML is parsed with entities and network access off.
 
 Normalisation (documented in docs/interop.md): a line's text is taken as written with leading and
@@ -24,6 +25,7 @@ from ..errors import InputFileError
 from ..fsutil import sha256_file
 from ..htr.xmlread import XmlLine, read_xml, safe_parser
 from ..model import BBox, Line, PageLayout, Point, TextBlock, Word
+from ..tags import from_custom
 
 _RO_INDEX = re.compile(r"readingOrder\s*\{[^}]*index\s*:\s*(\d+)")
 _BBOX = re.compile(r"bbox\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)")
@@ -96,8 +98,9 @@ def _line(x: XmlLine, custom: str = "") -> Line | None:
     box = BBox(*x.bbox) if x.bbox and x.bbox[2] >= x.bbox[0] and x.bbox[3] >= x.bbox[1] else None
     if box is None:
         return None
-    return Line(id="", bbox=box, text=_text(x.text), polygon=list(x.polygon) if x.polygon else None,
-                baseline=list(x.baseline) if x.baseline else None, custom=custom)
+    text = _text(x.text)
+    return Line(id="", bbox=box, text=text, polygon=list(x.polygon) if x.polygon else None,
+                baseline=list(x.baseline) if x.baseline else None, custom=custom, tags=from_custom(custom, text))
 
 
 def _attr_by_id(root: etree._Element, name: str) -> dict[str, etree._Element]:

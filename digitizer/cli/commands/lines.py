@@ -3,8 +3,11 @@
 Lists the lines of a page (id, state, confidence, current version and its source, text).
 ``--page N`` is a page id, or the page's number in ``--item I``.  With ``--line ID``:
 ``--set TEXT`` (→ edited), ``--verify`` (→ verified), ``--flag "comment"`` (→ flagged),
-``--history`` (every version) or ``--restore VERSION`` (→ edited, a new version); ``--set`` with
-``--expect-version V`` refuses when someone saved a newer version meanwhile.  ``--done``
+``--history`` (every version) or ``--restore VERSION`` (→ edited, a new version); ``--tag KIND --span A:B [--value V]``
+tags characters A to B (0-based, B exclusive) of the line's text as KIND (unclear, gap, supplied,
+deletion, abbreviation, person, place, date, organisation; V e.g. an abbreviation's expansion);
+``--untag --span A:B [--tag KIND]`` removes the tags inside the span.  ``--set``/``--tag`` with
+``--expect-version V`` refuse when someone saved a newer version meanwhile.  ``--done``
 marks the page done (its remaining lines verified).  Every change goes through
 :mod:`digitizer.workflow`; a refused one is one line and exit code 10.
 """
@@ -33,6 +36,11 @@ def register(sub: Any) -> None:
     act.add_argument("--history", action="store_true", help="list every version of the line")
     act.add_argument("--restore", type=int, metavar="VERSION", help="make an earlier version current (state edited)")
     act.add_argument("--done", action="store_true", help="page done: verify every remaining machine line")
+    act.add_argument("--untag", action="store_true", help="remove the tags inside --span (of --tag KIND only)")
+    p.add_argument("--tag", metavar="KIND", help="tag --span of the line's text: unclear, gap, supplied, deletion, "
+                   "abbreviation, person, place, date, organisation")
+    p.add_argument("--span", metavar="A:B", help="with --tag/--untag: characters A to B (0-based, B exclusive)")
+    p.add_argument("--value", default="", metavar="V", help="with --tag: e.g. an abbreviation's expansion")
     p.add_argument("--expect-version", type=int, metavar="V",
                    help="with --set: refuse if the line's current version is not V (someone saved meanwhile)")
     p.add_argument("--json", action="store_true", help="JSON output")
@@ -68,7 +76,9 @@ def _listing(args: Any, store: Any, pid: int) -> None:
     rows = workflow.lines(store, pid)
     _emit(args, {"page": pid, "status": store.get_page(pid).status, "lines": [r.as_dict() for r in rows]},
           [f"{r.id}\t{r.state}\t{'' if r.confidence is None else f'{r.confidence:.2f}'}\tv{r.version} {r.source}\t"
-           f"{json.dumps(r.text, ensure_ascii=False)}" + (f"\t# {r.comment}" if r.comment else "") for r in rows])
+           f"{json.dumps(r.text, ensure_ascii=False)}" + (f"\t# {r.comment}" if r.comment else "")
+           + "".join(f"\t[{t.kind} {t.offset}:{t.offset + t.length}{' ' + t.value if t.value else ''}]" for t in r.tags)
+           for r in rows])
 
 
 def _history(args: Any, store: Any, pid: int) -> None:
@@ -80,10 +90,33 @@ def _history(args: Any, store: Any, pid: int) -> None:
           [f"v{v.version}\t{v.source}\t{v.agent}\t{v.at}\t{json.dumps(v.text, ensure_ascii=False)}" for v in hist])
 
 
+def _span(args: Any) -> tuple[int, int]:
+    from ...errors import DigitizerError
+
+    try:
+        a, b = (int(v) for v in (args.span or "").split(":"))
+    except ValueError:
+        raise DigitizerError(f"--span needs A:B (two character positions), not {args.span!r}") from None
+    return a, b
+
+
+def _tagging(args: Any, store: Any, pid: int) -> str:
+    from ... import workflow
+
+    a, b = _span(args)
+    if args.untag:
+        v = workflow.untag(store, pid, args.line, a, b, args.tag or "", expected_version=args.expect_version)
+        return f"line {args.line}: tags inside {a}:{b} removed (version {v})"
+    v = workflow.tag(store, pid, args.line, args.tag, a, b, args.value, expected_version=args.expect_version)
+    return f"line {args.line}: {args.tag} {a}:{b} tagged (version {v})"
+
+
 def _change(args: Any, store: Any, pid: int) -> None:
     from ... import workflow
 
-    if args.set is not None:
+    if args.tag or args.untag:
+        what = _tagging(args, store, pid)
+    elif args.set is not None:
         v = workflow.set_text(store, pid, args.line, args.set, expected_version=args.expect_version)
         what = f"line {args.line}: version {v} saved (edited)"
     elif args.verify:
@@ -105,11 +138,17 @@ def run(args: Any) -> int:
     from ...store import ProjectStore
     from ..common import open_store
 
+    tagging = bool(args.tag) or args.untag
     acting = args.set is not None or args.verify or args.flag is not None or args.history or args.restore is not None
+    if tagging and (acting or args.done):
+        raise DigitizerError("--tag/--untag cannot be combined with another action")
+    acting = acting or tagging
     if acting and not args.line:
-        raise DigitizerError("--set, --verify, --flag, --history and --restore need --line ID")
+        raise DigitizerError("--set, --verify, --flag, --history, --restore, --tag and --untag need --line ID")
     if args.line and not acting:
-        raise DigitizerError("--line needs one of --set, --verify, --flag, --history, --restore")
+        raise DigitizerError("--line needs one of --set, --verify, --flag, --history, --restore, --tag, --untag")
+    if tagging and not args.span:
+        raise DigitizerError("--tag and --untag need --span A:B")
     open_store(args.project).close()            # one-line error when it is not a project
     with ProjectStore.open(args.project, agent=args.operator) as store:
         pid = page_id(store, args.page, args.item)

@@ -14,32 +14,13 @@ from PySide6.QtGui import (QColor, QFont, QImage, QKeyEvent, QPainter, QPixmap, 
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget)
 
 from ...correction import low_confidence_spans
+from ...keyboard import parse_unicode  # noqa: F401  (the editor's Unicode field)
 from ...model import Line
 
 # how a line state (digitizer.workflow) is shown next to the line: label, colour
 STATE_LOOK = {"machine": ("machine", "gray"), "edited": ("✎ edited", "#1565c0"),
               "verified": ("✓ verified", "#2e7d32"), "flagged": ("⚑ flagged", "#e65100")}
 
-
-
-def parse_unicode(text: str) -> str:
-    """``U+017F``, ``017f``, ``0x17F`` or a character name (``LATIN SMALL LETTER LONG S``) -> the
-    character(s); several code points may be separated by spaces.  ValueError when not understood."""
-    text = text.strip()
-    if not text:
-        raise ValueError("empty")
-    try:
-        return unicodedata.lookup(text)
-    except KeyError:
-        pass
-    out = []
-    for part in text.replace(",", " ").split():
-        hexpart = part.upper().removeprefix("U+").removeprefix("0X").removeprefix("\\U")
-        try:
-            out.append(chr(int(hexpart, 16)))
-        except (ValueError, OverflowError):
-            raise ValueError(f"not a code point or character name: {part!r}") from None
-    return "".join(out)
 
 
 def char_label(ch: str) -> str:

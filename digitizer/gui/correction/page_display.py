@@ -58,7 +58,8 @@ class PageDisplay:
         self.viewer.threshold = self.threshold
         self.viewer.set_page(page, self.layout_, showing)
         self.editor.set_threshold(self.threshold)
-        self.editor.set_special_characters(self.profile.editor.special_characters)
+        self.editor.set_special_characters([])      # the Transcription dock's keyboard has the profile's keys
+        self.transcription_panel.keyboard.set_profile(self.profile.name, self.profile.editor)
         self.editor.set_page(page.id, self.layout_, self._page_title(page))
         self._versions = self.store.current_line_versions(page.id)   # a save names the version it replaces
         self._show_page_state(page)
