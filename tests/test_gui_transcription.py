@@ -56,10 +56,22 @@ def test_tag_edit_untag_and_flag_from_the_dock(qtbot, gui_env, settings_path, tm
     assert line.tags == [Tag("person", 0, len(first), "Anna Muster")] and state == ("machine", "")
     assert panel.tag_list.count() == 1 and f"«{first}» = Anna Muster" in panel.tag_list.item(0).text()
 
+    # typing right after tagging is saved (the tag made a new line version: the next save names it)
+    edit = current_edit(win)
+    qtbot.keyClick(edit, Qt.Key.Key_Home)
+    qtbot.keyClicks(edit, "Herr ")
+    qtbot.keyClick(edit, Qt.Key.Key_Down)
+    win.writer.flush()
+    qtbot.waitUntil(lambda: _line(root, pid, lid)[0].text.startswith("Herr "), timeout=10000)
+    line, state = _line(root, pid, lid)
+    assert line.tags == [Tag("person", 5, len(first), "Anna Muster")] and state == ("edited", "")
+    win.editor.focus_line(lid)
+    first = "Herr " + first
+
     n = len(first)
     _select(qtbot, current_edit(win), n, n)                       # a gap: an empty span at the cursor
     qtbot.mouseClick(panel.kind_buttons["gap"], Qt.MouseButton.LeftButton)
-    assert _line(root, pid, lid)[0].tags == [Tag("person", 0, n, "Anna Muster"), Tag("gap", n, 0)]
+    assert _line(root, pid, lid)[0].tags == [Tag("person", 5, n - 5, "Anna Muster"), Tag("gap", n, 0)]
     panel.tag_list.setCurrentRow(0)
     qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
     assert _line(root, pid, lid)[0].tags == [Tag("gap", n, 0)]
@@ -71,6 +83,7 @@ def test_tag_edit_untag_and_flag_from_the_dock(qtbot, gui_env, settings_path, tm
     with ProjectStore.open(root) as store:
         acts = [(e.action, e.agent) for e in store.events(page_id=pid) if e.action in ("tag-line", "flag-line")]
     assert acts == [("tag-line", "Tia Tagger")] * 3 + [("flag-line", "Tia Tagger")]
+    assert _line(root, pid, lid)[0].text.startswith("Herr ")
 
 
 def test_profile_keyboard_types_and_user_keys_are_kept(qtbot, gui_env, settings_path, tmp_path,

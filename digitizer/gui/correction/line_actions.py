@@ -162,6 +162,9 @@ class LineActions:
             return
         block, idx = locate_line(self.layout_, line_id)
         block.lines[idx] = line
+        version = self.store.current_line_versions(page_id).get(line_id)
+        if version is not None:           # a workflow act (tag, restore...) made a version: the next save names it
+            self._versions[line_id] = version
         self.editor.update_line(line)
         self.viewer.update_line(line)
         self.show_stored_page(page_id)
