@@ -71,10 +71,11 @@ def test_new_project_item_import_and_profile(qtbot, settings_path, gui_env, no_l
     assert win.store.pages(other) == []
     qtbot.waitUntil(lambda: win.page is not None)
     assert win.page.item_id == wills.id and win.engine_action.isEnabled()
-    assert win.editor._chars[:3] == ["^", "ſ", "ꝑ"] and win.threshold == pytest.approx(0.70)
+    keys = lambda: [k.char for k in win.transcription_panel.keyboard.keys]     # noqa: E731  (the profile's keyboard)
+    assert keys()[:3] == ["^", "ſ", "ꝑ"] and win.threshold == pytest.approx(0.70)
 
     assert win.set_item_profile(wills.id, "printed-modern")     # palette and threshold follow
-    assert win.editor._chars[0] == "–" and win.threshold == pytest.approx(0.80)
+    assert keys()[0] == "–" and win.threshold == pytest.approx(0.80)
     assert win.rename_item(wills.id, "wills-1911")
     assert not win.rename_item(wills.id, "letters")             # taken: refused, said
     assert "already exists" in win.statusBar().currentMessage()
