@@ -30,6 +30,13 @@ def _stored(root, page_id: int):
         return store.get_page(page_id), store.load_layout(page_id)
 
 
+def _all_pages_done(qtbot, win, order) -> None:
+    """Ctrl+Enter ("page done") on each page in ``order``: every page ends corrected."""
+    for pid in order:
+        win.open_page(pid)
+        qtbot.keyClick(_edit(win), Qt.Key.Key_Return, CTRL)
+
+
 def test_page_keys_move_the_page_shown_and_never_extend_the_selection(qtbot, gui_env, settings_path, tmp_path,
                                                                       processed_template):
     root = copy_project(processed_template, tmp_path)
@@ -58,9 +65,7 @@ def test_actions_on_several_pages_need_a_confirmation_naming_how_many(qtbot, gui
     root = copy_project(processed_template, tmp_path)
     win = open_window(qtbot, settings_path, root)
     p1, p2 = [p.id for p in win.browser.model.pages()]
-    for pid in (p1, p2):
-        win.open_page(pid)
-        qtbot.keyClick(_edit(win), Qt.Key.Key_Return, CTRL)          # page done
+    _all_pages_done(qtbot, win, (p1, p2))
     win.browser.tree.selectAll()                                     # an explicit multi-selection
     seen = answer_box(qtbot)                                         # a bare Enter: the default, No
     qtbot.keyClick(_edit(win), Qt.Key.Key_R, CTRL | ALT)
@@ -258,9 +263,7 @@ def test_a_right_click_on_a_page_shows_it_so_the_context_menu_acts_on_it(qtbot, 
     root = copy_project(processed_template, tmp_path)
     win = open_window(qtbot, settings_path, root)
     p1, p2 = [p.id for p in win.browser.model.pages()]
-    for pid in (p2, p1):
-        win.open_page(pid)
-        qtbot.keyClick(_edit(win), Qt.Key.Key_Return, CTRL)          # page done: both corrected, p1 shown
+    _all_pages_done(qtbot, win, (p2, p1))                            # both corrected, p1 shown
     win.open_page(p1)
     tree = win.browser.tree
     idx = win.browser.proxy.mapFromSource(win.browser.model.index_for_page(p2))
