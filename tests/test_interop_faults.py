@@ -179,6 +179,23 @@ def test_export_onto_a_full_disk_stops_with_one_line_and_exit_11(tmp_path, small
     assert not [p for p in out.rglob("*") if p.name.endswith((".partial", ".part"))]
 
 
+def test_run_stops_when_an_item_export_finds_the_disk_full(tmp_path, small_fs):
+    """``digitizer run``: a full disk while exporting an item stops the run (exit 11, one line), it is not
+    counted as one failed item with the next item tried on the same full disk."""
+    noise = []
+    for i in range(3):      # incompressible masters: their TIFF copies do not fit in 1 MiB
+        p = tmp_path / f"n{i}.png"
+        Image.frombytes("L", (800, 600), os.urandom(800 * 600)).save(p, dpi=(300, 300))
+        noise.append(p)
+    out = small_fs / "out"
+    res = cli("run", *map(str, noise), "-o", str(out), "--project", str(tmp_path / "proj"), "--engine", "none",
+              "--format", "mets", "--workers", "0")
+    assert res.returncode == ExitCode.DISK_FULL, (res.returncode, res.stderr)
+    errors = [ln for ln in res.stderr.splitlines() if ln.strip() and "no space left" in ln]
+    assert len(errors) == 1 and str(small_fs) in errors[0], res.stderr
+    assert "Traceback" not in res.stderr
+
+
 def test_import_onto_a_full_disk_stops_with_exit_11_and_keeps_the_project(tmp_path, small_fs):
     proj = small_fs / "proj"
     assert cli("init", str(proj)).returncode == 0

@@ -261,6 +261,8 @@ class BatchRunner:
         except DigitizerError as exc:
             self.jobs.mark_failed_attempt(row["id"], exc.user_message, max_attempts=1,
                                           seconds=time.perf_counter() - t0)
+            if isinstance(exc, DiskFullError):      # every later item would hit it too: the run stops
+                raise
             self.report.items_failed.append((item_id, exc.user_message))
             self.progress.message(f"item {item.identifier}: {exc.user_message}")
             return

@@ -120,6 +120,6 @@ def run(args) -> int:
     print_summary(summary, quiet=args.quiet)
     if summary.errors:
         rc = ExitCode.EXPORT_INVALID
-    elif rep.failures or proc.failed:
+    elif rep.failures or proc.failed or proc.items_failed:
         rc = ExitCode.INPUT
     return rc
