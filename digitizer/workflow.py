@@ -44,8 +44,11 @@ PAGE_ACTIONS: tuple[str, ...] = ("done", "review", "approve", "reopen")
 
 # (line state, action) -> new line state.  Every line action is allowed from every line state; what
 # can refuse a line action is the page's state (see PAGE_LINE_WORK) or bad input (empty comment).
+# Restoring an earlier version (the GUI's undo) is not a resolution: a flagged line stays flagged
+# (with its comment) until a person edits or verifies it.
 LINE_TABLE: dict[tuple[str, str], str] = {
-    (state, action): {"set": "edited", "verify": "verified", "flag": "flagged", "restore": "edited"}[action]
+    (state, action): "flagged" if (state, action) == ("flagged", "restore") else
+    {"set": "edited", "verify": "verified", "flag": "flagged", "restore": "edited"}[action]
     for state in LINE_STATES for action in LINE_ACTIONS
 }
 
@@ -264,12 +267,16 @@ def _check_version(store: ProjectStore, page_id: int, line_id: str, expected: in
 
 def restore(store: ProjectStore, page_id: int, line_id: str, version: int, *, agent: str | None = None,
             source: str = "restore") -> int:
-    """Make an earlier version of a line current again (→ ``edited``; the whole line, confidences and
+    """Make an earlier version of a line current again (→ ``edited``, a flagged line stays flagged; the whole line, confidences and
     word boxes included); a new version (``source``: restore, or undo/redo from the GUI), returns its number."""
     with store.transaction():
-        _editable_line(store, page_id, line_id)
+        _layout_, state = _editable_line(store, page_id, line_id)
+        after = line_transition(state, "restore")
+        kept = store.line_states(page_id).get(line_id)
+        comment = kept.comment if kept is not None and after == "flagged" else ""
         try:
-            new = store.restore_line_version(page_id, line_id, version, agent=agent, source=source)
+            new = store.restore_line_version(page_id, line_id, version, agent=agent, source=source,
+                                             state=after, comment=comment)
         except ProjectError as exc:
             raise WorkflowRefusedError(exc.message) from None
         _settle_page(store, page_id, agent)

@@ -27,6 +27,11 @@ PAGE_EXPECT = {
 LINE_EXPECT = {"set": "edited", "verify": "verified", "flag": "flagged", "restore": "edited"}
 
 
+def line_expect(state, action):
+    """Restoring an earlier version (an undo) is not a resolution: a flagged line stays flagged."""
+    return "flagged" if (state, action) == ("flagged", "restore") else LINE_EXPECT[action]
+
+
 def layout(texts=TEXTS) -> PageLayout:
     lines = []
     for i, text in enumerate(texts):
@@ -119,7 +124,8 @@ def test_line_table_every_cell(store, state, action):
     put_line(store, pid, "b1_l2", state)
     assert workflow.line_states(store, pid)["b1_l2"] == state
     do_line(store, pid, "b1_l2", action)
-    assert workflow.line_states(store, pid) == {"b1_l1": "machine", "b1_l2": LINE_EXPECT[action], "b1_l3": "machine"}
+    assert workflow.line_states(store, pid) == {"b1_l1": "machine", "b1_l2": line_expect(state, action),
+                                                "b1_l3": "machine"}
     assert store.get_page(pid).status == "processed"        # one line never makes a page corrected
 
 
@@ -225,6 +231,19 @@ def test_restore_brings_back_the_whole_line_version(store):
         workflow.restore(store, pid, "b1_l1", 9)
     with pytest.raises(WorkflowRefusedError, match="no line 'nope'"):
         workflow.verify(store, pid, "nope")
+
+
+def test_undoing_an_edit_made_before_a_flag_keeps_the_flag_and_its_comment(store):
+    """Reported: edit a line, flag it, undo the edit (a restore of version 1): the flag was dropped."""
+    pid = new_page(store)
+    workflow.set_text(store, pid, "b1_l1", "falsch gelesen")
+    workflow.flag(store, pid, "b1_l1", "Tinte verwischt")
+    workflow.restore(store, pid, "b1_l1", 1, source="undo")
+    st = store.line_states(pid)["b1_l1"]
+    assert (st.state, st.comment) == ("flagged", "Tinte verwischt")
+    assert store.load_layout(pid).find_line("b1_l1").text == TEXTS[0]
+    workflow.set_text(store, pid, "b1_l1", "richtig gelesen")      # an edit still resolves the flag
+    assert store.line_states(pid)["b1_l1"].state == "edited"
 
 
 def test_data_version_tells_a_window_that_another_process_changed_the_project(store):

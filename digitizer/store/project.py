@@ -545,7 +545,8 @@ class ProjectStore:
                 c.execute("UPDATE pages SET status = ? WHERE id = ?", (status, page_id))
 
     def update_line_text(self, page_id: int, line_id: str, text: str, *, agent: str | None = None,
-                         source: str = "edit", state: str = "edited", line: Line | None = None) -> int:
+                         source: str = "edit", state: str = "edited", line: Line | None = None,
+                         comment: str = "") -> int:
         """Save a line text (a person's) as a new version, in the current layout, with an event and
         the line state ``state``; returns the version.  ``line`` (a whole stored line, e.g. of an
         older version) replaces the line instead of re-fitting the words to ``text``.
@@ -571,7 +572,7 @@ class ProjectStore:
             event_id = self.record(step, page_id=page_id)
             version = self._add_line_version(page_id, current, who, step.timestamp or utcnow(), source, event_id)
             self._replace_current_layout(page_id, layout)
-            self._put_line_state(page_id, line_id, state, "", who)
+            self._put_line_state(page_id, line_id, state, comment, who)
         return version
 
     def line_history(self, page_id: int, line_id: str) -> list[LineVersion]:
@@ -587,7 +588,7 @@ class ProjectStore:
         return {r["line_id"]: int(r["v"]) for r in rows}
 
     def restore_line_version(self, page_id: int, line_id: str, version: int, *, agent: str | None = None,
-                             source: str = "restore") -> int:
+                             source: str = "restore", state: str = "edited", comment: str = "") -> int:
         """Make an earlier version current again (a new version, source ``restore``); the whole line
         (words, boxes, confidences) comes back where it was stored."""
         hist = {v.version: v for v in self.line_history(page_id, line_id)}
@@ -595,7 +596,8 @@ class ProjectStore:
             raise ProjectError(f"page {page_id} line {line_id}: no version {version}")
         old = hist[version]
         line = line_from_dict(old.data) if old.data else None
-        return self.update_line_text(page_id, line_id, old.text, agent=agent, source=source, line=line)
+        return self.update_line_text(page_id, line_id, old.text, agent=agent, source=source, line=line,
+                                     state=state, comment=comment)
 
     # ------------------------------------------------------------------ line states (see digitizer.workflow)
 
