@@ -197,3 +197,73 @@ def test_edits_round_trip_through_commit_layout(typed_project, tmp_path):
         assert to_dict(store.load_layout(pid)) == to_dict(store.load_layout(pid, 2))
         # geometry edits change no text: no line versions besides the engine's
         assert all([v.source for v in store.line_history(pid, ln.id)] == ["engine"] for ln in now.lines())
+
+
+def _cli(*args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "digitizer.cli.main", *args], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120)
+
+
+def test_cli_layout_lists_and_edits_a_real_page(typed_project, tmp_path):
+    import json
+    import shutil
+
+    from digitizer.store import ProjectStore
+
+    root = tmp_path / "proj"
+    shutil.copytree(typed_project, root)
+    p = str(root)
+    res = _cli("layout", p, "--page", "1", "--item", "typed", "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    regions = data["regions"]
+    assert data["version"] == 1 and len(regions) > 3 and all(r["type"] == "text" for r in regions)
+    assert [ln["order"] for r in regions for ln in r["lines"]] == list(range(1, sum(len(r["lines"]) for r in regions) + 1))
+    plain = _cli("layout", p, "--page", "1").stdout
+    assert f"region {regions[0]['id']}\ttext\t" in plain and f"    1  {regions[0]['lines'][0]['id']}\t" in plain
+    r3, r4 = regions[2], regions[3]
+    line = r3["lines"][0]
+    x0, y0, x1, y1 = line["bbox"]
+    steps = [
+        ("--region", r3["id"], "--type", "marginalia"),
+        ("--region", r4["id"], "--move", "10,-5"),
+        ("--line", line["id"], "--bbox", f"{x0},{y0},{x1 + 40},{y1 + 10}"),
+        ("--line", line["id"], "--polygon", f"{x0},{y0} {x1},{y0 - 3} {x1},{y1} {x0},{y1 + 2}"),
+        ("--line", line["id"], "--baseline", f"{x0},{y1 - 8} {x1},{y1 - 6}"),
+        ("--line", line["id"], "--order", "1"),                          # last of its region -> top of the next
+        ("--line", line["id"], "--to-block", r3["id"], "--index", "0"),  # and back
+    ]
+    for n, step in enumerate(steps, 2):
+        res = _cli("layout", p, "--page", "1", *step, "--operator", "Lena Layout")
+        assert res.returncode == 0 and f"saved as layout version {n}" in res.stdout, (step, res.stdout, res.stderr)
+    with ProjectStore.open(root) as store:
+        pid = store.pages()[0].id
+        assert store.layout_versions(pid) == list(range(1, len(steps) + 2))
+        lay = store.load_layout(pid)
+        b3, b4 = lay.blocks[2], lay.blocks[3]
+        assert b3.type == "marginalia" and b3.lines[0].id == line["id"]
+        assert b4.bbox.x0 == r4["bbox"][0] + 10 and b4.bbox.y0 == r4["bbox"][1] - 5
+        ln = b3.lines[0]
+        assert ln.bbox == BBox(x0, y0 - 3, x1, y1 + 2) and len(ln.polygon) == 4
+        assert ln.baseline == [(x0, y1 - 8), (x1, y1 - 6)]
+        after_order = store.load_layout(pid, 7)
+        assert after_order.blocks[3].lines[0].id == line["id"] and not after_order.blocks[2].lines
+        ev = [e for e in store.events(page_id=pid) if e.tool == "digitizer.correction"]
+        assert [e.parameters["operation"] for e in ev] == ["region type", "move region", "resize line", "line polygon",
+                                                          "baseline", "reading order", "reading order"]
+        assert {e.agent for e in ev} == {"Lena Layout"}
+    # refusals: one line, exit code 2, nothing saved; a no-op saves nothing either
+    for step, msg in ((("--region", r3["id"], "--type", "poem"), "unknown region type 'poem'"),
+                      (("--line", line["id"], "--polygon", "1,1 2,2"), "needs at least 3 points, got 2"),
+                      (("--line", line["id"], "--move", "0,99999"), "outside the page"),
+                      (("--line", "nope", "--order", "1"), "no line 'nope'"),
+                      (("--region", r3["id"], "--move", "1,1", "--type", "text"), "exactly one of")):
+        res = _cli("layout", p, "--page", "1", *step)
+        assert res.returncode == 2 and msg in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    res = _cli("layout", p, "--page", "1", "--line", regions[0]["lines"][0]["id"], "--order", "-1")
+    assert res.returncode == 0 and "nothing to change, nothing saved" in res.stdout
+    with ProjectStore.open(root) as store:
+        assert len(store.layout_versions(store.pages()[0].id)) == len(steps) + 1
