@@ -13,8 +13,7 @@ from digitizer.correction import commit_layout
 from digitizer.errors import DigitizerError
 from digitizer.model import BBox, BlockType, Line, PageLayout, TextBlock, Word, layout_from_dict, to_dict
 
-from _batch_helpers import make_project
-from _data_helpers import TYPED_PAGE
+from _layout_helpers import copy_typed, typed_project  # noqa: F401
 
 
 def _line(lid: str, y: int, texts: list[str], *, polygon: bool = True) -> Line:
@@ -149,26 +148,10 @@ def test_reading_order_crosses_block_boundaries():
         E.move_line_to(lay, "b3_l2", "b9", 0)
 
 
-@pytest.fixture(scope="module")
-def typed_project(tmp_path_factory) -> Path:
-    """The real typewritten page of tests/data processed once with tesseract."""
-    from digitizer.batch.process import process_pages
-
-    root = tmp_path_factory.mktemp("typed") / "proj"
-    store = make_project(root, files=[TYPED_PAGE], item="typed")
-    rep = process_pages(store)
-    assert len(rep.done) == 1, rep.failed
-    store.close()
-    return root
-
-
 def test_edits_round_trip_through_commit_layout(typed_project, tmp_path):
-    import shutil
-
     from digitizer.store import ProjectStore
 
-    root = tmp_path / "proj"
-    shutil.copytree(typed_project, root)
+    root = copy_typed(typed_project, tmp_path)
     with ProjectStore.open(root, agent="Lena Layout") as store:
         pid = store.pages()[0].id
         first = store.load_layout(pid)
@@ -209,12 +192,9 @@ def _cli(*args: str):
 
 def test_cli_layout_lists_and_edits_a_real_page(typed_project, tmp_path):
     import json
-    import shutil
-
     from digitizer.store import ProjectStore
 
-    root = tmp_path / "proj"
-    shutil.copytree(typed_project, root)
+    root = copy_typed(typed_project, tmp_path)
     p = str(root)
     res = _cli("layout", p, "--page", "1", "--item", "typed", "--json")
     assert res.returncode == 0, res.stderr
