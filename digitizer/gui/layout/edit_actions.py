@@ -98,7 +98,8 @@ class LayoutEditActions:
 
     # ------------------------------------------------------------------ edits
     def _edit_requested(self, action: str, op: Any, focus: Any, params: dict) -> None:
-        self._layout_op(action, op, focus, **params)
+        # a region edit keeps the editor on its line (the page is shown again after the save)
+        self._layout_op(action, op, focus or self.editor.current_line_id(), **params)
 
     def next_region_type(self) -> None:
         """The selected region (or the current line's) takes the next type of the model's list."""
