@@ -37,6 +37,7 @@ from .intake.project_actions import ProjectActions
 from .intake.project_browser import ProjectBrowser
 from .jobs.process_actions import ProcessActions
 from .jobs.queue_panel import QueuePanel
+from .layout.edit_actions import LayoutEditActions
 from .layout.layout_actions import LayoutActions
 from .menus import WindowMenus
 from .settings import Settings
@@ -49,8 +50,8 @@ CHANGE_POLL_MS = 1000         # how often the window asks the store whether anot
 PROGRESS_DELAY_MS = 700       # per-item progress is read this long after the last change
 
 
-class MainWindow(ProjectActions, ItemActions, PageDisplay, LineActions, WorkflowActions, LayoutActions, ProcessActions,
-                 WindowDialogs, WindowMenus, QMainWindow):
+class MainWindow(ProjectActions, ItemActions, PageDisplay, LineActions, WorkflowActions, LayoutActions,
+                 LayoutEditActions, ProcessActions, WindowDialogs, WindowMenus, QMainWindow):
     pageOpened = Signal(int)
     pageImageReady = Signal(int, str)       # page id, "preview" | "full"
     lowConfidenceSearchDone = Signal(object)

@@ -116,6 +116,7 @@ class WindowMenus:
         self._act(lay, "Draw missing &region", lambda: self.viewer.set_draw_mode("region"), "Ctrl+Shift+G")
         self._act(lay, "Move line &up in reading order", lambda: self.move_current_line(-1), "Alt+Up")
         self._act(lay, "Move line do&wn in reading order", lambda: self.move_current_line(1), "Alt+Down")
+        self._build_layout_edit(lay)       # edit mode, region types, mode indicator (layout/edit_actions.py)
         v = mb.addMenu("&View")
         self._act(v, "Zoom &in", lambda: self.viewer.zoom_by(1.25), [QKeySequence.StandardKey.ZoomIn, "Ctrl+="])
         self._act(v, "Zoom &out", lambda: self.viewer.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
@@ -127,6 +128,8 @@ class WindowMenus:
         self._act(v, "Show &blocks and lines", self._toggle_lines, "Ctrl+Shift+B", checkable=True, checked=True)
         self._act(v, "Show &words by confidence", lambda on: self.viewer.set_overlay_visible("words", on), "F9",
                   checkable=True, checked=True)
+        self.order_action = self._act(v, "Show reading &order and region types", self._show_order, "F10",
+                                      checkable=True)
         v.addSeparator()
         for dock in (self.browser_dock, self.queue_dock, self.capture_dock, self.restrict_dock):
             v.addAction(dock.toggleViewAction())

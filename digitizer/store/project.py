@@ -20,7 +20,7 @@ import json
 import os
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -532,17 +532,36 @@ class ProjectStore:
                   "WHERE id = ?", (layout.mean_confidence(), now, int(layout_edited), page_id))
 
     def update_layout(self, page_id: int, layout: PageLayout, step: ProcessingStep,
-                      status: str | None = None) -> None:
-        """Replace the current layout in place (a person's layout correction), recorded as an event.
+                      status: str | None = None) -> int:
+        """Store a person's layout correction as a new layout version (the earlier ones stay loadable
+        with :meth:`load_layout`), recorded as an event whose parameters name the version
+        (``layout_version``); returns the version.  The new row keeps the ``event_id`` of the version
+        it was made from, so the recognition run a layout descends from (engine, model) stays known.
 
         The page state is the workflow's business (:mod:`digitizer.workflow`); ``status`` is kept
         for callers that set one explicitly."""
         layout.assign_ids()
         with self.transaction() as c:
+            r = c.execute("SELECT version, event_id FROM layouts WHERE page_id = ? ORDER BY version DESC LIMIT 1",
+                          (page_id,)).fetchone()
+            if r is None:
+                raise ProjectError(f"page {page_id} has no layout to correct")
+            version = int(r["version"]) + 1
+            step = replace(step, parameters={**step.parameters, "layout_version": version})
             self.record(step, page_id=page_id)
-            self._replace_current_layout(page_id, layout, layout_edited=True)
+            now = utcnow()
+            c.execute("INSERT INTO layouts(page_id, version, data, event_id, created, updated) VALUES (?,?,?,?,?,?)",
+                      (page_id, version, json.dumps(to_dict(layout), ensure_ascii=False), r["event_id"], now, now))
+            c.execute("UPDATE pages SET mean_confidence = ?, updated = ?, layout_edited = 1 WHERE id = ?",
+                      (layout.mean_confidence(), now, page_id))
             if status:
                 c.execute("UPDATE pages SET status = ? WHERE id = ?", (status, page_id))
+        return version
+
+    def layout_versions(self, page_id: int) -> list[int]:
+        """The stored layout versions of a page, oldest first."""
+        return [int(r[0]) for r in self.conn.execute("SELECT version FROM layouts WHERE page_id = ? ORDER BY version",
+                                                     (page_id,))]
 
     def update_line_text(self, page_id: int, line_id: str, text: str, *, agent: str | None = None,
                          source: str = "edit", state: str = "edited", line: Line | None = None,

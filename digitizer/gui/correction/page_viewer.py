@@ -93,12 +93,15 @@ class PageImageItem(QGraphicsItem):
 
 class PageViewer(QGraphicsView):
     """Signals: ``lineClicked(line_id)``, ``wordClicked(line_id, index)``, ``rectDrawn(kind, bbox)``
-    (master coordinates), ``firstPaint(ms)`` once per opened page."""
+    (master coordinates), ``firstPaint(ms)`` once per opened page, ``drawModeChanged(kind or "")``,
+    ``layoutShown()`` after the overlays were rebuilt (the layout edit mode draws on top of them)."""
 
     lineClicked = Signal(str)
     wordClicked = Signal(str, int)
     rectDrawn = Signal(str, object)
     firstPaint = Signal(float)
+    drawModeChanged = Signal(str)
+    layoutShown = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +176,7 @@ class PageViewer(QGraphicsView):
         self.layout_ = layout
         self._current.setPath(QPainterPath())
         if layout is None:
+            self.layoutShown.emit()
             return
         for block in layout.blocks:
             self._add_block(block)
@@ -183,6 +187,7 @@ class PageViewer(QGraphicsView):
         for kind, items in self._groups.items():
             for it in items:
                 it.setVisible(self._visible[kind])
+        self.layoutShown.emit()
 
     def _add_block(self, block: Any) -> None:
         item = QGraphicsPathItem(self._shape(block.polygon, block.bbox), self.overlay_root)
@@ -340,6 +345,7 @@ class PageViewer(QGraphicsView):
         self._draw_kind = kind
         self.setDragMode(QGraphicsView.DragMode.NoDrag if kind else QGraphicsView.DragMode.ScrollHandDrag)
         self.viewport().setCursor(Qt.CursorShape.CrossCursor if kind else Qt.CursorShape.OpenHandCursor)
+        self.drawModeChanged.emit(kind or "")
 
     def mousePressEvent(self, event: Any) -> None:
         self._press = event.position()

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
-from ...correction import (add_line, add_region, commit_layout, delete_line, locate_line, merge_lines, move_line,
-                           split_line, word_spans)
+from ...correction import add_line, add_region, commit_layout, delete_line, merge_lines, split_line, word_spans
+from ...layout_edit import move_line_in_order
 from ...model import PageLayout, layout_from_dict, to_dict
 
 if TYPE_CHECKING:
@@ -45,7 +45,14 @@ class LayoutActions:
                     **params: Any) -> None:
         self.writer.call(commit_layout, page_id, layout, action, **params)
         self.browser.update_page(self.store.get_page(page_id))
+        same = self.page is not None and self.page.id == page_id
+        view = (self.viewer.zoom, self.viewer.horizontalScrollBar().value(), self.viewer.verticalScrollBar().value())
         self.open_page(page_id, focus)
+        if same:                          # the page shown again after an edit keeps its zoom and place
+            self.viewer._fit_pending = False
+            self.viewer.set_zoom(view[0])
+            self.viewer.horizontalScrollBar().setValue(view[1])
+            self.viewer.verticalScrollBar().setValue(view[2])
 
     def _layout_op(self, action: str, op: Any, focus: Any = None, **params: Any) -> None:
         """Apply ``op(layout)`` to a copy of the current layout and push it as an undoable command."""
@@ -58,6 +65,9 @@ class LayoutActions:
             result = op(after)
         except (KeyError, ValueError) as exc:
             self.statusBar().showMessage(str(exc), 8000)
+            return
+        if result is None or to_dict(after) == to_dict(before):     # nothing changed: no version, no undo step
+            self.statusBar().showMessage(f"{action}: nothing to change", 5000)
             return
         target = focus(result) if callable(focus) else focus
         self.undo_stack.push(LayoutCommand(self, self.page.id, before, after, action, target, **params))
@@ -92,11 +102,12 @@ class LayoutActions:
                         line=pos.line_id, at_word=word)
 
     def move_current_line(self, delta: int) -> None:
+        """Alt+Up/Down: the current line one step up/down in the page's reading order, across regions
+        (the last line of a region goes to the top of the next); nothing recorded when it cannot move."""
         lid = self.editor.current_line_id()
         if not lid:
             return
-        block, idx = locate_line(self.layout_, lid)
-        self._layout_op("reading order", lambda lay: move_line(lay, lid, idx + delta), lid, line=lid, index=idx + delta)
+        self._layout_op("reading order", lambda lay: move_line_in_order(lay, lid, delta), lid, line=lid, delta=delta)
 
     def _rect_drawn(self, kind: str, bbox: Any) -> None:
         if kind == "region":
