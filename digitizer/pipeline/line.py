@@ -24,7 +24,7 @@ from PIL import Image
 
 from .. import workflow
 from ..engines.base import RecognitionOptions
-from ..model import Line, PageLayout, TextBlock, Transform
+from ..model import Line, PageLayout, ProcessingStep, TextBlock, Transform
 from ..profiles import load_profile
 from ..store import ProjectStore
 from .process import make_task
@@ -69,7 +69,7 @@ def _options(store: ProjectStore, page_id: int) -> tuple[str, RecognitionOptions
 
 
 def read_line(image: Image.Image, transform: Transform, line: Line, engine_name: str, opts: RecognitionOptions,
-              master_size: tuple[int, int]) -> tuple[Line, object]:
+              master_size: tuple[int, int]) -> tuple[Line, ProcessingStep]:
     """``line`` (master coordinates) read by the engine on ``image`` (``transform``: master -> image):
     a copy with text, words and confidence in master coordinates, and the engine's step."""
     from ..engines.registry import get_engine
@@ -87,7 +87,8 @@ def read_line(image: Image.Image, transform: Transform, line: Line, engine_name:
     out = dataclasses.replace(line, text=read.text, words=read.words, confidence=read.confidence, tags=[],
                               hyphenated=read.hyphenated)
     rec_step = getattr(engine, "recognition_step", None)
-    step = rec_step(opts) if rec_step is not None else engine.step("ocr", opts, psm=opts.extra.get("line_psm", 7))
+    step: ProcessingStep = (rec_step(opts) if rec_step is not None
+                            else engine.step("ocr", opts, psm=opts.extra.get("line_psm", 7)))
     step.parameters = {**step.parameters, "line": line.id, "operation": "recognise line"}
     return out, step
 
