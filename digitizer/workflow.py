@@ -347,14 +347,17 @@ def untag(store: ProjectStore, page_id: int, line_id: str, start: int, end: int,
 
 
 def check_recognisable(store: ProjectStore, page_id: int, line_id: str) -> Line:
-    """The line, when recognising it again replaces no person's text (its page is open and the line
-    is a machine line, or has no text, such as a line just drawn); else WorkflowRefusedError."""
+    """The line, when recognising it again replaces no person's work (its page is open, the line is
+    a machine line without tags, or has no text, such as a line just drawn); else WorkflowRefusedError."""
     layout, state = _editable_line(store, page_id, line_id)
     line = layout.find_line(line_id)
     assert line is not None
     if state != "machine" and line.text.strip():
         raise WorkflowRefusedError(f"cannot recognise line {line_id} of page {page_id}: a person's text is there "
                                    f"(it is {state}); clear its text first to have it recognised")
+    if line.tags:
+        raise WorkflowRefusedError(f"cannot recognise line {line_id} of page {page_id}: a person tagged its text; "
+                                   "remove the tags first to have it recognised")
     return line
 
 

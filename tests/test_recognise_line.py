@@ -82,6 +82,10 @@ def test_a_persons_text_is_not_replaced_and_the_cli_twin(tmp_path, capsys):
     with pytest.raises(WorkflowRefusedError, match="a person's text is there"):
         recognise_line(store, pid, first)
     assert store.load_layout(pid).find_line(first).text == "typed by a person"
+    tagged = store.load_layout(pid).lines()[1].id                      # a machine line a person tagged
+    workflow.tag(store, pid, tagged, "unclear", 0, 2)
+    with pytest.raises(WorkflowRefusedError, match="a person tagged its text"):
+        recognise_line(store, pid, tagged)
     root = str(store.root)
     store.close()
 

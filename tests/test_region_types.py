@@ -27,6 +27,7 @@ def _typed_layout() -> PageLayout:
         blocks.append(TextBlock(id=f"r{i}", bbox=BBox(90, y - 5, 710, y + 45), lines=[line], type=t))
     blocks.insert(3, TextBlock(id="stamp0", bbox=BBox(800, 100, 950, 250), type="stamp"))
     blocks.append(TextBlock(id="img0", bbox=BBox(800, 400, 950, 500), type="image"))
+    blocks.append(TextBlock(id="note0", bbox=BBox(10, 100, 80, 300), type="marginalia"))   # kept by the filter
     return PageLayout(1000, 700, blocks)
 
 

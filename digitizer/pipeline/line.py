@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from PIL import Image
 
 from .. import workflow
+from ..correction import locate_line
 from ..engines.base import RecognitionOptions
 from ..model import Line, PageLayout, ProcessingStep, TextBlock, Transform
 from ..profiles import load_profile
 from ..store import ProjectStore
 from .process import make_task
+
+HYPHENS = ("-", "\u00ad", "\u00ac", "\u2e17")
 
 
 @dataclass
@@ -69,9 +72,10 @@ def _options(store: ProjectStore, page_id: int) -> tuple[str, RecognitionOptions
 
 
 def read_line(image: Image.Image, transform: Transform, line: Line, engine_name: str, opts: RecognitionOptions,
-              master_size: tuple[int, int]) -> tuple[Line, ProcessingStep]:
+              master_size: tuple[int, int], *, followed: bool = False) -> tuple[Line, ProcessingStep]:
     """``line`` (master coordinates) read by the engine on ``image`` (``transform``: master -> image):
-    a copy with text, words and confidence in master coordinates, and the engine's step."""
+    a copy with text, words and confidence in master coordinates, and the engine's step.
+    ``followed``: another line follows in its region (a final hyphen then marks a hyphenated word)."""
     from ..engines.registry import get_engine
 
     engine = get_engine(engine_name)
@@ -85,7 +89,7 @@ def read_line(image: Image.Image, transform: Transform, line: Line, engine_name:
     for i, w in enumerate(read.words, 1):
         w.id = f"{line.id}_w{i}"
     out = dataclasses.replace(line, text=read.text, words=read.words, confidence=read.confidence, tags=[],
-                              hyphenated=read.hyphenated)
+                              hyphenated=followed and read.text.endswith(HYPHENS))
     rec_step = getattr(engine, "recognition_step", None)
     step: ProcessingStep = (rec_step(opts) if rec_step is not None
                             else engine.step("ocr", opts, psm=opts.extra.get("line_psm", 7)))
@@ -101,7 +105,9 @@ def recognise_line(store: ProjectStore, page_id: int, line_id: str, *, operator:
     page = store.get_page(page_id)
     engine_name, opts = _options(store, page_id)
     image, transform = _page_image(store, page_id)
-    read, step = read_line(image, transform, line, engine_name, opts, (page.width, page.height))
+    block, index = locate_line(store.load_layout(page_id) or PageLayout(0, 0), line_id)
+    read, step = read_line(image, transform, line, engine_name, opts, (page.width, page.height),
+                           followed=index + 1 < len(block.lines))
     step.agent = operator or store.agent
     version = workflow.recognised(store, page_id, line_id, read, step, agent=operator)
     model = getattr(opts.model, "name", None) or (str(opts.model) if opts.model else None)
