@@ -22,7 +22,12 @@ Point = tuple[float, float]
 
 PageStatus = Literal["imported", "failed", "processed", "corrected", "reviewed", "approved"]
 PAGE_STATUSES: tuple[str, ...] = ("imported", "failed", "processed", "corrected", "reviewed", "approved")
-BlockType = Literal["text", "heading", "marginalia", "caption", "table", "image", "other"]
+# Region (block) types.  ``text`` is the main text; ``page-number`` and ``stamp`` are kept apart so
+# an export can tell them from the text.  What each becomes in PAGE and ALTO, and back on import:
+# :mod:`digitizer.export.regiontypes` (docs/interop.md "Region types").
+BlockType = Literal["text", "heading", "marginalia", "page-number", "stamp", "caption", "table", "image", "other"]
+BLOCK_TYPES: tuple[str, ...] = ("text", "heading", "marginalia", "page-number", "stamp", "caption", "table",
+                                "image", "other")
 
 
 def utcnow() -> str:

@@ -353,6 +353,35 @@ def untag(store: ProjectStore, page_id: int, line_id: str, start: int, end: int,
                       span=f"{start}:{end}", removed=True)
 
 
+def check_recognisable(store: ProjectStore, page_id: int, line_id: str) -> Line:
+    """The line, when recognising it again replaces no person's work (its page is open, the line is
+    a machine line without tags, or has no text, such as a line just drawn); else WorkflowRefusedError."""
+    layout, state = _editable_line(store, page_id, line_id)
+    line = layout.find_line(line_id)
+    assert line is not None
+    if state != "machine" and line.text.strip():
+        raise WorkflowRefusedError(f"cannot recognise line {line_id} of page {page_id}: a person's text is there "
+                                   f"(it is {state}); clear its text first to have it recognised")
+    if line.tags:
+        raise WorkflowRefusedError(f"cannot recognise line {line_id} of page {page_id}: a person tagged its text; "
+                                   "remove the tags first to have it recognised")
+    return line
+
+
+def recognised(store: ProjectStore, page_id: int, line_id: str, line: Line, step: ProcessingStep, *,
+               agent: str | None = None) -> int:
+    """An engine's reading of one line (:func:`digitizer.pipeline.line.recognise_line`): ``step``
+    (engine, model) as an event, then a new version (source ``recognise``) of the whole line with
+    state ``machine``; refused like :func:`check_recognisable`.  Returns the version."""
+    with store.transaction():
+        check_recognisable(store, page_id, line_id)
+        store.record(step, page_id=page_id)
+        version = store.update_line_text(page_id, line_id, line.text, agent=agent, source="recognise",
+                                         state="machine", line=line)
+        _settle_page(store, page_id, agent)
+    return version
+
+
 def settle(store: ProjectStore, page_id: int, *, agent: str | None = None) -> str:
     """Re-derive a processed/corrected page's state from its lines (after a layout correction,
     :func:`digitizer.correction.commit_layout`); returns it."""

@@ -42,7 +42,20 @@ def test_main_text_keeps_the_column_and_drops_facing_page_margin_and_stamp():
     dropped = keep_main_text(layout)
     assert dropped == 7                                   # 5 facing-page lines, 1 note, 1 stamp
     assert [ln.id for ln in layout.lines()] == order      # reading order unchanged
-    assert len(layout.blocks) == 1 and layout.blocks[0].bbox.x0 >= 1100
+    text_blocks = [b for b in layout.blocks if b.lines]
+    assert len(text_blocks) == 1 and text_blocks[0].bbox.x0 >= 1100
+    # what went stays as typed regions without lines, after the main text (issue 15)
+    kept = {b.type: b.bbox for b in layout.blocks if not b.lines}
+    assert layout.blocks[0] is text_blocks[0] and sorted(kept) == ["marginalia", "other", "stamp"]
+    assert kept["stamp"] == BBox(1500, 700, 1650, 900) and kept["marginalia"] == BBox(960, 420, 1080, 470)
+    assert kept["other"] == BBox(80, 320, 820, 740)                      # the facing page
+    assert layout.text.count("\n") == 11                                  # only the 12 main lines have text
+
+
+def test_main_text_filter_can_drop_without_regions():
+    layout = _will_spread()
+    assert keep_main_text(layout, keep_regions=False) == 7
+    assert all(b.lines for b in layout.blocks) and len(layout.blocks) == 1
 
 
 def test_single_column_page_keeps_every_line():

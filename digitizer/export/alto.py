@@ -21,6 +21,8 @@ Rules
 * A line's scholarly tags (:mod:`digitizer.tags`) become ``Tags`` (NamedEntityTag for person,
   place, date, organisation; OtherTag for the rest; ``LABEL``/``TYPE`` the kind, ``DESCRIPTION`` the
   value) and every String they touch lists them in ``TAGREFS``.
+* A region's type other than main text is an ``OtherTag`` (SegmOnto label, e.g. ``StampZone``)
+  named in the TextBlock's ``TAGREFS`` (:mod:`digitizer.export.regiontypes`).
 * Lines with empty text are left out (an ALTO TextLine needs at least one String).
 * ``Processing`` elements are rendered from ``layout.steps`` (oldest first) plus one for this export.
 """
@@ -39,6 +41,7 @@ from .. import tags as tagrules
 from ..linetext import tokens as words_of
 from ..model import BBox, Line, PageLayout, Point, ProcessingStep, TextBlock
 from .geometry import line_baseline, line_polygon
+from .regiontypes import ALTO_LABEL
 from .validate import ALTO_NS, ensure_valid, ncname
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -283,6 +286,8 @@ def _text_block(parent: etree._Element, block: TextBlock, local: str, ids: IdMak
                 default_lang: str | None, tag_ids: dict[int, list[str]]) -> None:
     lines = [ln for ln in block.lines if ln.text.strip()]
     el = etree.SubElement(parent, _q("TextBlock"), ID=ids(local), **sc.box(block.bbox))
+    if tag_ids.get(id(block)):
+        el.set("TAGREFS", " ".join(tag_ids[id(block)]))
     lang = _lang(block.language) or default_lang
     if lang:
         el.set("LANG", lang)
@@ -302,13 +307,22 @@ NAMED_ENTITIES = ("person", "place", "date", "organisation")
 
 def _tags(root: etree._Element, layout: PageLayout, ids: IdMaker) -> dict[int, list[str]]:
     """``Tags``: one NamedEntityTag (person, place, date, organisation) or OtherTag (unclear, gap,
-    supplied, deletion, abbreviation) per tag of a line, LABEL its kind, DESCRIPTION its value;
-    returns ``{id(line): [tag ID per line.tags]}`` for the Strings' ``TAGREFS``."""
+    supplied, deletion, abbreviation) per tag of a line, LABEL its kind, DESCRIPTION its value, and
+    one OtherTag per region type other than main text; returns ``{id(line): [tag ID per line.tags]}``
+    for the Strings' ``TAGREFS`` and ``{id(block): [type tag ID]}`` for the TextBlocks'."""
     tagged = [ln for ln in layout.lines() if ln.tags and ln.text.strip()]
-    if not tagged:
+    typed = [b for b in layout.blocks if b.type != "text"]
+    if not tagged and not typed:
         return {}
     el = etree.SubElement(root, _q("Tags"))
     out: dict[int, list[str]] = {}
+    type_ids: dict[str, str] = {}
+    for b in typed:              # region types: one OtherTag per type, eScriptorium's convention
+        label = ALTO_LABEL.get(b.type, ALTO_LABEL["other"])
+        if label not in type_ids:
+            type_ids[label] = ids(f"type_{label}")
+            etree.SubElement(el, _q("OtherTag"), ID=type_ids[label], LABEL=label, DESCRIPTION=f"block type {label}")
+        out[id(b)] = [type_ids[label]]
     for ln in tagged:
         for n, t in enumerate(ln.tags, 1):
             name = "NamedEntityTag" if t.kind in NAMED_ENTITIES else "OtherTag"

@@ -7,6 +7,9 @@
 * ``TextLine/@custom`` in the Transkribus convention: ``readingOrder {index:N;}`` (N from 0 in its
   region), what else an imported file carried there (``textStyle`` ...), then the line's scholarly
   tags (:mod:`digitizer.tags`), e.g. ``person {offset:3; length:5;}``.
+* Region types (:mod:`digitizer.export.regiontypes`): ``TextRegion/@type`` plus the Transkribus
+  ``@custom="structure {type:NAME;}"`` for every type but main text; a stamp or image region
+  without lines is a ``GraphicRegion type="stamp"`` / ``ImageRegion``.
 * ``ReadingOrder/OrderedGroup`` lists the regions in layout order.
 * Coordinates are non-negative integers clipped to the page; IDs are NCNames, unique per file.
 * ``Metadata/MetadataItem[@type=processingStep]`` records every ``layout.steps`` entry.
@@ -23,13 +26,13 @@ from .. import __version__
 from .. import tags as tagrules
 from ..model import Line, PageLayout, TextBlock, utcnow
 from .alto import IdMaker
+from .regiontypes import PAGE_LINELESS, PAGE_TEXT_TYPE, page_custom
 from .geometry import line_baseline, line_polygon, region_polygon, words_in_line
 from .validate import ensure_valid
 
 PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-REGION_TYPES = {"text": "paragraph", "heading": "heading", "marginalia": "marginalia", "caption": "caption",
-                "table": "other", "image": "other", "other": "other"}
+REGION_TYPES = PAGE_TEXT_TYPE        # our block type -> TextRegion/@type (digitizer.export.regiontypes)
 
 
 def _q(tag: str) -> str:
@@ -64,9 +67,17 @@ def _line(parent: etree._Element, line: Line, polygon: list[tuple[int, int]], id
 
 
 def _region(parent: etree._Element, block: TextBlock, rid: str, ids: IdMaker, w: int, h: int) -> None:
+    lineless = PAGE_LINELESS.get(block.type) if not block.lines else None
+    if lineless:                     # a stamp or image region with no text: GraphicRegion / ImageRegion
+        el = etree.SubElement(parent, _q(lineless[0]), id=rid)
+        if lineless[1]:
+            el.set("type", lineless[1])
+        _coords(el, region_polygon(block, [], w, h))
+        return
     el = etree.SubElement(parent, _q("TextRegion"), id=rid, type=REGION_TYPES.get(block.type, "other"))
-    if block.custom:
-        el.set("custom", block.custom)
+    custom = page_custom(block.type, block.custom)
+    if custom:
+        el.set("custom", custom)
     polygons = [line_polygon(ln, w, h) for ln in block.lines]
     _coords(el, region_polygon(block, polygons, w, h))
     for index, (line, polygon) in enumerate(zip(block.lines, polygons)):

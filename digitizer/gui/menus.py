@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtGui import QAction, QKeySequence
 
+from .layout import recognise_action
 from .shortcuts import ShortcutGuard
 
 
@@ -114,6 +115,8 @@ class WindowMenus:
         self._act(lay, "&Split line at cursor", self.split_at_cursor, "Ctrl+Shift+S")
         self._act(lay, "Draw missing &line", lambda: self.viewer.set_draw_mode("line"), "Ctrl+Shift+L")
         self._act(lay, "Draw missing &region", lambda: self.viewer.set_draw_mode("region"), "Ctrl+Shift+G")
+        self._act(lay, recognise_action.LABEL, lambda: recognise_action.recognise_current_line(self),
+                  recognise_action.SHORTCUT, needs="page", tip=recognise_action.TIP)
         self._act(lay, "Move line &up in reading order", lambda: self.move_current_line(-1), "Alt+Up")
         self._act(lay, "Move line do&wn in reading order", lambda: self.move_current_line(1), "Alt+Down")
         self._build_layout_edit(lay)       # edit mode, region types, mode indicator (layout/edit_actions.py)

@@ -2,7 +2,8 @@
 :class:`Transcription` (a :class:`~digitizer.model.PageLayout` in the file's own pixel space plus
 what the file says about itself).
 
-PAGE and ALTO lines come from the namespace-agnostic reader :mod:`digitizer.htr.xmlread` (regions
+Region types come from PAGE ``@type`` / Transkribus ``structure {type:...}`` and from the ALTO
+tag a TextBlock names in ``TAGREFS`` (:mod:`digitizer.export.regiontypes`).  PAGE and ALTO lines come from the namespace-agnostic reader :mod:`digitizer.htr.xmlread` (regions
 in PAGE ``ReadingOrder``); this module adds regions, the ``@custom`` tags Transkribus writes
 (``readingOrder {index:N;}`` orders the lines of a region; all tags are kept verbatim, and the
 scholarly ones, :mod:`digitizer.tags`, also become the line's typed tags) and the
@@ -22,6 +23,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import InputFileError
+from ..export.regiontypes import from_alto, from_page
 from ..fsutil import sha256_file
 from ..htr.xmlread import XmlLine, read_xml, safe_parser
 from ..model import BBox, Line, PageLayout, Point, TextBlock, Word
@@ -32,6 +34,8 @@ _BBOX = re.compile(r"bbox\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)")
 _BASELINE = re.compile(r"baseline\s+(-?[\d.]+)\s+(-?[\d.]+)")
 _IMAGE = re.compile(r'image\s+"([^"]*)"|image\s+([^;]+)')
 _WCONF = re.compile(r"x_wconf\s+(\d+)")
+REGIONS = ("TextRegion", "GraphicRegion", "ImageRegion")
+ALTO_TAGS = ("OtherTag", "StructureTag", "LayoutTag")
 HOCR_LINES = ("ocr_line", "ocr_textfloat", "ocr_header", "ocr_caption")
 
 
@@ -108,8 +112,11 @@ def _attr_by_id(root: etree._Element, name: str) -> dict[str, etree._Element]:
 
 
 def _page_layout(lines: list[XmlLine], root: etree._Element) -> PageLayout:
-    """Blocks = PAGE TextRegions (in reading order, as :func:`read_xml` gives the lines)."""
-    regions, tlines = _attr_by_id(root, "TextRegion"), _attr_by_id(root, "TextLine")
+    """Blocks = PAGE regions in reading order (as :func:`read_xml` gives the lines), typed
+    (:func:`digitizer.export.regiontypes.from_page`); a text region without lines, a stamp
+    (``GraphicRegion type="stamp"``) and an image region become blocks without lines."""
+    regions = {el.get("id", ""): el for el in root.iter() if _local(el) in REGIONS and el.get("id")}
+    tlines = _attr_by_id(root, "TextLine")
     blocks: dict[str, TextBlock] = {}
     for x in lines:
         el = tlines.get(x.id)
@@ -117,17 +124,35 @@ def _page_layout(lines: list[XmlLine], root: etree._Element) -> PageLayout:
         if line is None:
             continue
         if x.region not in blocks:
-            reg = regions.get(x.region)
-            blocks[x.region] = TextBlock(id="", bbox=line.bbox, polygon=_region_points(reg),
-                                         custom=reg.get("custom", "") if reg is not None else "")
+            blocks[x.region] = _page_block(regions.get(x.region), line.bbox)
         block = blocks[x.region]
         block.lines.append(line)
         block.bbox = block.bbox.union(line.bbox)
+    for rid, reg in regions.items():
+        if rid not in blocks and (_local(reg) != "GraphicRegion" or reg.get("type") == "stamp"):
+            poly = _region_points(reg)
+            if poly is not None:
+                blocks[rid] = _page_block(reg, BBox.from_points(poly))
     for block in blocks.values():
         block.lines.sort(key=_custom_index)      # stable: lines without an index keep file order
         if block.polygon:
             block.bbox = block.bbox.union(BBox.from_points(block.polygon))
-    return PageLayout(0, 0, blocks=list(blocks.values()))
+    rank = {rid: i for i, rid in enumerate(_page_order(root))}
+    pos = {rid: i for i, rid in enumerate(regions)}
+    order = sorted(blocks, key=lambda rid: (rank.get(rid, len(rank)), pos.get(rid, len(pos))))
+    return PageLayout(0, 0, blocks=[blocks[rid] for rid in order])
+
+
+def _page_block(reg: etree._Element | None, bbox: BBox) -> TextBlock:
+    custom = reg.get("custom", "") if reg is not None else ""
+    rtype = from_page(_local(reg), reg.get("type"), custom) if reg is not None else "text"
+    return TextBlock(id="", bbox=bbox, polygon=_region_points(reg), custom=custom, type=rtype)
+
+
+def _page_order(root: etree._Element) -> list[str]:
+    refs = [(int(r.get("index", 0)), r.get("regionRef", "")) for r in root.iter()
+            if _local(r) == "RegionRefIndexed" and r.get("index", "").isdigit()]
+    return [rid for _, rid in sorted(refs)]
 
 
 def _custom_index(line: Line) -> int:
@@ -146,16 +171,36 @@ def _region_points(reg: etree._Element | None) -> list[Point] | None:
 
 
 def _alto_layout(lines: list[XmlLine], root: etree._Element) -> PageLayout:
-    """Blocks = ALTO TextBlocks in document order."""
+    """Blocks = ALTO TextBlocks in document order, typed by the ``LABEL`` of the tag their
+    ``TAGREFS`` name (:func:`digitizer.export.regiontypes.from_alto`); a TextBlock without lines
+    becomes a block without lines."""
+    labels = {t.get("ID", ""): t.get("LABEL", "") for t in root.iter() if _local(t) in ALTO_TAGS}
+    tblocks = {el.get("ID", ""): el for el in root.iter() if _local(el) == "TextBlock"}
     blocks: dict[str, TextBlock] = {}
+    for rid, el in tblocks.items():
+        label = next((labels[r] for r in (el.get("TAGREFS") or "").split() if labels.get(r)), None)
+        box = _alto_box(el)
+        if box is not None:
+            blocks[rid] = TextBlock(id="", bbox=box, type=from_alto(label))
     for x in lines:
         line = _line(x)
         if line is None:
             continue
         block = blocks.setdefault(x.region, TextBlock(id="", bbox=line.bbox))
+        if not block.lines:
+            block.bbox = line.bbox
         block.lines.append(line)
         block.bbox = block.bbox.union(line.bbox)
     return PageLayout(0, 0, blocks=list(blocks.values()))
+
+
+def _alto_box(el: etree._Element) -> BBox | None:
+    try:
+        x, y = float(el.get("HPOS", "")), float(el.get("VPOS", ""))
+        w, h = float(el.get("WIDTH", "")), float(el.get("HEIGHT", ""))
+    except ValueError:
+        return None
+    return BBox(int(x), int(y), int(x + w), int(y + h)) if w >= 0 and h >= 0 else None
 
 
 # --------------------------------------------------------------------------- hOCR

@@ -6,7 +6,9 @@ Lists the lines of a page (id, state, confidence, current version and its source
 ``--history`` (every version) or ``--restore VERSION`` (→ edited, a new version); ``--tag KIND --span A:B [--value V]``
 tags characters A to B (0-based, B exclusive) of the line's text as KIND (unclear, gap, supplied,
 deletion, abbreviation, person, place, date, organisation; V e.g. an abbreviation's expansion);
-``--untag --span A:B [--tag KIND]`` removes the tags inside the span.  ``--set``/``--tag`` with
+``--untag --span A:B [--tag KIND]`` removes the tags inside the span; ``--recognise`` reads the line
+again with the page's engine and model (e.g. a line just drawn; :mod:`digitizer.pipeline.line`),
+refused when a person's text is there.  ``--set``/``--tag`` with
 ``--expect-version V`` refuse when someone saved a newer version meanwhile.  ``--done``
 marks the page done (its remaining lines verified).  Every change goes through
 :mod:`digitizer.workflow`; a refused one is one line and exit code 10.
@@ -37,6 +39,9 @@ def register(sub: Any) -> None:
     act.add_argument("--restore", type=int, metavar="VERSION", help="make an earlier version current (state edited)")
     act.add_argument("--done", action="store_true", help="page done: verify every remaining machine line")
     act.add_argument("--untag", action="store_true", help="remove the tags inside --span (of --tag KIND only)")
+    act.add_argument("--recognise", action="store_true",
+                     help="read the line again with the page's engine and model (a machine line; refused when a "
+                     "person's text is there)")
     p.add_argument("--tag", metavar="KIND", help="tag --span of the line's text: unclear, gap, supplied, deletion, "
                    "abbreviation, person, place, date, organisation")
     p.add_argument("--span", metavar="A:B", help="with --tag/--untag: characters A to B (0-based, B exclusive)")
@@ -119,6 +124,13 @@ def _change(args: Any, store: Any, pid: int) -> None:
     elif args.set is not None:
         v = workflow.set_text(store, pid, args.line, args.set, expected_version=args.expect_version)
         what = f"line {args.line}: version {v} saved (edited)"
+    elif args.recognise:
+        from ...pipeline.line import recognise_line
+
+        res = recognise_line(store, pid, args.line, operator=args.operator)
+        model = f" {res.model}" if res.model else ""
+        what = (f"line {args.line}: recognised by {res.engine}{model}, version {res.version} (machine): "
+                f"{json.dumps(res.text, ensure_ascii=False)}")
     elif args.verify:
         workflow.verify(store, pid, args.line)
         what = f"line {args.line}: verified"
@@ -139,14 +151,17 @@ def run(args: Any) -> int:
     from ..common import open_store
 
     tagging = bool(args.tag) or args.untag
-    acting = args.set is not None or args.verify or args.flag is not None or args.history or args.restore is not None
+    acting = (args.set is not None or args.verify or args.flag is not None or args.history or args.recognise
+              or args.restore is not None)
     if tagging and (acting or args.done):
         raise DigitizerError("--tag/--untag cannot be combined with another action")
     acting = acting or tagging
     if acting and not args.line:
-        raise DigitizerError("--set, --verify, --flag, --history, --restore, --tag and --untag need --line ID")
+        raise DigitizerError("--set, --verify, --flag, --history, --restore, --recognise, --tag and --untag need "
+                             "--line ID")
     if args.line and not acting:
-        raise DigitizerError("--line needs one of --set, --verify, --flag, --history, --restore, --tag, --untag")
+        raise DigitizerError("--line needs one of --set, --verify, --flag, --history, --restore, --recognise, --tag, "
+                             "--untag")
     if tagging and not args.span:
         raise DigitizerError("--tag and --untag need --span A:B")
     open_store(args.project).close()            # one-line error when it is not a project

@@ -11,8 +11,10 @@ the ground truth (or a reader) wants in the page text.  The rule here is geometr
 3. Within it, lines much taller than the column's median line (``TALL`` x) and short
    (narrower than ``SHORT`` x the widest line) are stamps or seals and are dropped.
 
-Reading order is kept (lines are only removed).  ``[recognition] options = { main_text_only =
-false }`` in a profile keeps everything.
+Reading order is kept (lines are only removed).  What goes stays on the page as typed regions
+without lines (``stamp``, ``marginalia``, ``other`` for a facing page), so it is neither recognised
+nor in any text export, but PAGE/ALTO still say where it is.  ``[recognition] options =
+{ main_text_only = false }`` in a profile keeps everything as lines.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from ...model import BBox, Line, PageLayout
+from ...model import BBox, Line, PageLayout, TextBlock
 
 OVERLAP = 0.5
 LONG = 0.5          # a line at least this share of the column's widest line sets the column's extent
@@ -50,10 +52,7 @@ class _Column:
         return sum(ln.bbox.x1 - ln.bbox.x0 for ln in self.lines)
 
 
-def main_text_ids(lines: list[Line]) -> set[str]:
-    """Ids of the lines that belong to the main text (all of them when there are fewer than 3)."""
-    if len(lines) < 3:
-        return {ln.id for ln in lines}
+def _columns(lines: list[Line]) -> list[_Column]:
     columns: list[_Column] = []
     for ln in sorted(lines, key=lambda x: x.bbox.x1 - x.bbox.x0, reverse=True):
         col = next((c for c in columns if c.takes(ln)), None)
@@ -61,15 +60,45 @@ def main_text_ids(lines: list[Line]) -> set[str]:
             col = _Column(ln.bbox.x0, ln.bbox.x1, ln.bbox.x1 - ln.bbox.x0)
             columns.append(col)
         col.add(ln)
+    return columns
+
+
+def _is_stamp(ln: Line, med_h: float, widest: float) -> bool:
+    return ln.bbox.y1 - ln.bbox.y0 > TALL * med_h and ln.bbox.x1 - ln.bbox.x0 < SHORT * widest
+
+
+def main_text_ids(lines: list[Line]) -> set[str]:
+    """Ids of the lines that belong to the main text (all of them when there are fewer than 3)."""
+    return {ln.id for ln in lines} if len(lines) < 3 else _split(lines)[0]
+
+
+def _split(lines: list[Line]) -> tuple[set[str], list[tuple[str, list[Line]]]]:
+    """Main-text line ids, and the rest as ``(type, lines)`` groups: one ``marginalia`` group per
+    narrow other column, ``other`` for a column at least half as wide as the main one (a facing
+    page), ``stamp`` for each stamp."""
+    columns = _columns(lines)
     main = max(columns, key=lambda c: c.writing)
     med_h = statistics.median(ln.bbox.y1 - ln.bbox.y0 for ln in main.lines)
-    return {ln.id for ln in main.lines
-            if not (ln.bbox.y1 - ln.bbox.y0 > TALL * med_h and ln.bbox.x1 - ln.bbox.x0 < SHORT * main.widest)}
+    keep = {ln.id for ln in main.lines if not _is_stamp(ln, med_h, main.widest)}
+    groups = [("stamp", [ln]) for ln in main.lines if ln.id not in keep]
+    for col in columns:
+        if col is not main:
+            wide = col.x1 - col.x0 >= 0.5 * (main.x1 - main.x0)
+            groups.append(("other" if wide else "marginalia", col.lines))
+    return keep, groups
 
 
-def keep_main_text(layout: PageLayout) -> int:
-    """Remove the lines outside the main text from ``layout`` (in place); returns how many went."""
-    keep = main_text_ids(layout.lines())
+def keep_main_text(layout: PageLayout, *, keep_regions: bool = True) -> int:
+    """Take the lines outside the main text out of ``layout`` (in place); returns how many went.
+
+    With ``keep_regions`` what was dropped stays as typed regions **without lines** (``stamp``,
+    ``marginalia``, ``other`` for a facing page; box = the dropped lines'), after the main text:
+    not recognised, no text in any export, but visible and typed in PAGE/ALTO, and a person can
+    draw lines into them and recognise those (``digitizer lines --recognise``)."""
+    lines = layout.lines()
+    if len(lines) < 3:
+        return 0
+    keep, groups = _split(lines)
     dropped = 0
     for block in layout.blocks:
         before = len(block.lines)
@@ -80,4 +109,9 @@ def keep_main_text(layout: PageLayout) -> int:
         elif not block.lines:
             dropped += before
     layout.blocks = [b for b in layout.blocks if b.lines]
+    if keep_regions:
+        for n, (rtype, group) in enumerate(groups, 1):
+            box = BBox.union_all([ln.bbox for ln in group])
+            if box is not None:
+                layout.blocks.append(TextBlock(id=f"dropped{n}", bbox=box, type=rtype))
     return dropped

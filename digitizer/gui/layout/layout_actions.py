@@ -13,6 +13,7 @@ from PySide6.QtGui import QUndoCommand
 from ...correction import add_line, add_region, commit_layout, delete_line, merge_lines, split_line, word_spans
 from ...layout_edit import move_line_in_order
 from ...model import PageLayout, layout_from_dict, to_dict
+from . import recognise_action
 
 if TYPE_CHECKING:
     from ..main_window import MainWindow
@@ -115,6 +116,7 @@ class LayoutActions:
         else:
             self._layout_op("add line", lambda lay: add_line(lay, bbox), lambda ln: ln.id,
                             bbox=[bbox.x0, bbox.y0, bbox.x1, bbox.y1])
+            recognise_action.offer(self)       # Ctrl+Alt+L reads the new line (gui/layout/recognise_action.py)
 
     def _toggle_lines(self, on: bool) -> None:
         self.viewer.set_overlay_visible("blocks", on)
