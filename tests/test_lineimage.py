@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from digitizer.imaging.lineimage import (LineCrop, line_crop, line_crops, line_outline, line_text_height,
+from digitizer.imaging.lineimage import (TEXT_HEIGHT_PX, LineCrop, line_crop, line_crops, line_outline, line_text_height,
                                          page_text_height, transform_scale)
 from digitizer.imaging.preprocess import PreprocessOptions, preprocess
 from digitizer.imaging.skew import rotation_transform, warp
@@ -141,4 +141,4 @@ def test_lines_on_the_deskewed_image_use_the_page_transform(will):
     assert corr(want, got) > 0.8, corr(want, got)
     assert corr(want, wrong) < 0.5, corr(want, wrong)
     assert line_crops(res.image, skewed.lines(), transform=res.transform)[line.id].scale == \
-        pytest.approx(40 / page_text_height(skewed.lines(), res.transform))
+        pytest.approx(TEXT_HEIGHT_PX / page_text_height(skewed.lines(), res.transform))

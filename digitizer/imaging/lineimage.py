@@ -33,7 +33,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from ..model import BBox, Line, Point, Transform
 
-TEXT_HEIGHT_PX = 40        # output pixels per text height (the median line band of the page) at zoom 1
+TEXT_HEIGHT_PX = 32        # output pixels per text height (the median line band of the page) at zoom 1
 PAD = 0.25                 # context around the line's box, in text heights
 FEATHER_PX = 1.0           # soft edge of the mask, output pixels (Gaussian radius)
 MIN_TEXT_HEIGHT = 4.0      # source pixels: a smaller estimate is noise
