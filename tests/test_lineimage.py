@@ -62,6 +62,20 @@ def test_text_height_is_the_band_not_the_box():
     assert line_text_height(boxed) == 42
     assert page_text_height([line, boxed, boxed]) == 42
     assert page_text_height([boxed], Transform(2, 0, 0, 0, 2, 0)) == 84 and page_text_height([]) is None
+    # a Tesseract line of a deskewed page: recognised as a 1200 x 42 box on the derived image, stored as
+    # the master box around that box turned back by 2.5 degrees (62 px taller); its height is the 42
+    rot, _w, _h = rotation_transform(3000, 4000, 2.5)               # master -> derived (the deskew)
+    derived_box = BBox(300, 1000, 1500, 1042)
+    stored = Line("s", rot.inverse().map_bbox(derived_box))
+    assert stored.bbox.height > 90
+    assert line_text_height(stored, rot) == pytest.approx(42, abs=2.5)          # (the stored box is rounded)
+    assert line_text_height(stored) == stored.bbox.height              # no transform: the box
+    assert page_text_height([stored], deskew=rot) == pytest.approx(42, abs=2.5)      # shown on the master
+    # and it is cut (and masked) at that box, not at the tall one holding its neighbours
+    shown = BBox.from_points(line_outline(stored, rot))
+    assert all(abs(u - v) <= 2 for u, v in zip((shown.x0, shown.y0, shown.x1, shown.y1), (300, 1000, 1500, 1042)))
+    assert BBox.from_points(line_outline(stored, deskew=rot)).height < 100 and line_outline(stored) == \
+        stored.bbox.as_polygon()
 
 
 def _outside(shape: tuple[int, int], crop: LineCrop, outline, margin: int) -> np.ndarray:

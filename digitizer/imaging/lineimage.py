@@ -12,7 +12,11 @@ median band is ``text_height_px`` pixels high (small and large handwriting look 
 
 **Coordinates.**  Lines are stored in master pixels.  For the preprocessed (deskewed, cropped) image,
 pass the page's :class:`~digitizer.model.Transform` (master -> derived): the polygon is mapped
-through it, and heights are multiplied by its scale (``sqrt |det|``).
+through it, and heights are multiplied by its scale (``sqrt |det|``).  A box-only line (Tesseract) of
+a deskewed page is stored as the master box around its rotated recognised box, which on a 2.5° skew
+is twice as tall as the line and holds parts of its neighbours: with ``deskew`` (the page's
+Transform) the recognised box is solved back from the Transform's angle (:func:`recognised_box`) and
+used for the height and the mask, so a skewed scan gets neither smaller letters nor extra lines.
 
 **Mask.**  Pixels outside the polygon (the line's box when it has none) are painted in the paper's
 colour (the median of the pixels around the line, or of every line of the page in
@@ -69,8 +73,31 @@ def _length(pts: Sequence[Point]) -> float:
     return sum(math.hypot(x1 - x0, y1 - y0) for (x0, y0), (x1, y1) in zip(pts, pts[1:]))
 
 
-def line_text_height(line: Line) -> float:
-    """The mean thickness of ``line``'s band, in master pixels (see the module docstring)."""
+def recognised_box(line: Line, deskew: Transform | None) -> list[Point] | None:
+    """A box-only line of a deskewed page is stored as the master box around its rotated recognised
+    box, taller than the line by ``width * sin(angle)``: the recognised box (master coordinates,
+    a rotated rectangle) solved back from ``deskew``'s angle; None when there is nothing to undo."""
+    if deskew is None or (line.polygon and len(line.polygon) >= 3):
+        return None
+    k = transform_scale(deskew)
+    cos, sin = abs(deskew.a) / k, abs(deskew.d) / k
+    det = cos * cos - sin * sin
+    if sin <= 1e-3 or det <= 0.5:                       # no rotation, or over 30 degrees
+        return None
+    b = line.bbox
+    h = (b.height * cos - b.width * sin) / det
+    w = (b.width * cos - b.height * sin) / det
+    if h < MIN_TEXT_HEIGHT or w < MIN_TEXT_HEIGHT:
+        return None
+    cx, cy = deskew.apply((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2)
+    hw, hh = k * w / 2, k * h / 2
+    corners = [(cx - hw, cy - hh), (cx + hw, cy - hh), (cx + hw, cy + hh), (cx - hw, cy + hh)]
+    return deskew.inverse().apply_points(corners)
+
+
+def line_text_height(line: Line, deskew: Transform | None = None) -> float:
+    """The mean thickness of ``line``'s band in master pixels (see the module docstring); ``deskew``
+    (the page's Transform) corrects box-only lines of a deskewed page (:func:`recognised_box`)."""
     if line.polygon and len(line.polygon) >= 3:
         area = _area(line.polygon)
         length = _length(line.baseline) if line.baseline and len(line.baseline) >= 2 else 0.0
@@ -78,18 +105,28 @@ def line_text_height(line: Line) -> float:
             length = float(BBox.from_points(line.polygon).width)
         if area > 0 and length > 0:
             return max(MIN_TEXT_HEIGHT, area / length)
+    box = recognised_box(line, deskew)
+    if box is not None:
+        return max(MIN_TEXT_HEIGHT, math.dist(box[1], box[2]))
     return max(MIN_TEXT_HEIGHT, float(line.bbox.height))
 
 
-def page_text_height(lines: Iterable[Line], transform: Transform | None = None) -> float | None:
-    """The median text height of ``lines`` in the pixels of the image ``transform`` maps to (None: no lines)."""
-    heights = [line_text_height(ln) for ln in lines]
+def page_text_height(lines: Iterable[Line], transform: Transform | None = None, *,
+                     deskew: Transform | None = None) -> float | None:
+    """The median text height of ``lines`` in the pixels of the image shown: ``transform`` maps master
+    pixels to it (None: the master is shown); ``deskew`` is the page's Transform (default
+    ``transform``), whose angle corrects box-only lines (:func:`line_text_height`).  None: no lines."""
+    heights = [line_text_height(ln, deskew or transform) for ln in lines]
     return statistics.median(heights) * transform_scale(transform) if heights else None
 
 
-def line_outline(line: Line, transform: Transform | None = None) -> list[Point]:
-    """The line's polygon (its box when it has none) in the coordinates of the image shown."""
-    pts = list(line.polygon) if line.polygon and len(line.polygon) >= 3 else line.bbox.as_polygon()
+def line_outline(line: Line, transform: Transform | None = None, deskew: Transform | None = None) -> list[Point]:
+    """The line's polygon (its recognised box, or its box, when it has none) in the coordinates of the
+    image shown (``transform``: master -> shown; ``deskew``: the page's Transform, default ``transform``)."""
+    if line.polygon and len(line.polygon) >= 3:
+        pts = list(line.polygon)
+    else:
+        pts = recognised_box(line, deskew or transform) or line.bbox.as_polygon()
     return transform.apply_points(pts) if transform is not None else pts
 
 
@@ -124,8 +161,8 @@ def _crop_box(outline: Sequence[Point], pad: float, width: int, height: int) -> 
 
 
 def line_crop(image: Image.Image | np.ndarray, line: Line, *, transform: Transform | None = None,
-              text_height_px: float = TEXT_HEIGHT_PX, text_height: float | None = None, pad: float | None = None,
-              mask: bool = True, background: Sequence[int] | np.ndarray | None = None) -> LineCrop:
+              deskew: Transform | None = None, text_height_px: float = TEXT_HEIGHT_PX,
+              text_height: float | None = None, pad: float | None = None, mask: bool = True, background: Sequence[int] | np.ndarray | None = None) -> LineCrop:
     """``line`` cut from ``image`` (the master, or the derived image ``transform`` maps to), masked
     outside its outline and scaled so that ``text_height`` (default: the line's own, see
     :func:`line_text_height`) becomes ``text_height_px`` pixels.  ``pad``: context around the
@@ -133,10 +170,10 @@ def line_crop(image: Image.Image | np.ndarray, line: Line, *, transform: Transfo
     line outside the image."""
     arr = as_array(image)
     h_img, w_img = arr.shape[:2]
-    th = text_height if text_height else line_text_height(line) * transform_scale(transform)
+    th = text_height if text_height else line_text_height(line, deskew or transform) * transform_scale(transform)
     th = max(MIN_TEXT_HEIGHT, th)
     scale = text_height_px / th
-    outline = line_outline(line, transform)
+    outline = line_outline(line, transform, deskew)
     box = _crop_box(outline, PAD * th if pad is None else pad, w_img, h_img)
     if box.width < 1 or box.height < 1:
         raise ValueError(f"line {line.id} lies outside the image ({w_img}x{h_img})")
@@ -156,38 +193,36 @@ def _masked(out: np.ndarray, outline: Sequence[Point], box: BBox, scale: float, 
     sx, sy = w / box.width, h / box.height            # the rounded output size's exact scale
     m = Image.new("L", (w, h), 0)
     ImageDraw.Draw(m).polygon([((x - box.x0) * sx, (y - box.y0) * sy) for x, y in outline], fill=255)
-    alpha = np.asarray(m.filter(ImageFilter.GaussianBlur(FEATHER_PX)), dtype=np.float32) / 255.0
+    m = m.filter(ImageFilter.GaussianBlur(FEATHER_PX))
     if out.ndim == 3:
-        alpha = alpha[:, :, None]
-        fill = bg[:3] if bg.size >= 3 else np.repeat(bg[:1], 3)
+        rgb = bg[:3] if bg.size >= 3 else np.repeat(bg[:1], 3)
+        paper = Image.new("RGB", (w, h), (int(rgb[0]), int(rgb[1]), int(rgb[2])))
     else:
-        fill = bg[:1] if bg.size < 3 else np.array([round(float(bg[:3].mean()))])
-        fill = fill.reshape(())
-    blended = out.astype(np.float32) * alpha + fill.astype(np.float32) * (1.0 - alpha)
-    return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+        paper = Image.new("L", (w, h), int(bg[0]) if bg.size < 3 else round(float(bg[:3].mean())))
+    return np.asarray(Image.composite(Image.fromarray(out), paper, m))
 
 
 def iter_line_crops(image: Image.Image | np.ndarray, lines: Sequence[Line], *, transform: Transform | None = None,
-                    text_height_px: float = TEXT_HEIGHT_PX, mask: bool = True,
+                    deskew: Transform | None = None, text_height_px: float = TEXT_HEIGHT_PX, mask: bool = True,
                     text_height: float | None = None) -> Iterator[LineCrop]:
     """:func:`line_crop` of every line of a page at the page's one scale (``text_height``, default
     :func:`page_text_height`) and with the page's one paper colour; lines outside the image are
     skipped.  A generator, so a worker can stop between lines."""
     arr = as_array(image)
-    th = text_height or page_text_height(lines, transform)
+    th = text_height or page_text_height(lines, transform, deskew=deskew)
     if th is None:
         return
     h_img, w_img = arr.shape[:2]
     samples = []
     for ln in lines:
-        box = _crop_box(line_outline(ln, transform), PAD * th, w_img, h_img)
+        box = _crop_box(line_outline(ln, transform, deskew), PAD * th, w_img, h_img)
         if box.width and box.height:
             samples.append(arr[box.y0:box.y1:4, box.x0:box.x1:4].reshape(-1, *arr.shape[2:]))
     bg = paper_colour(np.concatenate(samples)[None]) if samples else None
     for ln in lines:
         try:
-            yield line_crop(arr, ln, transform=transform, text_height_px=text_height_px, text_height=th,
-                            mask=mask, background=bg)
+            yield line_crop(arr, ln, transform=transform, deskew=deskew, text_height_px=text_height_px,
+                            text_height=th, mask=mask, background=bg)
         except ValueError:
             continue
 

@@ -49,11 +49,11 @@ def array_qimage(arr: np.ndarray) -> QImage:
     return QImage(arr.data, w, h, arr.strides[0], fmt).copy()
 
 
-def cut_lines(image: QImage, lines: list[Line], transform: Transform | None, text_height: float,
-              text_height_px: float) -> Iterator[tuple[str, QImage, float, float]]:
+def cut_lines(image: QImage, lines: list[Line], transform: Transform | None, deskew: Transform | None,
+              text_height: float, text_height_px: float) -> Iterator[tuple[str, QImage, float, float]]:
     """Worker generator: ``(line id, crop, scale, px per text height)`` for each line."""
     arr = qimage_array(image)
-    for c in iter_line_crops(arr, lines, transform=transform, text_height_px=text_height_px,
+    for c in iter_line_crops(arr, lines, transform=transform, deskew=deskew, text_height_px=text_height_px,
                              text_height=text_height):
         yield c.line_id, array_qimage(c.image), c.scale, c.px_per_text_height
 
@@ -145,8 +145,9 @@ class LineImages(QObject):
 
     def page_image(self, page_id: int, image: Any) -> None:
         """A stage of the page image (``PageImage``) of the page shown has arrived."""
-        if self.w.page is None or page_id != self.w.page.id or image.kind != "full":
-            return
+        view = self._view()
+        if view is None or page_id != self.w.page.id or image.kind != "full" or image.path != view[0][0]:
+            return                       # (a late image of the other view, master or preprocessed)
         self._source = image.image
         self.refresh()
 
@@ -171,13 +172,15 @@ class LineImages(QObject):
             self._cancel()
             self.cropsReady.emit(self.w.page.id)
         elif self._source is not None:
-            self._cut(missing, transform, entry, page_text_height(lines, transform) or 1.0)
+            deskew = self.w.page.transform
+            self._cut(missing, transform, deskew, entry, page_text_height(lines, transform, deskew=deskew) or 1.0)
 
-    def _cut(self, lines: list[Line], transform: Transform | None, entry: dict, text_height: float) -> None:
+    def _cut(self, lines: list[Line], transform: Transform | None, deskew: Transform, entry: dict,
+             text_height: float) -> None:
         self._cancel()
         self._request += 1
         req, pid, keys = self._request, self.w.page.id, {ln.id: line_key(ln) for ln in lines}
-        worker = create_worker(cut_lines, self._source, lines, transform, text_height, self.px)
+        worker = create_worker(cut_lines, self._source, lines, transform, deskew, text_height, self.px)
         worker.signals.yielded.connect(lambda r, req=req: self._crop_ready(req, pid, entry, keys, r))
         worker.signals.returned.connect(lambda _r, req=req: self._cut_done(req, pid))
         worker.signals.finished.connect(lambda w=worker: self._worker_done(w))
