@@ -137,3 +137,58 @@ def test_every_page_at_the_same_pixels_per_text_height_and_cached(qtbot, gui_env
     win.step_page(-1)                                                       # back: from the cache at once
     assert win.page.seq == 1 and _all_cut(win) and len(win.line_images.cache) == cached
     win.close()
+
+
+@pytest.fixture
+def skewed_typed(tmp_path):
+    """The typed page scanned 2.5° askew, processed with the real Tesseract (deskewed first)."""
+    from digitizer.batch.process import process_pages
+    from digitizer.imaging.skew import rotation_transform, warp
+
+    with Image.open(TYPED_PAGE) as im:
+        gray = np.asarray(im.convert("L"))
+    rot, w, h = rotation_transform(gray.shape[1], gray.shape[0], 2.5)
+    scan = tmp_path / "askew.png"
+    Image.fromarray(warp(gray, rot, (w, h), 255)).save(scan, dpi=(300, 300))
+    root = tmp_path / "proj"
+    store = ProjectStore.create(root, name="typed", agent="tester")
+    item = store.add_item("typed", title="Typed", profile="printed-modern")
+    assert not import_paths(store, [scan], item).failures
+    rep = process_pages(store)
+    assert len(rep.done) == 1, rep.failed
+    page = store.pages()[0]
+    assert "preprocessed" in page.derived and abs(page.transform.d) > 0.03      # really deskewed
+    store.close()
+    return root
+
+
+def test_deskewed_page_master_and_preprocessed_views_at_one_scale(qtbot, gui_env, settings_path, skewed_typed):
+    win = _open(qtbot, settings_path, skewed_typed)
+    lines = win.layout_.lines()
+    assert len(lines) > 10 and not lines[0].polygon                        # Tesseract: boxes only
+
+    def rows():
+        return [win.editor.row(ln.id).crop for ln in lines]
+
+    master = [(v.scale, v.image.height(), _ink(v)) for v in rows()]
+    assert {round(s, 6) for s, _h, _i in master} == {round(master[0][0], 6)}
+    with qtbot.waitSignal(win.line_images.cropsReady, timeout=30000):
+        qtbot.keyClick(current_edit(win), Qt.Key.Key_F6)                     # show the preprocessed image
+    assert win.showing == "preprocessed"
+    pre = [(v.scale, v.image.height(), _ink(v)) for v in rows()]
+    # the letters keep their size: the same text height on both images (the Transform only rotates)
+    assert pre[0][0] == pytest.approx(master[0][0], rel=1e-6)
+    assert [v.px_per_text_height for v in rows()] == pytest.approx([TEXT_HEIGHT_PX] * len(lines))
+    # a line is cut at its recognised box, not the tall master box around it (which holds its neighbours)
+    tall = np.median([ln.bbox.height for ln in lines]) * master[0][0] + 2 * PAD * TEXT_HEIGHT_PX
+    assert np.median([h for _s, h, _i in pre]) < 0.6 * tall
+    assert np.median([h for _s, h, _i in pre]) == pytest.approx((1 + 2 * PAD) * TEXT_HEIGHT_PX, abs=4)
+    # the same writing in both views, line by line
+    ratios = [b / a for (_s, _h, a), (_s2, _h2, b) in zip(master, pre) if a > 50]
+    assert len(ratios) > 10 and 0.8 < np.median(ratios) < 1.25
+    win.close()
+
+
+def _ink(view) -> int:
+    px = _array(view.image)
+    return int(((px if px.ndim == 2 else px.mean(axis=2)) < 110).sum())
