@@ -96,6 +96,13 @@ def test_one_scale_for_short_and_long_lines_zoom_keys_and_mask(qtbot, gui_env, s
         assert out.mean() > 0.05 and np.ptp(px[out], axis=0).max() <= 1
         assert px[~out].min() < px[out][0].min() - 80
 
+    # typing at the end of the long line brings its end into view; Home goes back to the start
+    win.editor.focus_line(long.id)
+    qtbot.keyClick(current_edit(win), Qt.Key.Key_End)
+    assert b.offset == b.overflow() > 0
+    qtbot.keyClick(current_edit(win), Qt.Key.Key_Home)
+    assert b.offset == 0
+
     events = _events(wills)
     wa, wb = a.image.width(), b.image.width()
     with qtbot.waitSignal(win.line_images.cropsReady, timeout=30000):
