@@ -15,6 +15,7 @@ EDITOR_KEYS = [
     ("Mouse wheel, + / -", "Zoom the page (viewer focused)"),
     ("0 / W", "Fit page / fit width (viewer focused)"),
     ("Drag on the page", "Pan"),
+    ("Shift+wheel or drag on a line image", "Scroll a long line image sideways"),
 ]
 
 

@@ -93,6 +93,8 @@ class MainWindow(ProjectActions, ItemActions, PageDisplay, LineActions, Workflow
         self._build_actions()
         from .search.search_panel import attach_search_panel   # the search dock (issue 16)
         self.search_panel = attach_search_panel(self)
+        from .correction.line_images import attach_line_images   # line images at one scale, zoom
+        self.line_images = attach_line_images(self)
         self._restore_geometry()
         if project:
             self.open_project(project)

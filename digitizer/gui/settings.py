@@ -80,6 +80,18 @@ class Settings:
     def theme(self, value: str) -> None:
         self._qs.setValue("prefs/theme", value if value in THEMES else "system")
 
+    @property
+    def line_image_zoom(self) -> float:
+        """Size of the editor's line images, as a factor of their one scale (1.0: 100 %)."""
+        try:
+            return float(self._get("view/line_image_zoom", 1.0))
+        except (TypeError, ValueError):
+            return 1.0
+
+    @line_image_zoom.setter
+    def line_image_zoom(self, value: float) -> None:
+        self._qs.setValue("view/line_image_zoom", f"{float(value):.3f}")
+
     # ---------------------------------------------------------------- recent projects and positions
     @property
     def recent_projects(self) -> list[str]:

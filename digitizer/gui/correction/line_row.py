@@ -9,13 +9,13 @@ import unicodedata
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import (QColor, QFont, QImage, QKeyEvent, QPainter, QPixmap, QSyntaxHighlighter,
-                           QTextCharFormat)
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from ...correction import low_confidence_spans
 from ...keyboard import parse_unicode  # noqa: F401  (the editor's Unicode field)
 from ...model import Line
+from .line_image_view import LineImageView
 
 # how a line state (digitizer.workflow) is shown next to the line: label, colour
 STATE_LOOK = {"machine": ("machine", "gray"), "edited": ("✎ edited", "#1565c0"),
@@ -118,13 +118,10 @@ class LineRow(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 4, 4, 4)
         lay.setSpacing(2)
-        self.crop = QLabel()
-        self.crop.setMinimumHeight(24)
-        self.crop.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.crop.setTextFormat(Qt.TextFormat.PlainText)
-        self.crop.setStyleSheet("color: gray;")
-        self.crop.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.crop = LineImageView()          # the line's image at the editor's one scale
         self.edit = LineTextEdit()
+        self.edit.cursorPositionChanged.connect(self._follow_cursor)
+        self.edit.focused.connect(self._follow_cursor)
         self.state_label = QLabel("")
         self.state_label.setFixedWidth(86)
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -142,8 +139,7 @@ class LineRow(QFrame):
         """Show ``line`` in this (possibly reused) row; the crop follows with :meth:`set_crop`."""
         self.line_id = line.id
         self.set_current(False)
-        self._crop_image = None
-        self.crop.setText(f"line {number}")
+        self.crop.set_text(f"line {number}")
         hl = self.edit.highlighter
         hl.line, hl.threshold = line, threshold
         if self.edit.toPlainText() != line.text:
@@ -161,26 +157,16 @@ class LineRow(QFrame):
         self.state_label.setStyleSheet(f"color: {colour};")
         self.state_label.setToolTip(comment)
 
-    def set_crop(self, image: QImage) -> None:
-        self._crop_image = image
-        self._crop_width = -1
-        self._fit_crop()
-        self.crop.setFixedHeight(image.height() + 2)
+    def set_crop(self, image: QImage, scale: float = 0.0, px_per_text_height: float = 0.0) -> None:
+        """Show the line's image as it is: crops come at the editor's one scale (line_images.py), so a
+        long line is cut at the right (it scrolls) and a short one is not enlarged."""
+        self.crop.set_image(image, scale, px_per_text_height)
+        self._follow_cursor()
 
-    def _fit_crop(self) -> None:
-        """Show the crop scaled down to the row's width (never up), so the whole line is visible."""
-        image = getattr(self, "_crop_image", None)
-        width = max(50, self.crop.width())
-        if image is None or width == self._crop_width:
-            return
-        self._crop_width = width
-        if image.width() > width:
-            image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
-        self.crop.setPixmap(QPixmap.fromImage(image))
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self._fit_crop()
+    def _follow_cursor(self) -> None:
+        """The line being typed keeps the part of its image near the text cursor in view."""
+        if self.crop.image is not None and self.edit.hasFocus():
+            self.crop.follow(self.edit.textCursor().position() / max(1, len(self.edit.toPlainText())))
 
     def set_current(self, current: bool) -> None:
         if current != self.current:

@@ -82,12 +82,7 @@ class PageDisplay:
         if self._image_worker is not None:
             self._image_worker.quit()
         path, frame, sha = self._image_source(page, showing)
-        lines = self.layout_.lines() if self.layout_ else []
-        if showing == "preprocessed":
-            boxes = {ln.id: page.transform.map_bbox(ln.bbox) for ln in lines}
-        else:
-            boxes = {ln.id: ln.bbox for ln in lines}
-        worker = create_worker(load_page_images, path, frame, sha, boxes=boxes)
+        worker = create_worker(load_page_images, path, frame, sha)     # line crops: line_images.py
         pid = page.id
         worker.signals.yielded.connect(lambda img, pid=pid: self._image_ready(pid, img))
         worker.signals.errored.connect(lambda exc, pid=pid: self._image_failed(pid, exc))
@@ -103,8 +98,7 @@ class PageDisplay:
         if self.page is None or page_id != self.page.id:
             return
         self.viewer.set_image(img)
-        if img.crops:
-            self.editor.set_crops(img.crops)
+        self.line_images.page_image(page_id, img)
         self.pageImageReady.emit(page_id, img.kind)
 
     def _image_failed(self, page_id: int, exc: BaseException) -> None:
