@@ -100,6 +100,8 @@ def test_retrain_in_background_shows_both_cers_and_switches_the_item(qtbot, sett
     assert dlg.values() == {"items": [win.browser.model.items()[0].id], "held_back": ["ms-1/2", "ms-1/5"],
                             "base_model": base, "name": "loop-gui", "epochs": 12, "batch_size": 1, "lr": 0.005,
                             "patience": 12}
+    if os.environ.get("DIGITIZER_SHOTS"):
+        dlg.grab().save(str(Path(os.environ["DIGITIZER_SHOTS"]) / "models-retrain.png"))
     _click(qtbot, dlg.ok_button)
 
     # a job in the jobs panel; the event loop keeps running while it trains; then the result dialog

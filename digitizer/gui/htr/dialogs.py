@@ -55,7 +55,7 @@ class RetrainDialog(QDialog):
         self._loading = False
         self._name_edited = False
         self.setWindowTitle("Retrain on corrected pages")
-        self.resize(620, 640)
+        self.resize(660, 660)
         form = QFormLayout(self)
         self.items_list = QListWidget()
         self.items_list.setMaximumHeight(110)
@@ -68,7 +68,9 @@ class RetrainDialog(QDialog):
         form.addRow("Held-back pages", self.pages_list)
         self.held_label = QLabel("")
         self.held_label.setWordWrap(True)
-        form.addRow("", self.held_label)
+        self.held_label.setMinimumHeight(3 * self.fontMetrics().lineSpacing() + 6)
+        self.held_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        form.addRow(self.held_label)
         self.base_combo = QComboBox()
         self.base_combo.addItems(models)
         if base in models:
@@ -103,7 +105,7 @@ class RetrainDialog(QDialog):
         self.problem = QLabel("")
         self.problem.setStyleSheet("color: #b71c1c;")
         self.problem.setWordWrap(True)
-        form.addRow("", self.problem)
+        form.addRow(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("Retrain")
