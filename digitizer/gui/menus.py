@@ -109,6 +109,8 @@ class WindowMenus:
         self.browser.set_context_actions([self.review_action, self.approve_action, self.reopen_action, None,
                                           self.metadata_action, self.rename_item_action, self.profile_action,
                                           self.engine_action])
+        from .htr.model_actions import attach_model_actions     # models, retraining, switching (issue 12)
+        self.model_actions = attach_model_actions(self, it)
         lay = mb.addMenu("&Layout")
         self._act(lay, "&Delete line", self.delete_current_line, "Ctrl+Shift+D")
         self._act(lay, "&Merge line with next", self.merge_with_next, "Ctrl+Shift+M")

@@ -60,6 +60,33 @@ def project_line_samples(store: Any, *, items: Iterable[str | int] | None = None
     return out
 
 
+@dataclass
+class CorrectedPage:
+    """A page whose lines a retraining may use (the choice of held-back pages lists them)."""
+
+    key: str                      # <item>/<seq>, as ``held_back`` takes it
+    page_id: int
+    item: str
+    seq: int
+    status: str
+    lines: int                    # non-empty lines edited or verified by a person
+
+
+def corrected_pages(store: Any, *, items: Iterable[str | int] | None = None,
+                    statuses: Sequence[str] = CORRECTED_STATUSES) -> list[CorrectedPage]:
+    """The corrected/reviewed/approved pages with lines to train on, without cutting line images."""
+    out: list[CorrectedPage] = []
+    for item in _selected_items(store, items):
+        for page in store.pages(item.id):
+            if page.status not in statuses:
+                continue
+            n = len(training_lines(store, page.id))
+            if n:
+                out.append(CorrectedPage(f"{item.identifier}/{page.seq}", page.id, item.identifier, page.seq,
+                                         page.status, n))
+    return out
+
+
 def held_back_split(samples: Sequence[LineSample], fraction: float | Sequence[str] = 0.2,
                     seed: str = "held-back") -> tuple[list[LineSample], list[LineSample]]:
     """(rest, held back) by page, deterministic; needs at least two pages.
@@ -166,10 +193,14 @@ def retrain_from_project(store: Any, *, name: str, base_model: str | None = None
         raise DigitizerError("too few corrected lines to train, validate and hold back pages",
                              hint=f"{len(samples)} lines on {len({s.page_key for s in samples})} pages")
     held_pages = sorted({s.page_key for s in held})
+    if progress is not None and held:
+        progress.message(f"scoring {base_model or 'nothing (new model)'} on {len(held)} held-back lines")
     before = evaluate_model_on(held, base_model, threads, cancel) if base_model and held else None
     project = store.info().name
     res = train(tr, va, output_name=name, base_model=base_model, progress=progress, cancel=cancel,
                 threads=threads, data_source=f"project {project} ({store.root}), corrected lines", **train_kw)
+    if progress is not None and held:
+        progress.message(f"scoring {name} on the same {len(held)} held-back lines")
     after = evaluate_model_on(held, res.model_path, threads, cancel) if held else None
     ev = {"set": f"project {project} held-back pages {held_pages}", "cer_before": before, "cer_after": after,
           "base_model": base_model, "lines": len(held), "pages": len(held_pages), "train_lines": len(tr),

@@ -38,22 +38,32 @@ def pages_with_person_work(store: Any, page_ids: list[int]) -> set[int]:
     return {i for i in page_ids if has_person_work(store, i)}
 
 
+def plan_switch(store: Any, item_key: int | str, model: str) -> SwitchResult:
+    """What :func:`switch_item_model` would do, changing nothing: ``todo`` (nobody worked on them:
+    re-processed with the model) and ``kept`` (a person's work: they keep their text).  The GUI's
+    confirmation names both numbers."""
+    info = registry.get(model)                 # unknown name: ModelNotFoundError with the list
+    item = store.get_item(item_key)
+    res = SwitchResult(item=item.identifier, model=info.name, pages=[p.id for p in store.pages(item.id)])
+    worked = pages_with_person_work(store, res.pages)
+    res.kept = [i for i in res.pages if i in worked]
+    res.todo = sorted(i for i in res.pages if i not in worked)
+    return res
+
+
 def switch_item_model(store: Any, item_key: int | str, model: str, *, reprocess: bool = True) -> SwitchResult:
     """Set ``kraken:model`` on every page of the item and say which pages nobody worked on
     (``todo``, to re-process when ``reprocess``; the event records the plan)."""
-    info = registry.get(model)                 # unknown name: ModelNotFoundError with the list
+    info = registry.get(model)
     item = store.get_item(item_key)
-    pages = store.pages(item.id)
-    res = SwitchResult(item=item.identifier, model=info.name, pages=[p.id for p in pages])
-    for p in pages:
-        store.set_page_fields(p.id, engine_override=f"kraken:{info.name}")
-    worked = pages_with_person_work(store, res.pages)
-    res.kept = [i for i in res.pages if i in worked]
-    todo = {i for i in res.pages if i not in worked}
-    res.todo = sorted(todo) if reprocess else []
+    for pid in [p.id for p in store.pages(item.id)]:
+        store.set_page_fields(pid, engine_override=f"kraken:{info.name}")
+    res = plan_switch(store, item.id, info.name)
+    todo = res.todo
+    res.todo = todo if reprocess else []
     store.record(ProcessingStep(action="switch-model", tool="digitizer", tool_version=__version__,
                                 parameters={"engine": "kraken", "model": info.name, "pages": res.pages,
-                                            "reprocess": sorted(todo) if reprocess else [], "kept": res.kept},
+                                            "reprocess": res.todo, "kept": res.kept},
                                 model=info.name, model_sha256=info.sha256, agent=store.agent,
                                 detail=f"{len(todo)} page(s) to re-process, {len(res.kept)} kept (a person's work)"),
                  item_id=item.id)

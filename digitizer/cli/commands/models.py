@@ -54,37 +54,22 @@ def register(sub: Any) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
-def _pct(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2%}"
-
-
 def cmd_list(args: argparse.Namespace) -> int:
-    from ...htr import registry
+    from ...htr import overview, registry
 
-    models = registry.list_models(args.project)
     if args.json:
-        print(json.dumps([{**json.loads(m.to_json()), "path": m.path, "read_only": m.read_only, "origin": m.origin}
-                          for m in models], ensure_ascii=False, indent=2))
+        print(json.dumps(overview.model_entries(args.project), ensure_ascii=False, indent=2))
         return 0
+    models = registry.list_models(args.project)
     if not models:
         print(f"no models (registry: {registry.user_models_dir()})")
         return 0
     print(f"{'name':<24} {'origin':<9} {'engine':<7} {'lang':<5} {'val CER':>7}  "
           f"{'held-back: base -> this (lines)':<32} {'chars':>5}  {'created':<20} base / file")
     for m in models:
-        print(f"{m.name:<24} {m.origin:<9} {m.engine:<7} {m.language or '-':<5} {_pct(m.cer):>7}  "
-              f"{_held_back(m):<32} {len(m.alphabet):>5}  {m.created:<20} {m.base_model or m.path}")
+        print(f"{m.name:<24} {m.origin:<9} {m.engine:<7} {m.language or '-':<5} {overview.pct(m.cer):>7}  "
+              f"{overview.held_back_text(m):<32} {len(m.alphabet):>5}  {m.created:<20} {m.base_model or m.path}")
     return 0
-
-
-def _held_back(m: Any) -> str:
-    """The latest before/after score on held-back pages: base and this model on the same lines."""
-    ev = next((e for e in reversed(m.evaluations or []) if "cer_after" in e), None)
-    if ev is None:
-        return "-"
-    if not ev.get("lines"):
-        return "none held back"
-    return f"{_pct(ev.get('cer_before'))} -> {_pct(ev.get('cer_after'))} ({ev.get('lines')})"
 
 
 def cmd_use(args: argparse.Namespace) -> int:
@@ -118,7 +103,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from ...htr import registry
+    from ...htr import overview, registry
 
     m = registry.get(args.name)
     d = {**json.loads(m.to_json()), "path": m.path, "read_only": m.read_only}
@@ -131,7 +116,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             for kk, vv in v.items():
                 print(f"  {kk}: {vv}")
         elif k == "cer":
-            print(f"cer: {_pct(v)}")
+            print(f"cer: {overview.pct(v)}")
         elif v not in ("", None, [], {}):
             print(f"{k}: {v}")
     return 0
