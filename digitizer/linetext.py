@@ -8,6 +8,7 @@ Words are the runs between ASCII whitespace, so a no-break space stays inside it
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .model import BBox, Line, Word
 from .tags import remap
@@ -59,3 +60,25 @@ def set_line_text(line: Line, text: str) -> None:
     confs = [w.confidence for w in line.words if w.confidence is not None]
     line.confidence = sum(confs) / len(confs) if confs else None
     line.hyphenated = bool(toks) and line.hyphenated and toks[-1][-1:] in "-\u00ad¬⸗"
+
+
+def _map_box(box: BBox, old: BBox, new: BBox) -> BBox:
+    """``box`` moved and scaled by the map that takes box ``old`` onto box ``new``, kept inside ``new``."""
+    sx = new.width / old.width if old.width else 1.0
+    sy = new.height / old.height if old.height else 1.0
+    x0, x1 = (min(max(round(new.x0 + (x - old.x0) * sx), new.x0), new.x1) for x in (box.x0, box.x1))
+    y0, y1 = (min(max(round(new.y0 + (y - old.y0) * sy), new.y0), new.y1) for y in (box.y0, box.y1))
+    return BBox(x0, y0, max(x0, x1), max(y0, y1))
+
+
+def in_geometry(version: Line, current: Line) -> Line:
+    """A stored version of a line (text, words, confidences, tags) placed in the line's *current*
+    geometry (box, outline, baseline): what restoring an older version brings back, so that a restore
+    (or the GUI's undo of a text edit) never undoes a move, resize, outline or baseline edit made
+    since.  When the boxes differ, each word box goes through the map that takes the version's line
+    box onto the current one (a move shifts it, a resize scales it) and is kept inside the line."""
+    words = [replace(w, bbox=_map_box(w.bbox, version.bbox, current.bbox) if version.bbox != current.bbox
+                     else w.bbox) for w in version.words]
+    return replace(version, bbox=current.bbox, words=words,
+                   polygon=list(current.polygon) if current.polygon is not None else None,
+                   baseline=list(current.baseline) if current.baseline is not None else None)

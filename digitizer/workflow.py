@@ -268,7 +268,8 @@ def _check_version(store: ProjectStore, page_id: int, line_id: str, expected: in
 def restore(store: ProjectStore, page_id: int, line_id: str, version: int, *, agent: str | None = None,
             source: str = "restore") -> int:
     """Make an earlier version of a line current again (→ ``edited``, a flagged line stays flagged; the whole line, confidences and
-    word boxes included); a new version (``source``: restore, or undo/redo from the GUI), returns its number."""
+    word boxes included, in the line's current geometry: a restore never undoes a layout edit, see
+    :meth:`ProjectStore.restore_line_version`); a new version (``source``: restore, or undo/redo from the GUI), returns its number."""
     with store.transaction():
         _layout_, state = _editable_line(store, page_id, line_id)
         after = line_transition(state, "restore")

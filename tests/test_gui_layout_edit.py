@@ -11,47 +11,13 @@ from PySide6.QtTest import QTest
 from digitizer.model import BBox, to_dict
 from digitizer.store import ProjectStore
 
-from _gui_helpers import ALT, CTRL, current_edit, gui_env, no_leaks, open_window, settings_path  # noqa: F401
+from _gui_helpers import ALT, CTRL, current_edit, gui_env, no_leaks, settings_path  # noqa: F401
+from _layout_gui import LEFT, NONE, SHIFT
+from _layout_gui import drag as _drag, master as _master, stored as _stored
+from _layout_gui import window_in_edit_mode as _window_in_edit_mode
 from _layout_helpers import copy_typed, typed_project  # noqa: F401
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaks")]
-SHIFT = Qt.KeyboardModifier.ShiftModifier
-LEFT = Qt.MouseButton.LeftButton
-NONE = Qt.KeyboardModifier.NoModifier
-
-
-def _stored(root):
-    with ProjectStore.open(root) as store:
-        pid = store.pages()[0].id
-        ops = [e.parameters["operation"] for e in store.events(page_id=pid) if e.tool == "digitizer.correction"]
-        return store.load_layout(pid), store.layout_versions(pid), ops, store.load_layout(pid, 1)
-
-
-def _drag(qtbot, win, start: QPoint, end: QPoint) -> None:
-    """Press, move in steps and release the left button on the viewer's viewport."""
-    vp = win.viewer.viewport()
-    QTest.mousePress(vp, LEFT, NONE, start)
-    for i in range(1, 6):
-        QTest.mouseMove(vp, start + (end - start) * i / 5)
-    QTest.mouseRelease(vp, LEFT, NONE, end)
-    win.flush_saves()
-
-
-def _master(win, p: QPoint) -> tuple[int, int]:
-    m = win.layout_edit.to_master(QPointF(p))
-    return round(m.x()), round(m.y())
-
-
-def _window_in_edit_mode(qtbot, settings_path, root):
-    win = open_window(qtbot, settings_path, root)
-    for dock in (win.transcription_dock, win.queue_dock):
-        dock.hide()
-    qtbot.keyClick(current_edit(win), Qt.Key.Key_E, CTRL | SHIFT)          # Layout > Edit layout
-    assert win.current_mode() == "edit" and win.edit_layout_action.isChecked()
-    assert win.mode_label.isVisible() and win.mode_label.text().startswith("EDIT LAYOUT")
-    win.viewer.set_zoom(0.3)
-    win.viewer.centerOn(win.viewer.scene_pos_of(1300, 900))
-    return win
 
 
 def test_drag_a_line_corner_and_a_region_then_undo(qtbot, gui_env, settings_path, tmp_path, typed_project):

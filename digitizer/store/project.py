@@ -27,7 +27,7 @@ from typing import Any, Iterator, Sequence
 from .. import __version__
 from ..errors import ProjectError, ProjectLockedError
 from ..fsutil import atomic_copy, atomic_write_bytes, sha256_bytes
-from ..linetext import set_line_text
+from ..linetext import in_geometry, set_line_text
 from ..xmltext import check_fields, check_text
 from ..model import (PAGE_STATUSES, FileRef, Item, Line, Page, PageLayout, ProcessingStep, Project, Transform,
                      layout_from_dict, line_from_dict, to_dict, transform_from_dict, utcnow)
@@ -608,13 +608,19 @@ class ProjectStore:
 
     def restore_line_version(self, page_id: int, line_id: str, version: int, *, agent: str | None = None,
                              source: str = "restore", state: str = "edited", comment: str = "") -> int:
-        """Make an earlier version current again (a new version, source ``restore``); the whole line
-        (words, boxes, confidences) comes back where it was stored."""
+        """Make an earlier version current again (a new version, source ``restore``): its text, words,
+        confidences and tags come back in the line's current geometry (box, outline, baseline; word
+        boxes mapped into it when the line was moved or resized since, :func:`~digitizer.linetext.in_geometry`),
+        so a restore never undoes a layout edit."""
         hist = {v.version: v for v in self.line_history(page_id, line_id)}
         if version not in hist:
             raise ProjectError(f"page {page_id} line {line_id}: no version {version}")
         old = hist[version]
+        layout = self.load_layout(page_id)
+        current = layout.find_line(line_id) if layout is not None else None
         line = line_from_dict(old.data) if old.data else None
+        if line is not None and current is not None:
+            line = in_geometry(line, current)
         return self.update_line_text(page_id, line_id, old.text, agent=agent, source=source, line=line,
                                      state=state, comment=comment)
 

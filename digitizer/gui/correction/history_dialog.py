@@ -61,7 +61,7 @@ class HistoryDialog(QDialog):
         self.resize(760, 320)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(f"{len(versions)} version(s). Restoring makes the chosen version (text, words, "
-                             "confidences) current again, as a new version."))
+                             "confidences) current again, as a new version; the line stays where it is now."))
         self.model = HistoryModel(versions, self)
         self.table = QTableView()
         self.table.setModel(self.model)

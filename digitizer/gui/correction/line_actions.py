@@ -27,7 +27,7 @@ CHANGED_ELSEWHERE = "changed since it was shown"    # workflow.set_text's refusa
 
 class LineVersionCommand(QUndoCommand):
     """One change of one line, saved as a line version.  Undo restores the version before it and redo
-    the version it made, whole (text, words, boxes, confidences), each as a new version (sources
+    the version it made, whole (text, words, confidences; in the line's current geometry), each as a new version (sources
     ``undo``/``redo``), so nothing is ever dropped from the history."""
 
     def __init__(self, window: "MainWindow", page_id: int, line_id: str, label: str, first: Any):
