@@ -8,6 +8,9 @@ Every step is read back from the store."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -84,4 +87,32 @@ def test_undo_and_history_restore_of_text_keep_a_moved_line_in_place(qtbot, gui_
     line = stored(root)[0].find_line("b3_l1")
     assert (line.text, line.bbox) == (engine.text, moved)
     assert win.editor.row("b3_l1").edit.text() == engine.text
+    win.close()
+
+
+def test_a_layout_change_by_the_cli_is_shown_while_the_page_is_open(qtbot, gui_env, settings_path, tmp_path,
+                                                                   typed_project):
+    root = copy_typed(typed_project, tmp_path)
+    engine = stored(root)[0]
+    win = window_in_edit_mode(qtbot, settings_path, root)
+    win.flush_saves()
+    win.check_outside_changes()                                          # the poll has seen the page as opened
+    line = engine.find_line("b2_l1")
+    res = subprocess.run([sys.executable, "-m", "digitizer.cli.main", "layout", str(root), "--page", "1",
+                          "--line", "b2_l1", "--move=30,-4", "--operator", "Terminal Tom"],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert res.returncode == 0 and "saved as layout version 2" in res.stdout, res.stderr
+    res = subprocess.run([sys.executable, "-m", "digitizer.cli.main", "layout", str(root), "--page", "1",
+                          "--region", "b4", "--type", "heading"],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert res.returncode == 0, res.stderr
+    # nothing the text compares changed (ids, texts, states): the layout version tells the window
+    with qtbot.waitSignal(win.outsideChange, timeout=10000) as sig:      # polled on the window's timer
+        pass
+    assert sig.args == [win.page.id, True]
+    assert stored(root)[1] == [1, 2, 3]
+    assert win.layout_.find_line("b2_l1").bbox == _moved(line.bbox, 30, -4)
+    assert win.viewer.layout_.find_line("b2_l1").bbox == _moved(line.bbox, 30, -4)
+    assert win.decorations.type_labels["b4"] == "heading"                # edit mode's region labels follow
+    assert win.layout_edit.active and win.current_mode() == "edit"
     win.close()

@@ -82,6 +82,7 @@ class MainWindow(ProjectActions, ItemActions, PageDisplay, LineActions, Workflow
         self.undo_stack = QUndoStack(self)
         self._data_version = -1           # the store's data_version last looked at (outside changes)
         self._versions: dict[str, int] = {}   # line id -> version shown (page shown)
+        self._layout_version: int | None = None   # the layout version shown (page shown)
         self._stale = False               # the page shown differs from the store (reload deferred)
         self.change_timer = QTimer(self)
         self.change_timer.setInterval(CHANGE_POLL_MS)

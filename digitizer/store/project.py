@@ -558,6 +558,12 @@ class ProjectStore:
                 c.execute("UPDATE pages SET status = ? WHERE id = ?", (status, page_id))
         return version
 
+    def current_layout_version(self, page_id: int) -> int | None:
+        """The number of the page's current layout version (``None`` before any): one cheap query, for
+        a window that asks whether the layout it shows is still the current one."""
+        r = self.conn.execute("SELECT MAX(version) FROM layouts WHERE page_id = ?", (page_id,)).fetchone()
+        return None if r is None or r[0] is None else int(r[0])
+
     def layout_versions(self, page_id: int) -> list[int]:
         """The stored layout versions of a page, oldest first."""
         return [int(r[0]) for r in self.conn.execute("SELECT version FROM layouts WHERE page_id = ? ORDER BY version",

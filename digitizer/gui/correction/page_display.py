@@ -62,6 +62,7 @@ class PageDisplay:
         self.transcription_panel.keyboard.set_profile(self.profile.name, self.profile.editor)
         self.editor.set_page(page.id, self.layout_, self._page_title(page))
         self._versions = self.store.current_line_versions(page.id)   # a save names the version it replaces
+        self._layout_version = self.store.current_layout_version(page.id)   # another process's layout edit shows
         self._show_page_state(page)
         self._load_images(page, showing)
         self.browser.select_page(page_id)
@@ -198,8 +199,12 @@ class PageDisplay:
                 self.browser.update_page(page)
 
     def _page_differs(self) -> bool:
-        """True when the page shown (state, line texts, line states) is not what the store holds."""
+        """True when the page shown (state, layout version, line texts, line states) is not what the
+        store holds.  Every layout change (a ``digitizer layout`` edit: geometry, region type, reading
+        order; a recognition) is a new layout version; text changes are compared line by line."""
         stored = self.store.get_page(self.page.id)
+        if self.store.current_layout_version(self.page.id) != self._layout_version:
+            return True
         layout = self.store.load_layout(self.page.id)
         lines = [(ln.id, ln.text) for ln in layout.lines()] if layout else []
         shown = [(ln.id, ln.text) for ln in self.layout_.lines()] if self.layout_ else []
