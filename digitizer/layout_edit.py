@@ -15,12 +15,17 @@ Geometry (master pixel coordinates, see :mod:`digitizer.model`):
   follow (words are scaled with the box and clipped to it).
 * :func:`set_line_polygon`, :func:`set_region_polygon` (at least 3 points) and :func:`set_baseline`
   (at least 2) replace outlines; the box of a line or region is recomputed from its new polygon.
+* :func:`insert_point` / :func:`remove_point` add a point to, or take one from, the outline (polygon)
+  of a line or region or a line's baseline; removing is refused below 3 outline / 2 baseline points.
+  A line or region that has only a box gets an outline from its corners when a point is inserted.
+  :func:`nearest_segment` says where a point goes (the edge or baseline segment nearest to it).
 * :func:`set_region_type` sets a region's type, one of ``typing.get_args(BlockType)``.
 
 Reading order is the order of the blocks and of the lines in them.  :func:`move_line_to` puts a line
 at a position of any block; :func:`move_line_in_order` steps it up or down *across* block boundaries
 (the last line of a block goes down to the top of the next block).  A region left without lines
-is kept (it is geometry somebody drew).  :func:`reading_order` numbers the lines 1, 2, 3 ...
+is kept (it is geometry somebody drew).  :func:`move_region_in_order` moves a whole region (with its
+lines) earlier or later.  :func:`reading_order` numbers the lines 1, 2, 3 ...
 """
 
 from __future__ import annotations
@@ -309,3 +314,92 @@ def move_line_in_order(layout: PageLayout, line_id: str, delta: int) -> Line | N
         return None
     block, idx = find_line(layout, line_id)
     return block.lines[idx]
+
+
+def move_region_in_order(layout: PageLayout, block_id: str, delta: int) -> TextBlock | None:
+    """Move a region (with its lines) ``delta`` places later (positive) or earlier (negative) in the
+    page's reading order, stopping at the first or last place; ``None`` when it does not move."""
+    block = find_block(layout, block_id)
+    idx = layout.blocks.index(block)
+    new = min(max(idx + int(delta), 0), len(layout.blocks) - 1)
+    if new == idx:
+        return None
+    layout.blocks.pop(idx)
+    layout.blocks.insert(new, block)
+    return block
+
+
+# --------------------------------------------------------------------------- points of outlines and baselines
+
+SHAPES = ("polygon", "baseline")
+_MINIMUM = {"polygon": 3, "baseline": 2}
+
+
+def point_list(layout: PageLayout, target: str, ident: str, shape: str) -> list[Point]:
+    """The points of a line's or region's outline (``shape="polygon"``; its box corners when it has only
+    a box) or of a line's baseline (``"baseline"``; empty when it has none)."""
+    if shape not in SHAPES or target not in ("line", "region") or (target, shape) == ("region", "baseline"):
+        raise LayoutEditError(f"a {target} has no {shape} (a line has a polygon and a baseline, a region a polygon)")
+    if target == "region":
+        block = find_block(layout, ident)
+        return list(block.polygon) if block.polygon else [(float(x), float(y)) for x, y in block.bbox.as_polygon()]
+    b, i = find_line(layout, ident)
+    line = b.lines[i]
+    if shape == "baseline":
+        return list(line.baseline or [])
+    return list(line.polygon) if line.polygon else [(float(x), float(y)) for x, y in line.bbox.as_polygon()]
+
+
+def _segment_distance(p: Point, a: Point, b: Point) -> float:
+    ax, ay = a
+    vx, vy = b[0] - ax, b[1] - ay
+    t = 0.0 if vx == vy == 0 else max(0.0, min(1.0, ((p[0] - ax) * vx + (p[1] - ay) * vy) / (vx * vx + vy * vy)))
+    return math.hypot(p[0] - (ax + t * vx), p[1] - (ay + t * vy))
+
+
+def nearest_segment(points: Sequence[Point], p: Point, *, closed: bool) -> tuple[int, float]:
+    """``(index, distance)``: the segment of ``points`` (a closed outline, or an open baseline) nearest to
+    ``p``; a point put there is inserted at ``index`` (after the segment's first point)."""
+    n = len(points)
+    if n < 2:
+        raise LayoutEditError("a point is inserted between two points: there are fewer than 2")
+    pairs = [(i, points[i], points[(i + 1) % n]) for i in range(n if closed else n - 1)]
+    i, dist = min(((i, _segment_distance(p, a, b)) for i, a, b in pairs), key=lambda t: t[1])
+    return i + 1, dist
+
+
+def _set_points(layout: PageLayout, target: str, ident: str, shape: str, pts: list[Point]) -> Line | TextBlock | None:
+    if target == "region":
+        return set_region_polygon(layout, ident, pts)
+    return set_line_polygon(layout, ident, pts) if shape == "polygon" else set_baseline(layout, ident, pts)
+
+
+def insert_point(layout: PageLayout, target: str, ident: str, shape: str, point: Point,
+                 index: int | None = None) -> Line | TextBlock | None:
+    """Add ``point`` to the outline (``shape="polygon"``) of line or region ``ident`` or to a line's
+    baseline, at ``index`` or (``None``) on the nearest edge / baseline segment."""
+    pts = point_list(layout, target, ident, shape)
+    what = f"{shape} of {target} {ident}"
+    if shape == "baseline" and len(pts) < 2:
+        raise LayoutEditError(f"line {ident} has no baseline to add a point to (give it one with --baseline)")
+    (x, y), = _check_points(layout, what, [point], 1)
+    if index is None:
+        index = nearest_segment(pts, (x, y), closed=shape == "polygon")[0]
+    if not 0 <= index <= len(pts):
+        raise LayoutEditError(f"{what}: no place {index} (0 to {len(pts)})")
+    if (x, y) in pts:
+        return None
+    return _set_points(layout, target, ident, shape, [*pts[:index], (x, y), *pts[index:]])
+
+
+def remove_point(layout: PageLayout, target: str, ident: str, shape: str, index: int) -> Line | TextBlock | None:
+    """Take point ``index`` (0-based) out of an outline or baseline; refused below 3 outline or 2
+    baseline points."""
+    pts = point_list(layout, target, ident, shape)
+    what = "outline" if shape == "polygon" else "baseline"
+    if not 0 <= index < len(pts):
+        raise LayoutEditError(f"the {what} of {target} {ident} has no point {index} (it has {len(pts)}, from 0)")
+    if len(pts) - 1 < _MINIMUM[shape]:
+        raise LayoutEditError(f"cannot remove a point of the {what} of {target} {ident}: "
+                              f"it needs at least {_MINIMUM[shape]} points")
+    return _set_points(layout, target, ident, shape, pts[:index] + pts[index + 1:])

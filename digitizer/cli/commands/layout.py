@@ -4,10 +4,14 @@ Without an action it lists the page's regions (id, type, box) and their lines (r
 number, id, box, text).  ``--page N`` is a page id, or the page's number in ``--item I``.
 
 On a region (``--region ID``): ``--type T`` (one of the model's region types), ``--move DX,DY``,
-``--bbox X0,Y0,X1,Y1``, ``--polygon "x,y x,y x,y ..."``.  On a line (``--line ID``): ``--move DX,DY``,
+``--bbox X0,Y0,X1,Y1``, ``--polygon "x,y x,y x,y ..."``, ``--order +1/-1`` (the region with its lines
+one place later/earlier in the reading order).  On a line (``--line ID``): ``--move DX,DY``,
 ``--bbox``, ``--polygon``, ``--baseline "x,y x,y ..."``, ``--to-block B --index K`` (reading order
 across regions, K 0-based) or ``--order +1/-1`` (one step down/up in the page's reading order,
-crossing region boundaries).  Each change is saved through :func:`digitizer.correction.commit_layout`
+crossing region boundaries).  On either: ``--insert-point polygon|baseline X,Y`` (on the nearest
+edge or baseline segment, as a double-click in the GUI) and ``--remove-point polygon|baseline K``
+(0-based; refused below 3 outline / 2 baseline points).  A negative ``--move`` is written
+``--move=-5,3``.  Each change is saved through :func:`digitizer.correction.commit_layout`
 as a new layout version with an event naming ``--operator``; a change that changes nothing saves
 nothing.  A refused change is one line and exit code 2 (10 on a reviewed or approved page).
 """
@@ -20,8 +24,8 @@ from typing import Any
 
 from ..common import add_project_arg
 
-REGION_ACTIONS = ("type", "move", "bbox", "polygon")
-LINE_ACTIONS = ("move", "bbox", "polygon", "baseline", "to_block", "order")
+REGION_ACTIONS = ("type", "move", "bbox", "polygon", "order", "insert_point", "remove_point")
+LINE_ACTIONS = ("move", "bbox", "polygon", "baseline", "to_block", "order", "insert_point", "remove_point")
 
 
 def register(sub: Any) -> None:
@@ -40,7 +44,11 @@ def register(sub: Any) -> None:
     p.add_argument("--to-block", metavar="B", help="move the line into region B (reading order) ...")
     p.add_argument("--index", type=int, default=0, metavar="K", help="... at position K (0-based; default 0)")
     p.add_argument("--order", type=int, metavar="DELTA", help="move the line DELTA steps in the reading order "
-                   "(negative: up), across regions")
+                   "(negative: up), across regions; with --region: the region with its lines")
+    p.add_argument("--insert-point", nargs=2, metavar=("SHAPE", "X,Y"), help="add a point to the outline "
+                   "(polygon) or baseline, on its nearest edge or segment")
+    p.add_argument("--remove-point", nargs=2, metavar=("SHAPE", "K"), help="remove point K (0-based) of the "
+                   "outline (polygon) or baseline")
     p.add_argument("--json", action="store_true", help="JSON output")
     p.add_argument("--operator", metavar="NAME", help="who does it (recorded in the history; default: login name)")
     p.set_defaults(func=run)
@@ -108,9 +116,16 @@ def _operation(args: Any) -> tuple[str, Any, dict[str, Any]]:
 
     if args.region:
         given = [a for a in REGION_ACTIONS if getattr(args, a) is not None]
-        if len(given) != 1 or args.baseline or args.to_block or args.order is not None:
-            raise E.LayoutEditError("--region needs exactly one of --type, --move, --bbox, --polygon")
+        if len(given) != 1 or args.baseline or args.to_block:
+            raise E.LayoutEditError("--region needs exactly one of --type, --move, --bbox, --polygon, --order, "
+                                    "--insert-point, --remove-point")
         rid = args.region
+        if args.order is not None:
+            delta = args.order
+            return ("region order", lambda lay: E.move_region_in_order(lay, rid, delta),
+                    {"region": rid, "delta": delta})
+        if args.insert_point or args.remove_point:
+            return _point_operation(args, "region", rid)
         if args.type is not None:
             return "region type", lambda lay: E.set_region_type(lay, rid, args.type), {"region": rid, "type": args.type}
         if args.move is not None:
@@ -123,8 +138,11 @@ def _operation(args: Any) -> tuple[str, Any, dict[str, Any]]:
         return "region polygon", lambda lay: E.set_region_polygon(lay, rid, pts), {"region": rid, "points": len(pts)}
     given = [a for a in LINE_ACTIONS if getattr(args, a) is not None]
     if len(given) != 1 or args.type is not None:
-        raise E.LayoutEditError("--line needs exactly one of --move, --bbox, --polygon, --baseline, --to-block, --order")
+        raise E.LayoutEditError("--line needs exactly one of --move, --bbox, --polygon, --baseline, --to-block, --order, "
+                                "--insert-point, --remove-point")
     lid = args.line
+    if args.insert_point or args.remove_point:
+        return _point_operation(args, "line", lid)
     if args.move is not None:
         dx, dy = (int(round(v)) for v in _numbers(args.move, 2, "--move"))
         return "move line", lambda lay: E.move_line(lay, lid, dx, dy), {"line": lid, "dx": dx, "dy": dy}
@@ -143,6 +161,24 @@ def _operation(args: Any) -> tuple[str, Any, dict[str, Any]]:
                 {"line": lid, "block": blk, "index": k})
     delta = args.order
     return "reading order", lambda lay: E.move_line_in_order(lay, lid, delta), {"line": lid, "delta": delta}
+
+
+def _point_operation(args: Any, target: str, ident: str) -> tuple[str, Any, dict[str, Any]]:
+    from ... import layout_edit as E
+
+    shape, value = args.insert_point or args.remove_point
+    if shape not in E.SHAPES:
+        raise E.LayoutEditError(f"the shape is 'polygon' or 'baseline', not {shape!r}")
+    if args.insert_point:
+        x, y = _numbers(value, 2, "--insert-point")
+        return ("insert point", lambda lay: E.insert_point(lay, target, ident, shape, (x, y)),
+                {target: ident, "shape": shape, "point": [x, y]})
+    try:
+        k = int(value)
+    except ValueError:
+        raise E.LayoutEditError(f"--remove-point needs a point number (0-based), not {value!r}") from None
+    return ("remove point", lambda lay: E.remove_point(lay, target, ident, shape, k),
+            {target: ident, "shape": shape, "index": k})
 
 
 def run(args: Any) -> int:
