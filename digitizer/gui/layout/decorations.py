@@ -2,7 +2,8 @@
 
 :class:`LayoutDecorations` puts a number badge left of every line (its place in the page's reading
 order, :func:`digitizer.layout_edit.reading_order`) and tints every region with the colour of its
-type, with the type's name in a label at its top-left corner.  Badges and labels keep their size on
+type, with the region's place in the reading order and its type's name ("2 · heading") in a label at
+its top-left corner.  Badges and labels keep their size on
 screen at any zoom.  The items are children of the viewer's overlay root (master coordinates) and
 are rebuilt whenever the viewer shows a layout (``layoutShown``).
 """
@@ -70,6 +71,7 @@ class LayoutDecorations(QObject):
         self.items: list[QGraphicsItem] = []
         self.numbers: dict[str, str] = {}        # line id -> the number drawn next to it
         self.type_labels: dict[str, str] = {}    # region id -> the type named on it
+        self.region_numbers: dict[str, int] = {}  # region id -> its place in the reading order (on its label)
         viewer.layoutShown.connect(self.refresh)
 
     def set_visible(self, on: bool) -> None:
@@ -84,6 +86,7 @@ class LayoutDecorations(QObject):
         self.items.clear()
         self.numbers.clear()
         self.type_labels.clear()
+        self.region_numbers.clear()
 
     def refresh(self) -> None:
         self.clear()
@@ -91,7 +94,7 @@ class LayoutDecorations(QObject):
         if not self.visible or layout is None:
             return
         root = self.viewer.overlay_root
-        for block in layout.blocks:
+        for place, block in enumerate(layout.blocks, 1):
             color = type_color(block.type)
             path = QPainterPath()
             if block.polygon and len(block.polygon) > 2:
@@ -108,9 +111,11 @@ class LayoutDecorations(QObject):
             tint.setPen(pen)
             tint.setZValue(0.5)
             self.items.append(tint)
-            self.items.append(_badge(root, block.type, QPointF(block.bbox.x0, block.bbox.y0), color, left=False, z=6))
-            self.items[-1].setToolTip(f"region {block.id}: {block.type}")
+            self.items.append(_badge(root, f"{place} · {block.type}", QPointF(block.bbox.x0, block.bbox.y0), color,
+                                     left=False, z=6))
+            self.items[-1].setToolTip(f"region {block.id}: {block.type}, number {place} in the reading order")
             self.type_labels[block.id] = block.type
+            self.region_numbers[block.id] = place
         lines = {ln.id: ln for ln in layout.lines()}
         for lid, n in reading_order(layout):
             box = lines[lid].bbox

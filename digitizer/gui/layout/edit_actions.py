@@ -9,6 +9,8 @@ version saved by ``digitizer.correction.commit_layout``); the rules are
 * Layout ▸ Edit layout (Ctrl+Shift+E): :class:`~.edit_mode.LayoutEditMode` on the viewer.
 * Layout ▸ Next region type (Ctrl+Shift+T): the selected region (or the current line's region) takes
   the next type; in edit mode a right click on a region opens the type menu.
+* Layout ▸ Move region earlier / later in reading order (Alt+Shift+Up / Alt+Shift+Down): the selected
+  region (or the current line's) with its lines; also in the region's context menu in edit mode.
 * View ▸ Show reading order and region types (F10): :class:`~.decorations.LayoutDecorations`
   (always shown in edit mode).
 * A label in the status bar names the mode (draw line, draw region, edit layout) while one is on;
@@ -29,7 +31,8 @@ from .edit_mode import LayoutEditMode
 MODE_TEXT = {
     "line": "DRAW LINE · drag a box over the missing line · Esc leaves",
     "region": "DRAW REGION · drag a box over the region · Esc leaves",
-    "edit": "EDIT LAYOUT · click a line or region; drag it, its corners or points · right-click: type · Esc leaves",
+    "edit": "EDIT LAYOUT · click a line or region; drag it, its corners or points · double-click an edge: add a "
+            "point · right-click a point: remove it · right-click a region: type, order · Esc leaves",
 }
 
 
@@ -51,6 +54,12 @@ class LayoutEditActions:
             checkable=True, tip="Click a line or region on the page, drag it, its corner handles or its points")
         self.region_type_action = self._act(lay, "Next region &type", self.next_region_type, "Ctrl+Shift+T",
                                             tip="The selected region (or the current line's) takes the next type")
+        self.region_earlier_action = self._act(lay, "Move region &earlier in reading order",
+                                               lambda: self.move_region(-1), "Alt+Shift+Up",
+                                               tip="The selected region (or the current line's) with its lines")
+        self.region_later_action = self._act(lay, "Move region &later in reading order",
+                                             lambda: self.move_region(1), "Alt+Shift+Down",
+                                             tip="The selected region (or the current line's) with its lines")
         self.leave_mode_action = self._act(lay, "Leave draw/edit mode", self.leave_layout_mode, "Esc")
         self.leave_mode_action.setEnabled(False)
         self.viewer.drawModeChanged.connect(self._draw_mode_changed)
@@ -101,16 +110,29 @@ class LayoutEditActions:
         # a region edit keeps the editor on its line (the page is shown again after the save)
         self._layout_op(action, op, focus or self.editor.current_line_id(), **params)
 
-    def next_region_type(self) -> None:
-        """The selected region (or the current line's) takes the next type of the model's list."""
+    def _target_region(self) -> str | None:
+        """The selected region (or the selected line's, or the current line's); says so when none."""
         if self.layout_ is None:
-            return
+            return None
         sel = self.layout_edit.selection
         lid = self.editor.current_line_id()
         hit = sel if sel is not None else (("line", lid) if lid else None)
         rid = self.layout_edit.region_of(hit) if hit else None
         if rid is None:
             self.statusBar().showMessage("select a region first (Edit layout, then click it)", 8000)
+        return rid
+
+    def move_region(self, delta: int) -> None:
+        """Alt+Shift+Up/Down: the region one place earlier/later in the reading order, with its lines
+        (nothing recorded when it is already first/last)."""
+        rid = self._target_region()
+        if rid is not None:
+            self.layout_edit.request_order(rid, delta)
+
+    def next_region_type(self) -> None:
+        """The selected region (or the current line's) takes the next type of the model's list."""
+        rid = self._target_region()
+        if rid is None or self.layout_ is None:
             return
         types = E.region_types()
         current = E.find_block(self.layout_, rid).type

@@ -1,5 +1,6 @@
 """The layout edit mode of the page viewer: select a line or region, drag it, its corners, its polygon
-vertices or baseline points; right-click a region for its type.
+vertices or baseline points; add and remove points (:mod:`.points`); right-click a region for its type
+and reading order (:mod:`.region_menu`).
 
 :class:`LayoutEditMode` watches the viewer's viewport while the mode is on.  A press on a line (or on
 a region where no line is) selects it and shows its handles: square corner handles resize the box,
@@ -16,11 +17,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QMenu
 
 from ... import layout_edit as E
 from ...model import BBox, PageLayout
+from .points import PointEditing
+from .region_menu import RegionMenu
 
 HANDLE_PX = 5          # half size of a handle on screen
 DRAG_PX = 3            # a press moved less than this is a click
@@ -45,8 +48,9 @@ def _rect_polygon(points: list[tuple[float, float]] | None, box: BBox) -> bool:
     return bool(points) and sorted(points or []) == sorted((float(x), float(y)) for x, y in box.as_polygon())
 
 
-class LayoutEditMode(QObject):
-    """See the module docstring.  ``selection`` is ``("line" | "region", id)`` or ``None``."""
+class LayoutEditMode(QObject, RegionMenu, PointEditing):
+    """See the module docstring.  ``selection`` is ``("line" | "region", id)`` or ``None``; ``point`` the
+    selected point handle (Delete removes it) or ``None``."""
 
     editRequested = Signal(str, object, object, dict)     # action, op(layout), line to focus, event parameters
     selectionChanged = Signal(object)
@@ -56,6 +60,7 @@ class LayoutEditMode(QObject):
         self.viewer = viewer
         self.active = False
         self.selection: tuple[str, str] | None = None
+        self.point: Handle | None = None
         self.menu: QMenu | None = None
         self._drag: Drag | None = None
         self._items: list[QGraphicsItem] = []
@@ -66,6 +71,7 @@ class LayoutEditMode(QObject):
         self._preview.setPen(pen)
         self._preview.setZValue(9)
         viewer.viewport().installEventFilter(self)
+        viewer.installEventFilter(self)               # Delete on a selected point
         viewer.layoutShown.connect(self.refresh)
 
     # ------------------------------------------------------------------ mode and selection
@@ -81,6 +87,7 @@ class LayoutEditMode(QObject):
 
     def select(self, kind: str | None, ident: str | None = None) -> None:
         self.selection = (kind, ident) if kind and ident else None
+        self.point = None
         self.refresh()
         self.selectionChanged.emit(self.selection)
 
@@ -134,6 +141,9 @@ class LayoutEditMode(QObject):
                 self._add_handle(Handle("vertex", i, pt), QColor(0, 188, 212))
         for i, pt in enumerate(baseline or []):
             self._add_handle(Handle("baseline", i, pt), QColor(216, 27, 96))
+        if self.point not in self._handles:           # gone with the last edit
+            self.point = None
+        self._mark_point()
 
     @staticmethod
     def _outline(box: BBox, polygon: list[tuple[float, float]] | None) -> QPainterPath:
@@ -154,8 +164,9 @@ class LayoutEditMode(QObject):
         item.setBrush(QBrush(color))      # type: ignore[attr-defined]
         item.setPen(QPen(QColor(33, 33, 33), 1))   # type: ignore[attr-defined]
         item.setZValue(8)
-        item.setToolTip({"corner": "drag to resize", "vertex": "drag to move this point of the outline",
-                         "baseline": "drag to move this baseline point"}[h.kind])
+        item.setToolTip({"corner": "drag to resize",
+                         "vertex": "drag to move this point of the outline; right-click removes it",
+                         "baseline": "drag to move this baseline point; right-click removes it"}[h.kind])
         self._items.append(item)
         self._handles.append(h)
 
@@ -196,6 +207,10 @@ class LayoutEditMode(QObject):
         if not self.active or self._layout() is None:
             return False
         t = event.type()
+        if obj is self.viewer:
+            return t == QEvent.Type.KeyPress and self._key(event)
+        if t == QEvent.Type.MouseButtonDblClick:
+            return self._double_click(event)
         if t == QEvent.Type.MouseButtonPress:
             return self._press(event)
         if t == QEvent.Type.MouseMove:
@@ -210,6 +225,10 @@ class LayoutEditMode(QObject):
         pos = event.position()
         m = self.to_master(pos)
         if event.button() == Qt.MouseButton.RightButton:
+            h = self.handle_at(pos)
+            if h is not None and h.kind != "corner":
+                self.remove_handle_point(h)           # right-click a point: it goes
+                return True
             hit = self.item_at(m)
             if hit is not None:
                 self.open_type_menu(hit, event.globalPosition().toPoint())
@@ -221,6 +240,8 @@ class LayoutEditMode(QObject):
             self._drag = Drag(h.kind, h.index, m)
             return True
         hit = self.item_at(m)
+        if hit != self.selection and self.edge_at(pos) is not None:
+            return True                   # on the selection's edge (a double-click adds a point there)
         if hit is None:
             self.select(None)
             return False                  # empty page: the viewer pans
@@ -264,6 +285,10 @@ class LayoutEditMode(QObject):
         if d is None:
             return False
         self._preview.setPath(QPainterPath())
+        if not d.moved and d.kind in ("vertex", "baseline"):      # a click on a point selects it
+            self.point = next((h for h in self._handles if (h.kind, h.index) == (d.kind, d.index)), None)
+            self.refresh()
+            return True
         if not d.moved or self.selection is None:
             return True
         self._drag = d
@@ -340,42 +365,3 @@ class LayoutEditMode(QObject):
             op, action, params = (lambda lay: E.set_baseline(lay, ident, arg)), "baseline", {"line": ident,
                                                                                                "point": d.index}
         self.editRequested.emit(action, op, focus, params)
-
-    # ------------------------------------------------------------------ region type
-    def region_of(self, hit: tuple[str, str]) -> str | None:
-        layout = self._layout()
-        if layout is None:
-            return None
-        if hit[0] == "region":
-            return hit[1]
-        try:
-            return E.find_line(layout, hit[1])[0].id
-        except E.LayoutEditError:
-            return None
-
-    def open_type_menu(self, hit: tuple[str, str], global_pos: QPoint) -> QMenu | None:
-        """The context menu of a region (or of the region of a line): its type."""
-        rid = self.region_of(hit)
-        layout = self._layout()
-        if rid is None or layout is None:
-            return None
-        current = E.find_block(layout, rid).type
-        self.menu = menu = QMenu(self.viewer)
-        menu.setObjectName("region-type-menu")
-        menu.addSection(f"Region {rid}: type")
-        group = QActionGroup(menu)
-        for t in E.region_types():
-            act = QAction(t, menu)
-            act.setCheckable(True)
-            act.setChecked(t == current)
-            act.setData(t)
-            group.addAction(act)
-            menu.addAction(act)
-        menu.triggered.connect(lambda act: self.request_type(rid, str(act.data())))
-        self.select("region", rid)
-        menu.popup(global_pos)
-        return menu
-
-    def request_type(self, region_id: str, kind: str) -> None:
-        self.editRequested.emit("region type", lambda lay: E.set_region_type(lay, region_id, kind), None,
-                                {"region": region_id, "type": kind})
