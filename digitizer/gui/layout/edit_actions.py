@@ -31,9 +31,13 @@ from .edit_mode import LayoutEditMode
 MODE_TEXT = {
     "line": "DRAW LINE · drag a box over the missing line · Esc leaves",
     "region": "DRAW REGION · drag a box over the region · Esc leaves",
-    "edit": "EDIT LAYOUT · click a line or region; drag it, its corners or points · double-click an edge: add a "
-            "point · right-click a point: remove it · right-click a region: type, order · Esc leaves",
+    "edit": "EDIT LAYOUT · drag · double-click an edge: add point · right-click: point off / region menu · Esc leaves",
 }
+
+MODE_HELP = ("Click a line or region to select it; drag it, its square corners (resize) or its round points. "
+             "Double-click an edge of its outline or its baseline to add a point there; right-click a round point "
+             "(or click it, then Delete) to remove it. Right-click a region: its type and its place in the reading "
+             "order (Alt+Shift+Up / Alt+Shift+Down). Esc leaves.")
 
 
 class LayoutEditActions:
@@ -73,6 +77,7 @@ class LayoutEditActions:
     def _set_mode(self, mode: str | None) -> None:
         self._mode = mode
         self.mode_label.setText(MODE_TEXT.get(mode or "", ""))
+        self.mode_label.setToolTip(MODE_HELP if mode == "edit" else "")
         self.mode_label.setVisible(mode is not None)
         self.leave_mode_action.setEnabled(mode is not None)
 
