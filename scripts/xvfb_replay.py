@@ -63,28 +63,38 @@ def make_project(root: Path) -> list[int]:
 
 
 class Session:
-    """Xvfb + openbox + the workstation; ``key``/``type`` send real X key events, ``shot`` grabs the screen."""
+    """Xvfb + openbox + the workstation; ``key``/``type`` send real X key events, ``click``/``drag`` real
+    pointer events (screen pixels), ``shot`` grabs the screen."""
 
-    def __init__(self, project: Path, out: Path) -> None:
-        self.project, self.out, self.procs = project, out, []
-        self.env = {**os.environ, "DISPLAY": DISPLAY, "XDG_CACHE_HOME": str(out / "cache")}
+    def __init__(self, project: Path, out: Path, display: str = DISPLAY,
+                 prefs: str = "operator=xvfb-replay\nthreshold=0.999\ntheme=light\n") -> None:
+        self.project, self.out, self.procs, self.display, self.prefs = project, out, [], display, prefs
+        self.env = {**os.environ, "DISPLAY": display, "XDG_CACHE_HOME": str(out / "cache")}
         self.env.pop("QT_QPA_PLATFORM", None)
         self.failures: list[str] = []
+        self.checks = 0
 
     def start(self) -> None:
-        self.procs.append(subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        self.procs.append(subprocess.Popen(["Xvfb", self.display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
                                            stderr=subprocess.DEVNULL))
         time.sleep(1.0)
         self.procs.append(subprocess.Popen(["openbox"], env=self.env, stderr=subprocess.DEVNULL))
         ini = self.out / "settings.ini"
-        ini.write_text("[prefs]\noperator=xvfb-replay\nthreshold=0.999\ntheme=light\n")
+        ini.write_text("[prefs]\n" + self.prefs)
         gui = [sys.executable, "-c", "import sys; from digitizer.cli.main import main; sys.exit(main())", "gui",
                str(self.project), "--settings", str(ini)]
         self.procs.append(subprocess.Popen(gui, env={**self.env, "OMP_THREAD_LIMIT": "1"}, cwd=ROOT))
         wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "digitizer"], env=self.env,
                              capture_output=True, text=True, timeout=120).stdout.split()
         self.window = wid[0]
-        subprocess.run(["xdotool", "windowsize", self.window, "1600", "1000"], env=self.env)
+        # the whole window on the screen, title bar and status bar included (a 1600x1000 window left its
+        # status bar below the screen): the frame's extents (left, right, top, bottom) from openbox
+        ext = subprocess.run(["xprop", "-id", self.window, "_NET_FRAME_EXTENTS"], env=self.env,
+                             capture_output=True, text=True).stdout
+        left, right, top, bottom = ([int(v) for v in ext.split("=")[1].split(",")] if "=" in ext else [0, 0, 0, 0])
+        subprocess.run(["xdotool", "windowsize", "--sync", self.window, str(1600 - left - right),
+                        str(1000 - top - bottom)], env=self.env)
+        subprocess.run(["xdotool", "windowmove", self.window, str(left), str(top)], env=self.env)
         subprocess.run(["xdotool", "windowactivate", "--sync", self.window], env=self.env)
         self.settle(4.0)
 
@@ -99,12 +109,43 @@ class Session:
         subprocess.run(["xdotool", "type", "--delay", "60", text], env=self.env, check=True)
         self.settle()
 
+    def click(self, x: float, y: float, button: int = 1, wait: float = 0.8) -> None:
+        """Move the pointer to screen pixel (x, y) and click ``button`` (1 left, 3 right)."""
+        subprocess.run(["xdotool", "mousemove", "--sync", str(round(x)), str(round(y))], env=self.env, check=True)
+        self.settle(0.2)
+        subprocess.run(["xdotool", "click", str(button)], env=self.env, check=True)
+        self.settle(wait)
+
+    def drag(self, start: tuple[float, float], end: tuple[float, float], steps: int = 8, wait: float = 1.2) -> None:
+        """Press the left button at ``start``, move in steps to ``end`` and release there (screen pixels)."""
+        (x0, y0), (x1, y1) = start, end
+        subprocess.run(["xdotool", "mousemove", "--sync", str(round(x0)), str(round(y0))], env=self.env, check=True)
+        self.settle(0.2)
+        subprocess.run(["xdotool", "mousedown", "1"], env=self.env, check=True)
+        for i in range(1, steps + 1):
+            x, y = x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps
+            subprocess.run(["xdotool", "mousemove", str(round(x)), str(round(y))], env=self.env, check=True)
+            time.sleep(0.05)
+        self.settle(0.2)
+        subprocess.run(["xdotool", "mouseup", "1"], env=self.env, check=True)
+        self.settle(wait)
+
+    def grab(self) -> Image.Image:
+        return ImageGrab.grab(xdisplay=self.display).convert("RGB")
+
     def shot(self, name: str) -> Path:
         path = self.out / f"{name}.png"
-        ImageGrab.grab(xdisplay=DISPLAY).save(path)
+        self.grab().save(path)
         return path
 
+    def shot_img(self, name: str) -> Image.Image:
+        """Grab the screen, save it as ``name`` and return it."""
+        img = self.grab()
+        img.save(self.out / f"{name}.png")
+        return img
+
     def check(self, what: str, ok: bool, detail: object = "") -> None:
+        self.checks += 1
         print(("ok    " if ok else "FAIL  ") + what + (f"  ({detail})" if detail and not ok else ""))
         if not ok:
             self.failures.append(f"{what}: {detail}")

@@ -199,3 +199,29 @@ def test_deskewed_page_master_and_preprocessed_views_at_one_scale(qtbot, gui_env
 def _ink(view) -> int:
     px = _array(view.image)
     return int(((px if px.ndim == 2 else px.mean(axis=2)) < 110).sum())
+
+
+def test_the_line_being_typed_stays_in_view_when_the_line_images_grow(qtbot, gui_env, settings_path, wills):
+    """Found with real keys under Xvfb: Ctrl+Alt++ on a line near the bottom of the editor made the rows
+    above it taller and pushed the line being typed out of view; it stays in view."""
+    win = _open(qtbot, settings_path, wills)
+    editor = win.editor
+    vp = editor.scroll.viewport()
+
+    def top_in_view(lid: str) -> int:
+        return editor.row(lid).mapTo(vp, editor.row(lid).rect().topLeft()).y()
+
+    def in_view(lid: str) -> bool:
+        row = editor.row(lid)
+        return 0 <= top_in_view(lid) and top_in_view(lid) + row.height() <= vp.height()
+
+    lid = [i for i in editor.line_ids() if in_view(i)][-1]            # the last line shown whole
+    editor.focus_line(lid)
+    assert in_view(lid)
+    for _ in range(2):
+        with qtbot.waitSignal(win.line_images.cropsReady, timeout=30000):
+            qtbot.keyClick(current_edit(win), Qt.Key.Key_Plus, CTRL | ALT)
+    qtbot.wait(50)
+    assert win.line_images.zoom == pytest.approx(1.562, abs=0.001)
+    assert editor.current_line_id() == lid and in_view(lid), (top_in_view(lid), vp.height())
+    win.close()

@@ -96,3 +96,45 @@ def test_recognise_is_refused_on_a_persons_text(qtbot, gui_env, settings_path, t
         assert store.load_layout(pid).find_line(lid).text.endswith(" typed")
         assert [v.source for v in store.line_history(pid, lid)] == ["engine", "edit"]
     win.close()
+
+
+def test_the_transcription_dock_follows_a_recognised_and_an_undone_line(qtbot, gui_env, settings_path, tmp_path,
+                                                                       processed_template):
+    """Found with real keys under Xvfb: after Ctrl+Alt+L the editor showed the engine's text but the
+    Transcription dock still said 'Line 2: ' (empty) and 'edited'; after Ctrl+Z it showed text that was
+    no longer current.  The dock shows what the store holds for the current line."""
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    pid, panel = win.page.id, win.transcription_panel
+    first, second, third = win.editor.line_ids()
+    box = win.layout_.find_line(second).bbox
+    win.editor.focus_line(second)
+    qtbot.keyClick(win.editor.row(second).edit, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)                 # Layout > Delete line
+    win.flush_saves()
+    win.viewer.fit_page()
+    qtbot.keyClick(win, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    _drag(win, box.x0 - 6, box.y0 - 6, box.x1 + 6, box.y1 + 6)
+    drawn = win.editor.current_line_id()
+    assert drawn not in (first, second, third)
+    with ProjectStore.open(root) as store:
+        drawn_state = store.line_states(pid)[drawn].state
+    assert panel.line_label.text() == "Line 2: " and panel.state_label.text() == drawn_state
+
+    qtbot.keyClick(win.editor.row(drawn).edit, Qt.Key.Key_L, CTRL_ALT)
+    qtbot.waitUntil(lambda: win.undo_stack.undoText() == f"recognise line {drawn}", timeout=120_000)
+    with ProjectStore.open(root) as store:
+        text = store.load_layout(pid).find_line(drawn).text
+        state = store.line_states(pid).get(drawn)
+    assert text == PAGE_TEXTS[0][1]
+    assert panel.line_label.text() == f"Line 2: {text}"
+    assert panel.state_label.text() == (state.state if state else "machine")
+
+    qtbot.keyClick(win.editor.row(drawn).edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    win.flush_saves()
+    with ProjectStore.open(root) as store:
+        assert store.load_layout(pid).find_line(drawn).text == ""
+        state = store.line_states(pid).get(drawn)
+    assert panel.line_label.text() == "Line 2: "
+    assert panel.state_label.text() == (state.state if state else "machine")
+    win.close()

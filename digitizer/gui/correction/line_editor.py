@@ -257,6 +257,15 @@ class LineEditor(QWidget):
         if self._rows:
             self._rows[target].edit.moveCursor(QTextCursor.MoveOperation.StartOfLine)
 
+    def keep_current_visible(self) -> None:
+        """Scroll so that the current line is in view (after its row or the rows above it changed size)."""
+        if not 0 <= self._current < len(self._rows):
+            return
+        layout = self._container.layout()
+        if layout is not None:
+            layout.activate()                     # the rows' new heights, before measuring
+        self.scroll.ensureWidgetVisible(self._rows[self._current], 0, 40)
+
     def focus_line_index(self, index: int) -> None:
         if not self._rows:
             return

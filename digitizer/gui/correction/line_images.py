@@ -95,6 +95,7 @@ class LineImages(QObject):
         self._source: QImage | None = None      # the full image of the page shown
         self._worker: Worker | None = None
         self._request = 0
+        self._follow = False                    # a zoom change: keep the line being typed in view
         self._timer = QTimer(self)              # a zoom slider drag cuts once, when it rests
         self._timer.setSingleShot(True)
         self._timer.setInterval(60)
@@ -120,6 +121,7 @@ class LineImages(QObject):
         if zoom == self.zoom:
             return
         self.zoom = zoom
+        self._follow = True
         self.w.settings.line_image_zoom = zoom
         self.zoomChanged.emit(zoom)
         self._timer.start()
@@ -170,7 +172,7 @@ class LineImages(QObject):
                     row.set_crop(*got)
         if not missing:
             self._cancel()
-            self.cropsReady.emit(self.w.page.id)
+            self._shown()
         elif self._source is not None:
             deskew = self.w.page.transform
             self._cut(missing, transform, deskew, entry, page_text_height(lines, transform, deskew=deskew) or 1.0)
@@ -197,7 +199,14 @@ class LineImages(QObject):
 
     def _cut_done(self, req: int, page_id: int) -> None:
         if req == self._request and self.w.page is not None and self.w.page.id == page_id:
-            self.cropsReady.emit(page_id)
+            self._shown()
+
+    def _shown(self) -> None:
+        """Every crop of the page shown is in its row; after a zoom the line being typed stays in view."""
+        if self._follow:
+            self._follow = False
+            self.w.editor.keep_current_visible()
+        self.cropsReady.emit(self.w.page.id)
 
     def _worker_done(self, worker: Worker) -> None:
         if self._worker is worker:

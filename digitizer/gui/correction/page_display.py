@@ -162,6 +162,9 @@ class PageDisplay:
         if self.page is not None and self.store is not None:
             self.editor.set_line_states({lid: (st.state, st.comment)
                                          for lid, st in self.store.line_states(self.page.id).items()})
+            panel = getattr(self, "transcription_panel", None)
+            if panel is not None:         # the dock shows the stored line too (after recognise, undo, a reload)
+                panel.refresh()
 
     def check_outside_changes(self) -> None:
         """Polled on a timer: when another connection (the CLI, a second window, a job) committed,
