@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from _gui_helpers import ALT, CTRL, answer_box, gui_env, no_leaks, open_window, settings_path  # noqa: F401
-from _htr_helpers import TINY_SPEC, tiny_samples
+from _htr_helpers import TINY_SPEC, add_project_model, tiny_samples
 from digitizer.htr import registry
 from digitizer.htr.overview import pct
 from digitizer.store import ProjectStore
@@ -182,4 +182,41 @@ def test_retraining_is_cancelled_from_the_jobs_panel(qtbot, settings_path, gui_e
         registry.get("never-done")
     with ProjectStore.open(project) as store:
         assert store.events(action="train") == []
+    win.close()
+
+
+def test_a_model_kept_in_the_project_is_used_for_an_item_from_the_models_dialog(qtbot, settings_path, gui_env,
+                                                                               no_leaks, tmp_path):  # noqa: F811
+    """Issue 12 defect: the dialog listed PROJECT/models but "Use" failed with "no model named …"."""
+    project = make_project(tmp_path)                 # ms-1: pages 1..7 corrected by a person, page 8 not
+    path = add_project_model(project, "proj-hand")
+    with ProjectStore.open(project) as store:
+        pages = store.pages()
+        before = {p.id: (_texts(store, p.id), len(store.load_layout(p.id).steps)) for p in pages[:-1]}
+    win = open_window(qtbot, settings_path, project)
+    models = _open_models(qtbot, win)
+    assert models.cell("proj-hand", "Origin") == "project"
+    _click_row(qtbot, models.table, models.row_of("proj-hand"))
+    assert models.current_name() == "proj-hand" and str(path) in models.details.toPlainText()
+    _click(qtbot, models.use_button)
+    use = win.model_actions.use_dialog
+    assert use is not None and use.isVisible() and use.values() == (pages[0].item_id, "proj-hand")
+    seen = answer_box(qtbot, button=QMessageBox.StandardButton.Yes)
+    _click(qtbot, use.buttons.button(use.buttons.StandardButton.Ok))          # "Switch…", then Yes
+    switched = win.model_actions.last_switch
+    assert switched is not None, win.statusBar().currentMessage()
+    assert "1 page(s) nobody has worked on will be processed again" in seen["text"]
+    qtbot.waitUntil(lambda: not win.queue.busy(), timeout=600000)
+    process_job = win.queue.jobs[win.model_actions.last_process_job]
+    assert process_job.state == "done" and process_job.ok_pages == [pages[-1].id], process_job.error
+    with ProjectStore.open(project) as store:
+        now = store.pages()
+        assert {p.engine_override for p in now} == {"kraken:proj-hand"}
+        for p in now[:-1]:                            # a person's work: same text, not recognised again
+            assert (_texts(store, p.id), len(store.load_layout(p.id).steps)) == before[p.id]
+        rec = [s for s in store.load_layout(now[-1].id).steps if s.action == "recognize"]
+        assert rec[-1].model == "proj-hand" and rec[-1].model_sha256 == registry.get("proj-hand", project).sha256
+        assert store.load_layout(now[-1].id).lines() and now[-1].status == "processed"
+        sw = store.events(action="switch-model")
+        assert len(sw) == 1 and sw[0].model == "proj-hand" and sw[0].agent == win.settings.operator
     win.close()
