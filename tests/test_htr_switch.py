@@ -3,6 +3,7 @@ switches an item to a model, re-processing only the pages without a person's wor
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_models_use_switches_item_and_reprocesses_only_pages_nobody_worked_on(tm
         assert res.reprocessed == [] and len(res.pages) == PAGES
 
 
-def test_a_model_in_the_projects_models_folder_can_be_switched_to(tmp_path):
+def test_a_model_in_the_projects_models_folder_can_be_switched_to(tmp_path, capsys):
     """Issue 12 defect: a model kept in PROJECT/models is listed, so it must also be found by the switch
     and by the pipeline's model resolution (the engine gets the project's file, not a bare name)."""
     project = make_project(tmp_path)
@@ -79,6 +80,9 @@ def test_a_model_in_the_projects_models_folder_can_be_switched_to(tmp_path):
         assert engine == "kraken" and Path(line_opts.model.path) == path
     opts = registry.resolve_options("kraken", RecognitionOptions(model="proj-hand"), project)
     assert isinstance(opts.model, registry.ModelInfo) and Path(opts.model.path) == path
+    assert main(["models", "info", "proj-hand", "--project", str(project), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["origin"], shown["path"]) == ("project", str(path))
 
 
 @pytest.mark.slow

@@ -120,15 +120,17 @@ def _line_layout(im: Image.Image) -> PageLayout:
 
 
 def recognize_samples(samples: Sequence[LineSample], model_name: str, threads: int = 1,
-                      cancel: CancelToken | None = None) -> list[str]:
-    """Recognised text of every sample's line image through :class:`KrakenEngine`."""
+                      cancel: CancelToken | None = None, project: Any = None) -> list[str]:
+    """Recognised text of every sample's line image through :class:`KrakenEngine` (``model_name``
+    also looked up in ``project``'s ``models/`` folder)."""
     from ..engines.base import RecognitionOptions
     from ..engines.kraken.engine import KrakenEngine
 
     from . import registry
 
     engine = KrakenEngine()
-    opts = registry.resolve_options("kraken", RecognitionOptions(model=model_name, extra={"threads": threads}))
+    opts = registry.resolve_options("kraken", RecognitionOptions(model=model_name, extra={"threads": threads}),
+                                    project)
     out = []
     for s in samples:
         if cancel is not None:
@@ -140,13 +142,13 @@ def recognize_samples(samples: Sequence[LineSample], model_name: str, threads: i
 
 
 def evaluate_model_on(samples: Sequence[LineSample], model_name: str, threads: int = 1,
-                      cancel: CancelToken | None = None) -> float:
+                      cancel: CancelToken | None = None, project: Any = None) -> float:
     """Micro-averaged CER (edit distance / reference characters) of ``model_name`` on ``samples``."""
     from .evaluate import distance
 
     if not samples:
         raise DigitizerError("nothing to evaluate on: no held-back lines")
-    hyps = recognize_samples(samples, model_name, threads, cancel)
+    hyps = recognize_samples(samples, model_name, threads, cancel, project)
     refs = [" ".join(s.text.split()) for s in samples]
     errors = sum(distance(r, " ".join(h.split())) for r, h in zip(refs, hyps))
     return round(errors / max(1, sum(len(r) for r in refs)), 5)
@@ -195,9 +197,9 @@ def retrain_from_project(store: Any, *, name: str, base_model: str | None = None
     held_pages = sorted({s.page_key for s in held})
     if progress is not None and held:
         progress.message(f"scoring {base_model or 'nothing (new model)'} on {len(held)} held-back lines")
-    before = evaluate_model_on(held, base_model, threads, cancel) if base_model and held else None
+    before = evaluate_model_on(held, base_model, threads, cancel, store.root) if base_model and held else None
     project = store.info().name
-    res = train(tr, va, output_name=name, base_model=base_model, progress=progress, cancel=cancel,
+    res = train(tr, va, output_name=name, base_model=base_model, project=store.root, progress=progress, cancel=cancel,
                 threads=threads, data_source=f"project {project} ({store.root}), corrected lines", **train_kw)
     if progress is not None and held:
         progress.message(f"scoring {name} on the same {len(held)} held-back lines")
