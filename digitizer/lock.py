@@ -1,6 +1,6 @@
 """One writer at a time: the project lock.
 
-``process``, ``run``, ``export``, GUI jobs and the hot folder hold it while they write.  It is an
+``process``, ``run``, ``export``, ``retrain``, GUI jobs and the hot folder hold it while they write.  It is an
 OS file lock (``fcntl.flock`` / ``msvcrt.locking``) on ``PROJECT/.digitizer.lock``, so the kernel
 drops it when the holder dies: a lock left by a killed process is taken over safely, without
 guessing from pids.  The file also holds who has it (pid, host, start time, purpose) for the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -107,3 +108,14 @@ def synthetic_page(samples: list[LineSample], margin: int = 60, gap: int = 30):
         y += im.height + gap
     block = TextBlock(id="b1", bbox=BBox.union_all([ln.bbox for ln in lines]), lines=lines)
     return page, PageLayout(width=width, height=height, blocks=[block])
+
+
+def add_project_model(project: Path, name: str, shipped: str = "poilus-fr-v1") -> Path:
+    """A copy of a shipped model in the project's own ``models/`` folder, registered there as ``name``
+    (what a person does who keeps a model with the project): returns the model file."""
+    from digitizer.htr import registry
+
+    src = registry.get(shipped)
+    info = registry.ModelInfo.from_dict({**json.loads(src.to_json()), "name": name,
+                                         "source": f"copy of {shipped} kept with the project"})
+    return Path(registry.register(src.path, info, directory=project / "models").path)

@@ -8,6 +8,7 @@ the store and the registry are read back after each step.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from _gui_helpers import ALT, CTRL, answer_box, gui_env, no_leaks, open_window, settings_path  # noqa: F401
-from _htr_helpers import TINY_SPEC, tiny_samples
-from digitizer.htr import registry
+from _htr_helpers import TINY_SPEC, add_project_model, tiny_samples
+from digitizer import lock
+from digitizer.htr import estimate, registry
+from digitizer.lock import project_lock
 from digitizer.htr.overview import pct
 from digitizer.store import ProjectStore
 from test_htr_loop import LINES, PAGES, make_project
@@ -160,26 +163,96 @@ def test_retrain_in_background_shows_both_cers_and_switches_the_item(qtbot, sett
     win.close()
 
 
-def test_retraining_is_cancelled_from_the_jobs_panel(qtbot, settings_path, gui_env, no_leaks, tmp_path):  # noqa: F811
+def test_retraining_waits_for_the_project_lock_and_is_cancelled_from_the_jobs_panel(
+        qtbot, settings_path, gui_env, no_leaks, tmp_path):  # noqa: F811
+    """The retrain job takes the project lock like a processing job (it waits while another writer, here
+    a 'process' in another thread, holds it), holds it while training without blocking the reading
+    of the project, and gives it back when cancelled.  The dialog proposes the epochs that fit a CPU."""
     project = make_project(tmp_path)
     base = _base_model()
     win = open_window(qtbot, settings_path, project)
+    held, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:                    # e.g. 'digitizer process' started from a terminal
+        with project_lock(project, "process"):
+            held.set()
+            release.wait(120)
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    assert held.wait(10)
     _key(qtbot, win, Qt.Key.Key_M, CTRL | ALT)
     win.model_actions.models_dialog.close()
     dlg = win.model_actions.show_retrain(base)
     qtbot.waitUntil(lambda: dlg.pages_list.count() == PAGES - 1, timeout=30000)
     assert "No page held back" in dlg.held_label.text()           # none held back: no before/after score
+    lines = (PAGES - 1) * LINES
+    epochs = estimate.default_epochs(lines, 8)                     # what fits in 30 min on one CPU thread
+    assert dlg.epochs_spin.value() == epochs <= estimate.MAX_CPU_EPOCHS
+    assert f"{lines} lines × {epochs} epochs at 9.6 lines/s (measured, batch 8)" in dlg.time_label.text()
+    _type_into(qtbot, dlg.batch_spin, "1")                         # batch 1: faster per line on a CPU
+    assert f"{lines} lines × {epochs} epochs at 16 lines/s (measured, batch 1)" in dlg.time_label.text()
+    assert estimate.duration_text(lines * epochs / 16) in dlg.time_label.text()
+    _type_into(qtbot, dlg.epochs_spin, "6")                        # the user's choice stays
+    _click_row(qtbot, dlg.pages_list, 0)                           # hold back page 1: fewer lines to train
+    qtbot.keyClick(dlg.pages_list, Qt.Key.Key_Space)
+    assert dlg.values()["held_back"] == ["ms-1/1"]
+    assert dlg.epochs_spin.value() == 6 and f"{lines - LINES} lines × 6 epochs" in dlg.time_label.text()
     _type_into(qtbot, dlg.name_edit, "never-done")
-    _type_into(qtbot, dlg.batch_spin, "1")
     _click(qtbot, dlg.ok_button)
     job = win.queue.running()
+    qtbot.waitUntil(lambda: job.row.text(2).startswith("waiting for the project lock"), timeout=30000)
+    assert "(process)" in job.row.text(2) and job.done == 0
+    release.set()                                                  # the other writer finishes
+    writer.join(10)
     qtbot.waitUntil(lambda: job.done > 0, timeout=300000)          # training has started (lines trained)
-    assert job.total and job.total % 50 == 0 and job.bar.maximum() == job.total    # lines x 50 epochs at most
+    assert job.total and job.total % 6 == 0 and job.total < 6 * lines         # lines x 6 epochs at most
+    assert lock.is_locked(project) and lock.holder(project)["purpose"] == "retrain"
+    with ProjectStore.open(project) as store:                      # reading the project goes on
+        assert len(store.pages()) == PAGES and _texts(store, store.pages()[0].id)
     _click(qtbot, job.cancel_button)
     qtbot.waitUntil(lambda: not win.queue.busy(), timeout=300000)
     assert job.state == "cancelled" and win.model_actions.result_dialog is None
+    assert not lock.is_locked(project)                             # given back
     with pytest.raises(registry.ModelNotFoundError):
         registry.get("never-done")
     with ProjectStore.open(project) as store:
         assert store.events(action="train") == []
+    win.close()
+
+
+def test_a_model_kept_in_the_project_is_used_for_an_item_from_the_models_dialog(qtbot, settings_path, gui_env,
+                                                                               no_leaks, tmp_path):  # noqa: F811
+    """Issue 12 defect: the dialog listed PROJECT/models but "Use" failed with "no model named …"."""
+    project = make_project(tmp_path)                 # ms-1: pages 1..7 corrected by a person, page 8 not
+    path = add_project_model(project, "proj-hand")
+    with ProjectStore.open(project) as store:
+        pages = store.pages()
+        before = {p.id: (_texts(store, p.id), len(store.load_layout(p.id).steps)) for p in pages[:-1]}
+    win = open_window(qtbot, settings_path, project)
+    models = _open_models(qtbot, win)
+    assert models.cell("proj-hand", "Origin") == "project"
+    _click_row(qtbot, models.table, models.row_of("proj-hand"))
+    assert models.current_name() == "proj-hand" and str(path) in models.details.toPlainText()
+    _click(qtbot, models.use_button)
+    use = win.model_actions.use_dialog
+    assert use is not None and use.isVisible() and use.values() == (pages[0].item_id, "proj-hand")
+    seen = answer_box(qtbot, button=QMessageBox.StandardButton.Yes)
+    _click(qtbot, use.buttons.button(use.buttons.StandardButton.Ok))          # "Switch…", then Yes
+    switched = win.model_actions.last_switch
+    assert switched is not None, win.statusBar().currentMessage()
+    assert "1 page(s) nobody has worked on will be processed again" in seen["text"]
+    qtbot.waitUntil(lambda: not win.queue.busy(), timeout=600000)
+    process_job = win.queue.jobs[win.model_actions.last_process_job]
+    assert process_job.state == "done" and process_job.ok_pages == [pages[-1].id], process_job.error
+    with ProjectStore.open(project) as store:
+        now = store.pages()
+        assert {p.engine_override for p in now} == {"kraken:proj-hand"}
+        for p in now[:-1]:                            # a person's work: same text, not recognised again
+            assert (_texts(store, p.id), len(store.load_layout(p.id).steps)) == before[p.id]
+        rec = [s for s in store.load_layout(now[-1].id).steps if s.action == "recognize"]
+        assert rec[-1].model == "proj-hand" and rec[-1].model_sha256 == registry.get("proj-hand", project).sha256
+        assert store.load_layout(now[-1].id).lines() and now[-1].status == "processed"
+        sw = store.events(action="switch-model")
+        assert len(sw) == 1 and sw[0].model == "proj-hand" and sw[0].agent == win.settings.operator
     win.close()

@@ -52,3 +52,17 @@ def test_held_back_choices_and_the_switch_plan_change_nothing(tmp_path):
         assert (plan.todo, plan.kept, plan.pages) == ([ids[-1]], ids[:-1], ids)
         assert {p.engine_override for p in store.pages()} == {None}                 # nothing changed
         assert store.events(action="switch-model") == []
+
+
+def test_cpu_time_estimate_and_default_epochs_follow_the_measured_speeds():
+    """The retrain dialog's proposal: the epochs that fit in 30 minutes at the measured lines/s (docs/htr.md)."""
+    from digitizer.htr import estimate
+
+    assert estimate.cpu_lines_per_s(1) == 16.0 and estimate.cpu_lines_per_s(8) == 9.6
+    assert estimate.cpu_lines_per_s(12) == 9.6 and estimate.cpu_lines_per_s(64) == 8.0   # nearest measured
+    assert estimate.training_seconds(960, 10, 1) == 600.0                 # 960 lines x 10 epochs / 16 lines/s
+    assert estimate.default_epochs(56, 8) == estimate.MAX_CPU_EPOCHS      # a small project: the upper bound
+    assert estimate.default_epochs(2000, 1) == 14                         # 1800 s x 16 lines/s / 2000 lines
+    assert estimate.default_epochs(50000, 8) == estimate.MIN_EPOCHS       # a big one: the lower bound
+    assert estimate.training_seconds(2000, 14, 1) <= estimate.CPU_BUDGET_S
+    assert [estimate.duration_text(s) for s in (40, 700, 9000)] == ["about 40 s", "about 12 min", "about 2.5 h"]

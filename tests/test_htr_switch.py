@@ -3,11 +3,16 @@ switches an item to a model, re-processing only the pages without a person's wor
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from _htr_helpers import tiny_samples
+from _htr_helpers import add_project_model, tiny_samples
 from digitizer.cli.main import main
+from digitizer.engines.base import RecognitionOptions
 from digitizer.errors import DigitizerError
+from digitizer.htr import registry
 from digitizer.htr.project_data import held_back_split
 from digitizer.htr.switch import pages_with_person_work, switch_item_model
 from digitizer.store import ProjectStore
@@ -52,3 +57,48 @@ def test_models_use_switches_item_and_reprocesses_only_pages_nobody_worked_on(tm
     with ProjectStore.open(project) as store:
         res = switch_item_model(store, "ms-1", "poilus-fr-v1", reprocess=False)
         assert res.reprocessed == [] and len(res.pages) == PAGES
+
+
+def test_a_model_in_the_projects_models_folder_can_be_switched_to(tmp_path, capsys):
+    """Issue 12 defect: a model kept in PROJECT/models is listed, so it must also be found by the switch
+    and by the pipeline's model resolution (the engine gets the project's file, not a bare name)."""
+    project = make_project(tmp_path)
+    path = add_project_model(project, "proj-hand")
+    assert "proj-hand" in [m.name for m in registry.list_models(project)]
+    with pytest.raises(registry.ModelNotFoundError):
+        registry.get("proj-hand")                             # without the project: not there
+    info = registry.get("proj-hand", project)
+    assert (info.origin, Path(info.path)) == ("project", path)
+    with ProjectStore.open(project) as store:
+        res = switch_item_model(store, "ms-1", "proj-hand", reprocess=False)
+        assert res.model == "proj-hand" and len(res.pages) == PAGES and res.todo == []
+        assert {p.engine_override for p in store.pages()} == {"kraken:proj-hand"}
+        ev = store.events(action="switch-model")[-1]
+        assert (ev.model, ev.model_sha256) == ("proj-hand", info.sha256)
+        from digitizer.pipeline.line import _options              # what "recognise this line" hands the engine
+        engine, line_opts = _options(store, store.pages()[-1].id)
+        assert engine == "kraken" and Path(line_opts.model.path) == path
+    opts = registry.resolve_options("kraken", RecognitionOptions(model="proj-hand"), project)
+    assert isinstance(opts.model, registry.ModelInfo) and Path(opts.model.path) == path
+    assert main(["models", "info", "proj-hand", "--project", str(project), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["origin"], shown["path"]) == ("project", str(path))
+
+
+@pytest.mark.slow
+def test_models_use_with_a_project_model_reprocesses_with_the_projects_file(tmp_path, capsys):
+    """``models use`` and the processing it starts (the batch runner, the pipeline) find PROJECT/models."""
+    project = make_project(tmp_path)
+    path = add_project_model(project, "proj-hand")
+    assert main(["models", "list", "--project", str(project)]) == 0
+    listed = [ln.split() for ln in capsys.readouterr().out.splitlines()]
+    assert ["proj-hand", "project"] in [row[:2] for row in listed]
+    rc = main(["models", "use", "proj-hand", str(project), "--item", "ms-1"])
+    out = capsys.readouterr().out
+    assert rc == 0 and f"model proj-hand on {PAGES} page(s); re-processed 1, kept {PAGES - 1}" in out, out
+    with ProjectStore.open(project) as store:
+        last = store.pages()[-1]
+        assert {p.engine_override for p in store.pages()} == {"kraken:proj-hand"}
+        rec = [s for s in store.load_layout(last.id).steps if s.action == "recognize"]
+        assert rec[-1].model == "proj-hand" and rec[-1].model_sha256 == registry.sha256_file(path)
+        assert store.load_layout(last.id).lines() and last.status == "processed"

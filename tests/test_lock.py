@@ -81,6 +81,20 @@ def test_process_refuses_or_waits_while_another_writer_holds_the_lock(tmp_path):
         assert list(recognize_counts(store).values()) == [1]
 
 
+def test_retrain_refuses_while_another_writer_holds_the_lock(tmp_path):
+    """``retrain`` (and the GUI's retrain job, which waits) is one writer like process and export."""
+    make_project(tmp_path / "p", 1).close()
+    proc = hold_lock(tmp_path / "p")
+    try:
+        res = subprocess.run(digitizer_cmd("-q", "retrain", str(tmp_path / "p"), "--base-model", "poilus-fr-v1",
+                                           "--name", "never"), capture_output=True, text=True, timeout=120)
+        assert res.returncode == ExitCode.PROJECT, res.stderr
+        assert f"project is locked by pid {proc.pid}" in res.stderr and "(test holder)" in res.stderr
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
 def test_two_concurrent_process_runs_recognise_each_page_once(tmp_path):
     make_project(tmp_path / "p", 3).close()
     runs = [subprocess.Popen(digitizer_cmd("-q", "process", str(tmp_path / "p"), "--workers", "0", "--wait"),

@@ -89,6 +89,18 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--spec", help="VGSL spec for a new model (ignored when fine-tuning)")
     p.add_argument("--overwrite", action="store_true", help="replace a registered model of the same name")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--wait", action="store_true",
+                   help="when another process holds the project lock, wait for it instead of refusing")
+
+
+def _waiting(args: argparse.Namespace) -> Any:
+    """``on_wait`` for the project lock: one line on stderr naming the holder."""
+    from ..lock import describe
+
+    def tell(holder: Any) -> None:
+        if not (getattr(args, "quiet", False) or getattr(args, "json", False)):
+            print(f"waiting for the project lock held by {describe(holder)}", file=sys.stderr)
+    return tell
 
 
 def run_project_training(args: argparse.Namespace, *, name: str, base_model: str | None) -> int:
@@ -103,7 +115,8 @@ def run_project_training(args: argparse.Namespace, *, name: str, base_model: str
                 held_back=getattr(args, "held_back_page", None) or args.held_back,
                 progress=sink, cancel=cancel, threads=args.threads, spec=None if base_model else args.spec,
                 max_epochs=args.epochs, patience=args.patience, batch_size=args.batch_size, lr=args.lr or 0.002,
-                device=args.device, overwrite=args.overwrite,
+                device=args.device, overwrite=args.overwrite, wait=getattr(args, "wait", False),
+                on_wait=_waiting(args),
                 time_limit_s=args.time_limit * 60 if args.time_limit else None)
     finally:
         sink.finish()

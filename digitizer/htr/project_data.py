@@ -11,7 +11,7 @@ measures the new model on the same pages, stores both numbers in the new model's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from PIL import Image
 
@@ -120,15 +120,17 @@ def _line_layout(im: Image.Image) -> PageLayout:
 
 
 def recognize_samples(samples: Sequence[LineSample], model_name: str, threads: int = 1,
-                      cancel: CancelToken | None = None) -> list[str]:
-    """Recognised text of every sample's line image through :class:`KrakenEngine`."""
+                      cancel: CancelToken | None = None, project: Any = None) -> list[str]:
+    """Recognised text of every sample's line image through :class:`KrakenEngine` (``model_name``
+    also looked up in ``project``'s ``models/`` folder)."""
     from ..engines.base import RecognitionOptions
     from ..engines.kraken.engine import KrakenEngine
 
     from . import registry
 
     engine = KrakenEngine()
-    opts = registry.resolve_options("kraken", RecognitionOptions(model=model_name, extra={"threads": threads}))
+    opts = registry.resolve_options("kraken", RecognitionOptions(model=model_name, extra={"threads": threads}),
+                                    project)
     out = []
     for s in samples:
         if cancel is not None:
@@ -140,13 +142,13 @@ def recognize_samples(samples: Sequence[LineSample], model_name: str, threads: i
 
 
 def evaluate_model_on(samples: Sequence[LineSample], model_name: str, threads: int = 1,
-                      cancel: CancelToken | None = None) -> float:
+                      cancel: CancelToken | None = None, project: Any = None) -> float:
     """Micro-averaged CER (edit distance / reference characters) of ``model_name`` on ``samples``."""
     from .evaluate import distance
 
     if not samples:
         raise DigitizerError("nothing to evaluate on: no held-back lines")
-    hyps = recognize_samples(samples, model_name, threads, cancel)
+    hyps = recognize_samples(samples, model_name, threads, cancel, project)
     refs = [" ".join(s.text.split()) for s in samples]
     errors = sum(distance(r, " ".join(h.split())) for r, h in zip(refs, hyps))
     return round(errors / max(1, sum(len(r) for r in refs)), 5)
@@ -171,14 +173,33 @@ class RetrainResult:
 def retrain_from_project(store: Any, *, name: str, base_model: str | None = None,
                          items: Iterable[str | int] | None = None, held_back: float | Sequence[str] = 0.2,
                          val_fraction: float = 0.15, progress: ProgressSink | None = None,
-                         cancel: CancelToken | None = None, threads: int = 1,
+                         cancel: CancelToken | None = None, threads: int = 1, wait: bool = False,
+                         on_wait: Callable[[dict[str, Any] | None], None] | None = None,
                          **train_kw: Any) -> RetrainResult:
     """Train ``name`` (fine-tuned from ``base_model`` when given) on the project's corrected lines.
 
     Held-back pages (``held_back``: a share of the lines, 0 for none, or the page keys the user
     chose) never reach training; the base and the new model are scored on the same held-back lines.
     ``train_kw`` goes to :func:`digitizer.htr.train.train` (time_limit_s, max_epochs, spec ...).
+
+    Like processing and export it holds the project lock (:mod:`digitizer.lock`, purpose ``retrain``)
+    from reading the lines to the ``train`` event: another writer holding it means
+    :class:`~digitizer.errors.ProjectLockedError`, or with ``wait`` a wait (``on_wait(holder)`` once;
+    ``cancel`` stops it).  The lock is a file lock beside the database: reading the project (the
+    GUI, ``status``, ``export --dry-run``) and correcting lines go on meanwhile.
     """
+    from ..lock import project_lock
+
+    with project_lock(store.root, "retrain", wait=wait, on_wait=on_wait,
+                      cancelled=(lambda: cancel.cancelled) if cancel is not None else None):
+        return _retrain_locked(store, name=name, base_model=base_model, items=items, held_back=held_back,
+                               val_fraction=val_fraction, progress=progress, cancel=cancel, threads=threads,
+                               **train_kw)
+
+
+def _retrain_locked(store: Any, *, name: str, base_model: str | None, items: Iterable[str | int] | None,
+                    held_back: float | Sequence[str], val_fraction: float, progress: ProgressSink | None,
+                    cancel: CancelToken | None, threads: int, **train_kw: Any) -> RetrainResult:
     from . import registry
     from .train import train
 
@@ -195,9 +216,9 @@ def retrain_from_project(store: Any, *, name: str, base_model: str | None = None
     held_pages = sorted({s.page_key for s in held})
     if progress is not None and held:
         progress.message(f"scoring {base_model or 'nothing (new model)'} on {len(held)} held-back lines")
-    before = evaluate_model_on(held, base_model, threads, cancel) if base_model and held else None
+    before = evaluate_model_on(held, base_model, threads, cancel, store.root) if base_model and held else None
     project = store.info().name
-    res = train(tr, va, output_name=name, base_model=base_model, progress=progress, cancel=cancel,
+    res = train(tr, va, output_name=name, base_model=base_model, project=store.root, progress=progress, cancel=cancel,
                 threads=threads, data_source=f"project {project} ({store.root}), corrected lines", **train_kw)
     if progress is not None and held:
         progress.message(f"scoring {name} on the same {len(held)} held-back lines")

@@ -127,8 +127,11 @@ def get(name: str, project: str | os.PathLike | None = None) -> ModelInfo:
                                   "or 'digitizer train'")
 
 
-def resolve(name_or_path: str) -> ModelInfo:
-    """A registry name or a path to a model file -> :class:`ModelInfo` (path: ad-hoc, unregistered)."""
+def resolve(name_or_path: str, project: str | os.PathLike | None = None) -> ModelInfo:
+    """A registry name or a path to a model file -> :class:`ModelInfo` (path: ad-hoc, unregistered).
+
+    With ``project``, a name is also looked up in the project's ``models/`` folder (first, as
+    :func:`list_models` lists it)."""
     p = Path(name_or_path).expanduser()
     if p.suffix in MODEL_SUFFIXES or os.sep in name_or_path:
         if not p.is_file():
@@ -140,20 +143,21 @@ def resolve(name_or_path: str) -> ModelInfo:
                 return info
         return ModelInfo(name=p.stem, file=p.name, path=str(p.resolve()), read_only=True,
                          sha256=sha256_file(p), source=str(p))
-    return get(name_or_path)
+    return get(name_or_path, project)
 
 
-def resolve_options(engine: str, opts: Any) -> Any:
+def resolve_options(engine: str, opts: Any, project: str | os.PathLike | None = None) -> Any:
     """``opts`` (RecognitionOptions) with a kraken model *name* replaced by its :class:`ModelInfo`.
 
     Engines take model files, not registry names (they do not depend on the registry); the
-    pipeline calls this before handing the options to an engine.  An unknown name is left as it
-    is, so the engine reports it with its own hint.
+    pipeline calls this before handing the options to an engine, with the page's ``project`` so a
+    model kept in the project's ``models/`` folder is found.  An unknown name is left as it is, so
+    the engine reports it with its own hint.
     """
     if engine != "kraken" or not isinstance(opts.model, str) or not opts.model:
         return opts
     try:
-        info = resolve(opts.model)
+        info = resolve(opts.model, project)
     except (ModelNotFoundError, InputFileError):
         return opts
     return replace(opts, model=info)

@@ -1,7 +1,8 @@
 """Switch an item to a recognition model and re-process only the pages nobody has worked on.
 
 ``switch_item_model(store, item, model)`` is what ``digitizer models use`` (and the GUI action)
-calls: every page of the item gets the per-page engine override ``kraken:MODEL``; the pages
+calls: every page of the item gets the per-page engine override ``kraken:MODEL`` (MODEL from the
+project's ``models/`` folder, the user registry or the built-in models, as ``models list --project``); the pages
 without a person's work are re-processed at once with it; pages with a person's work keep
 their text (and get the new model only if someone re-processes them on purpose).
 
@@ -42,7 +43,7 @@ def plan_switch(store: Any, item_key: int | str, model: str) -> SwitchResult:
     """What :func:`switch_item_model` would do, changing nothing: ``todo`` (nobody worked on them:
     re-processed with the model) and ``kept`` (a person's work: they keep their text).  The GUI's
     confirmation names both numbers."""
-    info = registry.get(model)                 # unknown name: ModelNotFoundError with the list
+    info = registry.get(model, store.root)     # the project's models/ too; unknown: ModelNotFoundError
     item = store.get_item(item_key)
     res = SwitchResult(item=item.identifier, model=info.name, pages=[p.id for p in store.pages(item.id)])
     worked = pages_with_person_work(store, res.pages)
@@ -54,7 +55,7 @@ def plan_switch(store: Any, item_key: int | str, model: str) -> SwitchResult:
 def switch_item_model(store: Any, item_key: int | str, model: str, *, reprocess: bool = True) -> SwitchResult:
     """Set ``kraken:model`` on every page of the item and say which pages nobody worked on
     (``todo``, to re-process when ``reprocess``; the event records the plan)."""
-    info = registry.get(model)
+    info = registry.get(model, store.root)
     item = store.get_item(item_key)
     for pid in [p.id for p in store.pages(item.id)]:
         store.set_page_fields(pid, engine_override=f"kraken:{info.name}")

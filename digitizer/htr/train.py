@@ -206,7 +206,8 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
           resume: bool | str | os.PathLike = False, register: bool = True, overwrite: bool = False, augment: bool = False,
           language: str = "", script: str = "", licence: str = "", source: str = "",
           data_source: str = "", seed: int = 42, max_steps: int = -1, val_every_steps: int | None = None,
-          checkpoint_every_steps: int = 200, resume_lr: float | None = None) -> TrainResult:
+          checkpoint_every_steps: int = 200, resume_lr: float | None = None,
+          project: str | os.PathLike | None = None) -> TrainResult:
     """Train (or fine-tune ``base_model``) on ``samples_train``, early-stopping on CER over ``samples_val``.
 
     Returns a :class:`TrainResult`; with ``register`` the best model is added to the registry
@@ -216,6 +217,7 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
     ``val_every_steps`` validates (and keeps the best) every N steps instead of every epoch;
     ``max_steps`` bounds the run by steps (tests, benchmarks).  ``resume_lr`` sets a new learning
     rate when resuming (e.g. lower, once validation CER has flattened); otherwise the checkpoint's.
+    ``project``: ``base_model`` may also be a model kept in that project's ``models/`` folder.
     """
     ensure_torchvision()
     progress = progress or NullProgress()
@@ -236,7 +238,7 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
         shutil.rmtree(ckdir, ignore_errors=True)
     ckdir.mkdir(parents=True, exist_ok=True)
     tr_paths, va_paths = _prepare_data(ckdir, samples_train, samples_val, resume)
-    base = registry.resolve(base_model) if base_model else None
+    base = registry.resolve(base_model, project) if base_model else None
     accel, dev_label = _device(device)
     summary = summarize(samples_train, samples_val) if samples_train else json.loads(
         (ckdir / "summary.json").read_text(encoding="utf-8"))

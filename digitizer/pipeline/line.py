@@ -68,7 +68,7 @@ def _options(store: ProjectStore, page_id: int) -> tuple[str, RecognitionOptions
     extra = {**rec.extra, **({"dpi": task.dpi} if task.dpi else {})}
     opts = RecognitionOptions(languages=list(rec.languages), model=rec.model,
                               segmentation_model=rec.segmentation_model, extra=extra)
-    return task.engine, resolve_options(task.engine, opts)
+    return task.engine, resolve_options(task.engine, opts, store.root)
 
 
 def read_line(image: Image.Image, transform: Transform, line: Line, engine_name: str, opts: RecognitionOptions,

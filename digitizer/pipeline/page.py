@@ -94,7 +94,8 @@ def run_page_task(task: PageTask, cancel: CancelToken | None = None) -> PageResu
             extra["image_file"] = task.image_path
         rec = RecognitionOptions(languages=list(task.recognition.languages), model=task.recognition.model,
                                  segmentation_model=task.recognition.segmentation_model, extra=extra)
-        rec = resolve_options(task.engine, rec)        # engines take model files, not registry names
+        # engines take model files, not registry names; the project's models/ folder is searched first
+        rec = resolve_options(task.engine, rec, task.project_root)
         layout = engine.process(pre.image, rec, cancel)
         step = engine.step("recognize", rec)
         step.agent = task.agent

@@ -33,6 +33,7 @@ def register(sub: Any) -> None:
     inf = msub.add_parser("info", help="show everything known about a model")
     inf.add_argument("name")
     inf.add_argument("--json", action="store_true")
+    inf.add_argument("--project", metavar="DIR", help="also the models/ folder of this project")
     inf.set_defaults(func=cmd_info)
     rm = msub.add_parser("remove", help="delete a model from the user registry")
     rm.add_argument("name")
@@ -42,7 +43,7 @@ def register(sub: Any) -> None:
                           description="Sets the kraken model NAME on every page of the item and re-processes at "
                                       "once the pages without a person's work (no edited line, not corrected/"
                                       "reviewed/approved); pages with a person's work keep their text.")
-    use.add_argument("name", help="registered model")
+    use.add_argument("name", help="registered model (the project's models/ folder included)")
     use.add_argument("project", metavar="PROJECT", help="project folder")
     use.add_argument("--item", required=True, action="append", help="item id or identifier (repeatable)")
     use.add_argument("--no-reprocess", action="store_true", help="only set the model; re-process later")
@@ -105,8 +106,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     from ...htr import overview, registry
 
-    m = registry.get(args.name)
-    d = {**json.loads(m.to_json()), "path": m.path, "read_only": m.read_only}
+    m = registry.get(args.name, args.project)
+    d = {**json.loads(m.to_json()), "path": m.path, "read_only": m.read_only, "origin": m.origin}
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=2))
         return 0

@@ -24,6 +24,8 @@ def register(sub: Any) -> None:
     src.add_argument("--from-project", metavar="PROJECT",
                      help="the corrected/reviewed/approved lines of a project; CER before/after on held-back pages")
     p.add_argument("--item", action="append", help="with --from-project: only this item (repeatable)")
+    p.add_argument("--wait", action="store_true",
+                   help="with --from-project: when another process holds the project lock, wait for it")
     p.add_argument("--held-back", type=float, default=0.2, metavar="FRACTION",
                    help="with --from-project: share of lines (whole pages) kept out for CER before/after; 0: none")
     p.add_argument("--held-back-page", action="append", metavar="ITEM/SEQ",

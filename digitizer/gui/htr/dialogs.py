@@ -16,12 +16,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from ...htr import estimate
 from ...htr.overview import pct
 from ...htr.registry import NAME_RE
 from ..workers import Worker, create_worker
 from .tasks import corrected_pages_job
 
-DEFAULT_EPOCHS = 50           # as ``digitizer retrain --epochs``
+DEFAULT_EPOCHS = estimate.MAX_CPU_EPOCHS   # until the pages are read; then what fits in 30 min on a CPU
 DEFAULT_BATCH = 8
 DEFAULT_PATIENCE = 5          # as ``digitizer retrain --patience``
 DEFAULT_LR = 0.002            # as ``digitizer retrain --lr``
@@ -54,6 +55,8 @@ class RetrainDialog(QDialog):
         self._generation = 0
         self._loading = False
         self._name_edited = False
+        self._epochs_edited = False          # the user chose the epochs: no default overrides them
+        self._setting_epochs = False
         self.setWindowTitle("Retrain on corrected pages")
         self.resize(660, 660)
         form = QFormLayout(self)
@@ -85,7 +88,9 @@ class RetrainDialog(QDialog):
         self.epochs_spin.setRange(1, 1000)
         self.epochs_spin.setValue(DEFAULT_EPOCHS)
         self.epochs_spin.setToolTip("At most this many epochs; training stops earlier when the validation CER "
-                                    "stops improving")
+                                    "stops improving. Proposed: what fits in about 30 minutes on one CPU thread "
+                                    f"({estimate.MIN_EPOCHS}-{estimate.MAX_CPU_EPOCHS})")
+        self.epochs_spin.valueChanged.connect(self._epochs_changed)
         form.addRow("Epochs (at most)", self.epochs_spin)
         self.patience_spin = QSpinBox()
         self.patience_spin.setRange(1, 1000)
@@ -95,7 +100,13 @@ class RetrainDialog(QDialog):
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, 256)
         self.batch_spin.setValue(DEFAULT_BATCH)
+        self.batch_spin.valueChanged.connect(lambda _v: self._check())
         form.addRow("Batch size", self.batch_spin)
+        self.time_label = QLabel("")             # lines x epochs at the measured lines/s (htr.estimate)
+        self.time_label.setWordWrap(True)
+        self.time_label.setMinimumHeight(3 * self.fontMetrics().lineSpacing() + 6)
+        self.time_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        form.addRow(self.time_label)
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setDecimals(4)
         self.lr_spin.setRange(0.0001, 0.1)
@@ -151,6 +162,30 @@ class RetrainDialog(QDialog):
             self._loading = False
             self.held_label.setText(f"cannot read the pages: {getattr(exc, 'user_message', None) or exc}")
 
+    # ------------------------------------------------------------------ epochs and time
+    def _epochs_changed(self, _value: int) -> None:
+        if not self._setting_epochs:
+            self._epochs_edited = True
+        self._check()
+
+    def _estimate(self, train_lines: int) -> None:
+        """Propose the CPU default (unless the user chose the epochs) and say about how long it takes."""
+        batch = self.batch_spin.value()
+        if not self._epochs_edited and train_lines:
+            self._setting_epochs = True
+            self.epochs_spin.setValue(estimate.default_epochs(train_lines, batch))
+            self._setting_epochs = False
+        if not train_lines:
+            self.time_label.setText("")
+            return
+        epochs = self.epochs_spin.value()
+        rate = estimate.cpu_lines_per_s(batch)
+        seconds = estimate.training_seconds(train_lines, epochs, batch)
+        self.time_label.setText(
+            f"Training time on one CPU thread: at most {train_lines} lines × {epochs} epochs at {rate:g} lines/s "
+            f"(measured, batch {batch}) = {estimate.duration_text(seconds)}, plus validation and scoring; "
+            "early stopping often ends sooner, a GPU is much faster.")
+
     # ------------------------------------------------------------------ checks
     def _base_changed(self, base: str) -> None:
         if not self._name_edited:
@@ -168,6 +203,7 @@ class RetrainDialog(QDialog):
                 "lines." if held else
                 f"No page held back: the new model trains on all {train_lines} lines of {len(self.pages)} "
                 "page(s), and there is no before/after score.")
+        self._estimate(train_lines if self.pages else 0)
         name = self.name_edit.text().strip()
         problem = ""
         if not self.base_combo.currentText():

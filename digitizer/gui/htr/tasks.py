@@ -26,12 +26,20 @@ def retrain_job(root: str, *, agent: str, name: str, base_model: str, items: lis
                 held_back: list[str], epochs: int, batch_size: int = 8, lr: float = 0.002, patience: int = 5,
                 device: str = "auto", threads: int = 1, progress: Any = None,
                 cancel: CancelToken | None = None) -> Any:
-    """``digitizer retrain ROOT --base-model BASE --name NAME --item … --held-back-page … --epochs N``
-    (no page chosen: ``--held-back 0``, nothing held back); returns the core's ``RetrainResult``."""
+    """``digitizer retrain ROOT --base-model BASE --name NAME --item … --held-back-page … --epochs N --wait``
+    (no page chosen: ``--held-back 0``, nothing held back); returns the core's ``RetrainResult``.
+    It holds the project lock like a processing job: while another writer has it, the job waits and
+    says who holds it (Cancel stops the wait)."""
     from ...htr.project_data import retrain_from_project
+    from ...lock import describe
+    from ..jobs.tasks import WAITING
+
+    def waiting(info: dict[str, Any] | None) -> None:
+        if progress is not None:
+            progress.message(f"{WAITING} held by {describe(info)}")
 
     with ProjectStore.open(root, agent=agent) as store:
         return retrain_from_project(store, name=name, base_model=base_model, items=items or None,
                                     held_back=list(held_back) if held_back else 0, progress=progress,
                                     cancel=cancel, threads=threads, max_epochs=epochs, patience=patience,
-                                    batch_size=batch_size, lr=lr, device=device)
+                                    batch_size=batch_size, lr=lr, device=device, wait=True, on_wait=waiting)
