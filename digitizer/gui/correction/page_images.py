@@ -92,7 +92,7 @@ def make_preview(path: str, frame: int, sha256: str | None) -> tuple[QImage, tup
                 probe.seek(frame)
             size = probe.size
         if not img.isNull():
-            return img, size, None
+            return _for_screen(img), size, None
     im, size = _open_reduced(path, frame, PREVIEW_MAX)
     decoded = im if im.size == size else None
     small = _shrink(im, PREVIEW_MAX)
@@ -102,7 +102,13 @@ def make_preview(path: str, frame: int, sha256: str | None) -> tuple[QImage, tup
             tmp = cached.with_suffix(f".{os.getpid()}.tmp")
             small.save(tmp, format="JPEG", quality=88)
             os.replace(tmp, cached)
-    return pil_to_qimage(small), size, decoded
+    return _for_screen(pil_to_qimage(small)), size, decoded
+
+
+def _for_screen(image: QImage) -> QImage:
+    """The preview in the screen's pixel format, converted here in the worker: the GUI thread's
+    ``QPixmap.fromImage`` then shares the pixels instead of converting them (5-15 ms a page)."""
+    return image.convertToFormat(QImage.Format.Format_RGB32)
 
 
 def line_crops(im: Image.Image, boxes: dict[str, BBox], *, height: int = 56, width: int = 1100,
@@ -122,9 +128,44 @@ def line_crops(im: Image.Image, boxes: dict[str, BBox], *, height: int = 56, wid
     return out
 
 
+def qimage_crops(image: QImage, boxes: dict[str, BBox], *, height: int = 56, width: int = 1100,
+                 pad: int = 6) -> dict[str, QImage]:
+    """:func:`line_crops` from an image already decoded (the full image shown): no decode when
+    only the layout of the page shown changed.  Safe in a worker thread (QImage, no QPixmap)."""
+    from PySide6.QtCore import QRect, Qt
+
+    record_decode_thread()
+    out = {}
+    for line_id, b in boxes.items():
+        x0, y0 = max(0, b.x0 - pad), max(0, b.y0 - pad)
+        x1, y1 = min(image.width(), b.x1 + pad), min(image.height(), b.y1 + pad)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        crop = image.copy(QRect(x0, y0, x1 - x0, y1 - y0))
+        scale = min(height / crop.height(), width / crop.width(), 1.0)
+        if scale < 1.0:
+            crop = crop.scaled(max(1, round(crop.width() * scale)), max(1, round(crop.height() * scale)),
+                               Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        out[line_id] = crop
+    return out
+
+
+DECODE_THREADS: list[int] = []        # thread ids that decoded page pixels (last 32; tests read it)
+
+
+def record_decode_thread() -> None:
+    import threading
+
+    DECODE_THREADS.append(threading.get_ident())
+    del DECODE_THREADS[:-32]
+
+
 def load_page_images(path: str, frame: int = 0, sha256: str | None = None, *,
-                     boxes: dict[str, BBox] | None = None, full: bool = True) -> Iterator[PageImage]:
-    """Worker generator: yields the preview first, then (``full``) the full image with line crops."""
+                     boxes: dict[str, BBox] | None = None, full: bool = True,
+                     crop_width: int = 1100) -> Iterator[PageImage]:
+    """Worker generator: yields the preview first, then (``full``) the full image with line crops
+    no wider than ``crop_width`` (the editor's crop width: the GUI thread need not scale them)."""
+    record_decode_thread()
     preview, size, decoded = make_preview(path, frame, sha256)
     yield PageImage("preview", path, preview, size)
     if not full:
@@ -133,7 +174,7 @@ def load_page_images(path: str, frame: int = 0, sha256: str | None = None, *,
         from ...imaging.io import load_frame
 
         decoded, _dpi = load_frame(path, frame, normalize=True)
-    crops = line_crops(decoded, boxes or {})
+    crops = line_crops(decoded, boxes or {}, width=crop_width)
     yield PageImage("full", path, pil_to_qimage(decoded), size, crops)
 
 
