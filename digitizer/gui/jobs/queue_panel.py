@@ -7,10 +7,17 @@ committed; a failed page gets a red child row with its reason.  Row and footer t
 most every ``ROW_REFRESH_MS`` (the first change at once, the rest batched).  While a job runs, a
 :class:`StallMeter` measures how late a 20 ms heartbeat timer fires: the longest event-loop stall is
 shown in the footer.
+
+While jobs run, the objects alive when the first one started are frozen (``gc.freeze``) and
+unfrozen when the queue is idle again: a full collection of the cyclic garbage collector walks the
+whole heap of the GUI process (Qt wrappers, modules, images) and holds the interpreter lock for it,
+which stopped the event loop for 100-175 ms at random moments of a kraken job (measured with
+``benchmarks/bench_gui.py --where``).  Frozen, a collection walks only what was made since.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -215,12 +222,14 @@ class QueuePanel(QWidget):
         if job is None:
             if self.stall.active:
                 self.stall.stop()
+                gc.unfreeze()
                 self.last_batch_stall_ms = self.stall.max_stall_ms
                 self.footer.setText(f"Idle. Longest UI stall during the last jobs: {self.stall.max_stall_ms:.0f} ms")
             self.idle.emit()
             return
         if not self.stall.active:
             self.stall.start()
+            gc.freeze()          # see the module docstring: no full collection walks the whole heap mid-job
         job.state, job.started = "running", time.perf_counter()
         self._set_status(job, "running…")
         self.tree.scrollToItem(job.row)
