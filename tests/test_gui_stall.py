@@ -9,11 +9,12 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
+from digitizer import workflow
 from digitizer.gui.correction import page_images
 from digitizer.store import ProjectStore
 
-from _gui_helpers import (CTRL, gui_env, make_project, no_leaks, open_window, settings_path,  # noqa: F401
-                          wait_full_image)
+from _gui_helpers import (CTRL, copy_project, gui_env, make_project, no_leaks, open_window,  # noqa: F401
+                          processed_template, settings_path, wait_full_image)
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaks")]
 
@@ -72,3 +73,54 @@ def test_page_shown_follows_the_job_that_rewrites_it(qtbot, gui_env, settings_pa
     with ProjectStore.open(root) as store:                    # every rewrite is a recorded version
         assert len(store.line_history(page_id, first)) >= 3   # first text, the correction, the job's text
     win.close()
+
+
+def test_writer_read_sees_queued_writes_and_answers_in_the_gui_thread(qtbot, gui_env, settings_path, tmp_path):
+    root = tmp_path / "proj"
+    make_project(root, pages=1).close()
+    win = open_window(qtbot, settings_path, root)
+    got: list = []
+    item = win.page.item_id
+    win.writer.submit(lambda store: store.update_item(item, title="written"))  # a write still queued ...
+    win.writer.read(lambda store: (store.get_item(item).title, threading.get_ident()),
+                    callback=got.append)                                      # ... is seen by the read after it
+    qtbot.waitUntil(lambda: bool(got), timeout=10000)
+    value, reader = got[0]
+    assert value == "written" and reader != threading.get_ident()           # read on the writer thread
+    errors: list = []
+    win.writer.read(lambda store: store.get_page(999999), callback=got.append, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)
+    assert len(got) == 1                                                     # a failed read calls on_error only
+    win.close()
+
+
+def test_paging_uses_the_page_read_ahead_unless_it_changed(qtbot, gui_env, settings_path, tmp_path,
+                                                          processed_template):
+    root = copy_project(processed_template, tmp_path)
+    win = open_window(qtbot, settings_path, root)
+    first, second = [p.id for p in win.browser.model.pages()][:2]
+    win.open_page(first)
+    qtbot.waitUntil(lambda: second in (win._prefetched or {}), timeout=10000)   # read on the writer thread
+    used = win.read_ahead_used
+    _key(qtbot, win, Qt.Key.Key_PageDown, CTRL)
+    assert win.page.id == second and _shown_lines(win) == _stored_lines(root, second)
+    assert win.read_ahead_used == used + 1                                       # the read-ahead was used
+
+    # the page read ahead is changed by another process before the user gets there: not used
+    win.open_page(first)
+    qtbot.waitUntil(lambda: second in (win._prefetched or {}), timeout=10000)
+    line = _stored_lines(root, second)[0][0]
+    with ProjectStore.open(root, agent="cli") as store:
+        workflow.set_text(store, second, line, "changed by the CLI")
+    used = win.read_ahead_used
+    _key(qtbot, win, Qt.Key.Key_PageDown, CTRL)
+    assert win.read_ahead_used == used                                           # stale: read again
+    assert win.page.id == second and win.editor.row(line).edit.text() == "changed by the CLI"
+    assert _shown_lines(win) == _stored_lines(root, second)
+    win.close()
+
+
+def _key(qtbot, win, key, mods) -> None:
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    qtbot.keyClick(win.focusWidget() or win.browser.tree, key, mods)

@@ -15,8 +15,8 @@ A line being typed is not replaced under the typist: the reload waits until the 
 for changes made by another process (:meth:`PageDisplay.check_outside_changes`).
 
 Paging: after a page is opened, the pages before and after it in its item are read ahead the same
-way; :meth:`open_page` uses such a snapshot when nothing was committed since it was asked for (the
-store's ``data_version`` is unchanged), so PgUp/PgDn parse no layout on the GUI thread.
+way; :meth:`open_page` uses such a snapshot when nothing was committed since it was asked for
+(:func:`store_version` unchanged), so PgUp/PgDn parse no layout on the GUI thread.
 
 A mixin of :class:`~digitizer.gui.main_window.MainWindow` (through ``PageDisplay``).
 """
@@ -48,6 +48,12 @@ def read_page(store: ProjectStore, page_id: int) -> PageSnapshot:
             item_profile(store, page.item_id))
 
 
+def store_version(store: ProjectStore) -> tuple[int, int]:
+    """Changes when anything was committed: by another connection (``data_version``) or by this one
+    (its ``total_changes``: e.g. a dock writing through the window's connection)."""
+    return store.data_version(), store.conn.total_changes
+
+
 def read_outside(store: ProjectStore, page_id: int) -> tuple[list[Page], PageSnapshot]:
     """Every page (their states, for the tree) and the page shown: what the change poll compares."""
     return store.pages(), read_page(store, page_id)
@@ -69,9 +75,10 @@ class PageReload:
 
     reloads: int = 0                  # reloads applied (full rebuilds and in-place updates)
     reloaded_in_place: int = 0        # of which the lines were updated in place
+    read_ahead_used: int = 0          # pages opened from a snapshot read ahead
 
-    # page id -> (store, its data_version when asked, snapshot)
-    _prefetched: dict[int, tuple[Any, int, PageSnapshot]] | None = None
+    # page id -> (store, its version when asked, snapshot)
+    _prefetched: dict[int, tuple[Any, tuple[int, int], PageSnapshot]] | None = None
 
     def prefetch_neighbours(self, page: Page) -> None:
         """Read the pages before and after ``page`` (same item) on the writer thread, shortly."""
@@ -88,14 +95,14 @@ class PageReload:
     def _prefetch(self, shown: int, wanted: list[int]) -> None:
         if self.store is None or self.writer is None or self.page is None or self.page.id != shown:
             return
-        store, version = self.store, self.store.data_version()
+        store, version = self.store, store_version(self.store)
         for pid in wanted:
             if (self._prefetched or {}).get(pid, (None, None))[:2] == (store, version):
                 continue
             self.writer.read(read_page, pid, callback=lambda snap, pid=pid, v=version, st=store:
                              self._prefetch_done(pid, st, v, snap))
 
-    def _prefetch_done(self, page_id: int, store: Any, version: int, snap: PageSnapshot) -> None:
+    def _prefetch_done(self, page_id: int, store: Any, version: tuple[int, int], snap: PageSnapshot) -> None:
         if self._prefetched is None:
             self._prefetched = {}
         self._prefetched[page_id] = (store, version, snap)
@@ -104,10 +111,11 @@ class PageReload:
         """The page read ahead, if nothing was committed since it was asked for (else None)."""
         entry = (self._prefetched or {}).pop(page_id, None)
         if entry is None or self.store is None or entry[0] is not self.store or \
-                entry[1] != self.store.data_version():
+                entry[1] != store_version(self.store):
             return None
         if self.writer is not None and self.writer.pending():
             return None
+        self.read_ahead_used += 1
         return entry[2]
 
     def reload_shown_page(self, page_id: int) -> None:
@@ -129,7 +137,10 @@ class PageReload:
             self.statusBar().showMessage(f"page {page.seq} was processed: it reloads when you leave this line",
                                          10000)
             return
-        showing = self.viewer.showing
+        showing = "preprocessed" if self.showing == "preprocessed" and "preprocessed" in page.derived else "master"
+        if showing != self.viewer.showing:               # e.g. the first preprocessed image: show it as opened
+            self.open_page(page_id, self.editor.current_line_id())
+            return
         rebuilt = False
         if _geometry(layout) == _geometry(self.layout_) and layout is not None and self.layout_ is not None:
             old = {ln.id: ln for ln in self.layout_.lines()}
