@@ -101,6 +101,33 @@ class StallSampler:
         return "\n".join(lines) or f"no stall over {threshold_ms} ms"
 
 
+class GcTimer:
+    """Times the interpreter's cyclic garbage collections (any thread: they hold the interpreter
+    lock, so every thread, the GUI's included, waits for them)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, int, float]] = []      # (perf_counter at start, generation, ms)
+        self._t0 = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.pauses.append((self._t0, info.get("generation", -1), (time.perf_counter() - self._t0) * 1000))
+
+    def install(self) -> "GcTimer":
+        import gc
+
+        gc.callbacks.append(self)
+        return self
+
+    def report(self, since: float) -> str:
+        slow = [(t - since, g, ms) for t, g, ms in self.pauses if t >= since and ms > 10]
+        n = sum(1 for t, _g, _ms in self.pauses if t >= since)
+        return f"  garbage collections: {n}, over 10 ms: " + (", ".join(
+            f"gen{g} {ms:.0f} ms at +{t:.1f} s" for t, g, ms in slow) or "none")
+
+
 class HandlerTimer:
     """Wraps methods (``cls``, names) to record each call's wall time; :meth:`report` lists, per
     method, the calls, total and longest ms (nested calls are counted in their callers too)."""
@@ -180,6 +207,14 @@ class MachineProbe:
         """Per beat: its lateness (ms) minus the GUI thread's run-queue wait in the same interval."""
         return [max(0.0, (b - a) * 1000 - self.gui_ms - (qb - qa))
                 for (a, qa), (b, qb) in zip(self.beats, self.beats[1:])]
+
+    def worst_own(self) -> tuple[float, float]:
+        """(ms, seconds after start) of the longest own stall."""
+        own = self.own_stalls()
+        if not own:
+            return 0.0, 0.0
+        i = max(range(len(own)), key=own.__getitem__)
+        return own[i], self.beats[i][0] - self.beats[0][0]
 
     def machine_max(self) -> float:
         """The longest run-queue wait of the GUI thread within one beat (ms)."""
