@@ -7,6 +7,9 @@ every write of the window on one dedicated thread, strictly in submission order,
 follows within milliseconds.  :meth:`flush` waits for everything queued (the window calls it
 before it reads what it wrote, and on close, so nothing is lost); :meth:`call` runs a write and
 waits for its result.  An asynchronous write that fails emits ``failed(tag, message)``.
+:meth:`read` runs a read on the same thread, after the writes queued before it (so it sees them
+without the GUI waiting for a flush), and hands the result to a callback in the GUI thread: the
+page shown is re-read this way when a job rewrites it (layout JSON parsed off the GUI thread).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class StoreWriter(QObject):
 
     saved = Signal(object, object)
     failed = Signal(object, str)
+    _read_done = Signal(object, object)     # (callback, result): delivered to the GUI thread
 
     def __init__(self, root: str, agent: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +41,7 @@ class StoreWriter(QObject):
         self._busy = False
         self._stop = False
         self.last_commit_ms: float | None = None
+        self._read_done.connect(lambda callback, result: callback(result))
         self._thread = threading.Thread(target=self._run, name="digitizer-store-writer", daemon=True)
         self._thread.start()
 
@@ -55,6 +60,20 @@ class StoreWriter(QObject):
     def call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run ``func(store, ...)`` after everything queued; wait and return its result (errors raise)."""
         return self.submit(func, *args, report=False, **kwargs).result()
+
+    def read(self, func: Callable[..., Any], *args: Any, callback: Callable[[Any], None],
+             on_error: Callable[[BaseException], None] | None = None, **kwargs: Any) -> Future:
+        """Run ``func(store, *args, **kwargs)`` after everything queued; ``callback(result)`` is then
+        called in the GUI thread (``on_error(exc)`` when it raised; nothing when neither applies)."""
+        def done(fut: Future) -> None:                      # runs on the writer thread
+            exc = fut.exception()
+            if exc is None:
+                self._read_done.emit(callback, fut.result())
+            elif on_error is not None:
+                self._read_done.emit(on_error, exc)
+        fut = self.submit(func, *args, report=False, **kwargs)
+        fut.add_done_callback(done)
+        return fut
 
     def pending(self) -> int:
         with self._cond:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImage, QTextCursor
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
@@ -157,12 +157,6 @@ class LineEditor(QWidget):
             row.ensurePolished()
             row.setVisible(False)
             self._pool.append(row)
-
-    def set_crops(self, crops: dict[str, QImage]) -> None:
-        for line_id, image in crops.items():
-            i = self._index.get(line_id)
-            if i is not None:
-                self._rows[i].set_crop(image)
 
     def update_line(self, line: Line) -> None:
         """The store saved ``line``: show its text (if it differs) and its word confidences."""

@@ -93,6 +93,7 @@ class LineImages(QObject):
         self.zoom = self._clamp(window.settings.line_image_zoom)
         self.cache = CropCache()
         self._source: QImage | None = None      # the full image of the page shown
+        self._source_key: Key | None = None     # which image it is (path, frame, sha, transform)
         self._worker: Worker | None = None
         self._request = 0
         self._follow = False                    # a zoom change: keep the line being typed in view
@@ -141,16 +142,18 @@ class LineImages(QObject):
         return self.w.layout_.lines() if self.w.layout_ is not None else []
 
     def _page_opened(self) -> None:
-        self._source = None                     # the page's full image follows (page_image)
+        view = self._view()
+        if view is None or view[0] != self._source_key:
+            self._source = None                 # another image: its full image follows (page_image)
         self._cancel()
-        self.refresh()
+        self.refresh()                          # (a page reloaded on the same image: missing crops cut now)
 
     def page_image(self, page_id: int, image: Any) -> None:
         """A stage of the page image (``PageImage``) of the page shown has arrived."""
         view = self._view()
         if view is None or page_id != self.w.page.id or image.kind != "full" or image.path != view[0][0]:
             return                       # (a late image of the other view, master or preprocessed)
-        self._source = image.image
+        self._source, self._source_key = image.image, view[0]
         self.refresh()
 
     def refresh(self) -> None:

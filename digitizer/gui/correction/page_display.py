@@ -6,25 +6,32 @@ A mixin of :class:`~digitizer.gui.main_window.MainWindow`.
 
 from __future__ import annotations
 
+
 from ... import workflow
 from ...errors import DigitizerError
 from ...model import Page
 from ...profiles import Profile, load_profile
 from ..workers import Worker, create_worker
 from .page_images import PageImage, load_page_images
+from .page_reload import PageReload, PageSnapshot, item_profile, read_outside, read_page
 
 
-class PageDisplay:
+class PageDisplay(PageReload):
     """What the window shows of the current page, always read from the store."""
 
-    def _profile_for(self, item_id: int) -> Profile:
-        item = self.store.get_item(item_id)
-        if item.profile not in self._profiles:
+    _shown_source: tuple[int, str, int, str] | None = None   # (page id, file, frame, sha256) of the pixels shown
+    _shown_images: dict[str, PageImage] | None = None        # their preview and full image, once decoded
+
+    def _profile_for(self, item_id: int, name: str | None = None) -> Profile:
+        """The profile of item ``item_id`` (``name``: its profile name, already read)."""
+        if name is None:
+            name = item_profile(self.store, item_id)
+        if name not in self._profiles:
             try:
-                self._profiles[item.profile] = load_profile(item.profile)
+                self._profiles[name] = load_profile(name)
             except DigitizerError:
-                self._profiles[item.profile] = load_profile(self.settings.default_profile)
-        return self._profiles[item.profile]
+                self._profiles[name] = load_profile(self.settings.default_profile)
+        return self._profiles[name]
 
     @property
     def threshold(self) -> float:
@@ -51,9 +58,10 @@ class PageDisplay:
             self.editor.commit_current()
         self.flush_saves()                # read what was written
         self._stale = False               # what is shown next is read from the store now
-        page = self.store.get_page(page_id)
-        self.page, self.layout_ = page, self.store.load_layout(page_id)
-        self.profile = self._profile_for(page.item_id)
+        snap = self.take_prefetched(page_id) or read_page(self.store, page_id)
+        page, layout, versions, states, profile_name, layout_version = snap
+        self.page, self.layout_ = page, layout
+        self.profile = self._profile_for(page.item_id, profile_name)
         showing = "preprocessed" if self.showing == "preprocessed" and "preprocessed" in page.derived else "master"
         self.viewer.threshold = self.threshold
         self.viewer.set_page(page, self.layout_, showing)
@@ -61,9 +69,9 @@ class PageDisplay:
         self.editor.set_special_characters([])      # the Transcription dock's keyboard has the profile's keys
         self.transcription_panel.keyboard.set_profile(self.profile.name, self.profile.editor)
         self.editor.set_page(page.id, self.layout_, self._page_title(page))
-        self._versions = self.store.current_line_versions(page.id)   # a save names the version it replaces
-        self._layout_version = self.store.current_layout_version(page.id)   # another process's layout edit shows
-        self._show_page_state(page)
+        self._versions = versions         # a save names the version it replaces
+        self._layout_version = layout_version   # another process's layout edit shows (the change poll)
+        self._show_page_state(page, states)
         self._load_images(page, showing)
         self.browser.select_page(page_id)
         if self.layout_ is not None and self.layout_.lines():
@@ -73,6 +81,7 @@ class PageDisplay:
         self._update_status()
         self.update_actions()
         self.pageOpened.emit(page_id)
+        self.prefetch_neighbours(page)
 
     @staticmethod
     def _page_title(page: Page) -> str:
@@ -80,10 +89,22 @@ class PageDisplay:
                                                       if page.mean_confidence is not None else "")
 
     def _load_images(self, page: Page, showing: str) -> None:
+        """Pixels from a worker (line crops: ``line_images.py``).  When the same file is shown again
+        (the page reloaded after a job, a layout edit, or another process changed it), the images
+        already decoded are shown at once."""
         if self._image_worker is not None:
             self._image_worker.quit()
+            self._image_worker = None
         path, frame, sha = self._image_source(page, showing)
-        worker = create_worker(load_page_images, path, frame, sha)     # line crops: line_images.py
+        source = (page.id, path, frame, sha)
+        kept = self._shown_images if source == self._shown_source else None
+        if kept and "full" in kept:
+            for kind in ("preview", "full"):
+                if kind in kept:
+                    self._image_ready(page.id, kept[kind])
+            return
+        self._shown_source, self._shown_images = source, {}
+        worker = create_worker(load_page_images, path, frame, sha)
         pid = page.id
         worker.signals.yielded.connect(lambda img, pid=pid: self._image_ready(pid, img))
         worker.signals.errored.connect(lambda exc, pid=pid: self._image_failed(pid, exc))
@@ -98,6 +119,8 @@ class PageDisplay:
     def _image_ready(self, page_id: int, img: PageImage) -> None:
         if self.page is None or page_id != self.page.id:
             return
+        if self._shown_source is not None and self._shown_source[0] == page_id and self._shown_images is not None:
+            self._shown_images[img.kind] = img
         self.viewer.set_image(img)
         self.line_images.page_image(page_id, img)
         self.pageImageReady.emit(page_id, img.kind)
@@ -152,9 +175,13 @@ class PageDisplay:
             self._show_page_state(page)
             self._update_status()
 
-    def _show_page_state(self, page: Page) -> None:
-        """Line states from the store; lines of a closed page (reviewed, approved) are read-only."""
-        self.show_line_states()
+    def _show_page_state(self, page: Page, states: dict[str, tuple[str, str]] | None = None) -> None:
+        """Line states from the store (``states``: already read); lines of a closed page (reviewed,
+        approved) are read-only."""
+        if states is None:
+            self.show_line_states()
+        else:
+            self.editor.set_line_states(states)
         reason = workflow.PAGE_LINE_WORK.get(page.status)
         self.editor.set_read_only(f"page {page.seq} is {page.status}: {reason}" if reason and self.layout_ else None)
 
@@ -170,15 +197,27 @@ class PageDisplay:
         """Polled on a timer: when another connection (the CLI, a second window, a job) committed,
         the tree and the page shown follow the store.  A page with a line being typed is not reloaded
         under the typist: the reload waits until the line is left, and saving that line over text
-        changed elsewhere is refused by the core and then asked about (:meth:`_line_conflict`)."""
+        changed elsewhere is refused by the core and then asked about (:meth:`_line_conflict`).
+        The pages and the page shown are read on the writer thread (no layout parsed on the GUI
+        thread while a job commits page after page); only what differs is redrawn."""
         if self.store is None or self.page is None or (self.writer is not None and self.writer.pending()):
             return
         version = self.store.data_version()
         if version == self._data_version and not self._stale:
             return
         self._data_version = version
-        self._refresh_tree_states()
-        self._stale = self._page_differs()
+        if self.writer is None:
+            self._outside_read(self.page.id, read_outside(self.store, self.page.id))
+            return
+        self.writer.read(read_outside, self.page.id,
+                         callback=lambda snap, pid=self.page.id: self._outside_read(pid, snap))
+
+    def _outside_read(self, page_id: int, snap: tuple[list[Page], PageSnapshot]) -> None:
+        if self.store is None or self.page is None or self.page.id != page_id:
+            return
+        pages, shown = snap
+        self._refresh_tree_states(pages)
+        self._stale = self._page_differs(shown)
         if not self._stale:
             return
         if self.editor.pending_line() is not None:
@@ -187,12 +226,11 @@ class PageDisplay:
             self.outsideChange.emit(self.page.id, False)
             return
         self._stale = False
-        self.open_page(self.page.id, self.editor.current_line_id())
+        self._apply_reload(page_id, shown)
         self.statusBar().showMessage(f"page {self.page.seq} was changed by another process: reloaded", 10000)
         self.outsideChange.emit(self.page.id, True)
 
-    def _refresh_tree_states(self) -> None:
-        pages = self.store.pages()
+    def _refresh_tree_states(self, pages: list[Page]) -> None:
         if len(pages) != len(self.browser.model.pages()):
             self.refresh_browser()
             return
@@ -201,17 +239,16 @@ class PageDisplay:
             if shown is None or (shown.status, shown.mean_confidence) != (page.status, page.mean_confidence):
                 self.browser.update_page(page)
 
-    def _page_differs(self) -> bool:
+    def _page_differs(self, snap: PageSnapshot) -> bool:
         """True when the page shown (state, layout version, line texts, line states) is not what the
         store holds.  Every layout change (a ``digitizer layout`` edit: geometry, region type, reading
         order; a recognition) is a new layout version; text changes are compared line by line."""
-        stored = self.store.get_page(self.page.id)
-        if self.store.current_layout_version(self.page.id) != self._layout_version:
+        stored, layout, _versions, stored_states, _profile, layout_version = snap
+        if layout_version != self._layout_version:
             return True
-        layout = self.store.load_layout(self.page.id)
         lines = [(ln.id, ln.text) for ln in layout.lines()] if layout else []
         shown = [(ln.id, ln.text) for ln in self.layout_.lines()] if self.layout_ else []
-        states = {lid: st.state for lid, st in self.store.line_states(self.page.id).items()}
+        states = {lid: st[0] for lid, st in stored_states.items()}
         shown_states = {lid: self.editor.line_state(lid) for lid in self.editor.line_ids()}
         return stored.status != self.page.status or lines != shown or \
             any(states.get(lid, "machine") != st for lid, st in shown_states.items())

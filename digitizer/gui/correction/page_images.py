@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -31,7 +31,6 @@ class PageImage:
     path: str
     image: QImage
     size: tuple[int, int]
-    crops: dict[str, QImage] = field(default_factory=dict)
 
 
 def cache_dir() -> Path:
@@ -92,7 +91,7 @@ def make_preview(path: str, frame: int, sha256: str | None) -> tuple[QImage, tup
                 probe.seek(frame)
             size = probe.size
         if not img.isNull():
-            return img, size, None
+            return _for_screen(img), size, None
     im, size = _open_reduced(path, frame, PREVIEW_MAX)
     decoded = im if im.size == size else None
     small = _shrink(im, PREVIEW_MAX)
@@ -102,7 +101,13 @@ def make_preview(path: str, frame: int, sha256: str | None) -> tuple[QImage, tup
             tmp = cached.with_suffix(f".{os.getpid()}.tmp")
             small.save(tmp, format="JPEG", quality=88)
             os.replace(tmp, cached)
-    return pil_to_qimage(small), size, decoded
+    return _for_screen(pil_to_qimage(small)), size, decoded
+
+
+def _for_screen(image: QImage) -> QImage:
+    """The preview in the screen's pixel format, converted here in the worker: the GUI thread's
+    ``QPixmap.fromImage`` then shares the pixels instead of converting them (5-15 ms a page)."""
+    return image.convertToFormat(QImage.Format.Format_RGB32)
 
 
 def line_crops(im: Image.Image, boxes: dict[str, BBox], *, height: int = 56, width: int = 1100,
@@ -122,9 +127,21 @@ def line_crops(im: Image.Image, boxes: dict[str, BBox], *, height: int = 56, wid
     return out
 
 
+DECODE_THREADS: list[int] = []        # thread ids that decoded page pixels (last 32; tests read it)
+
+
+def record_decode_thread() -> None:
+    import threading
+
+    DECODE_THREADS.append(threading.get_ident())
+    del DECODE_THREADS[:-32]
+
+
 def load_page_images(path: str, frame: int = 0, sha256: str | None = None, *,
-                     boxes: dict[str, BBox] | None = None, full: bool = True) -> Iterator[PageImage]:
-    """Worker generator: yields the preview first, then (``full``) the full image with line crops."""
+                     full: bool = True) -> Iterator[PageImage]:
+    """Worker generator: yields the preview first, then (``full``) the full image (the editor's line
+    crops are cut from it by ``line_images.py``, in a worker too)."""
+    record_decode_thread()
     preview, size, decoded = make_preview(path, frame, sha256)
     yield PageImage("preview", path, preview, size)
     if not full:
@@ -133,8 +150,7 @@ def load_page_images(path: str, frame: int = 0, sha256: str | None = None, *,
         from ...imaging.io import load_frame
 
         decoded, _dpi = load_frame(path, frame, normalize=True)
-    crops = line_crops(decoded, boxes or {})
-    yield PageImage("full", path, pil_to_qimage(decoded), size, crops)
+    yield PageImage("full", path, pil_to_qimage(decoded), size)
 
 
 def thumbnail(path: str, frame: int = 0, sha256: str | None = None) -> QImage:

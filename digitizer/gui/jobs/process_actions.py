@@ -46,6 +46,5 @@ class ProcessActions:
     def _page_processed(self, page_id: int, ok: bool, error: str) -> None:
         if self.store is None:
             return
-        if self.page is not None and self.page.id == page_id:
-            self.open_page(page_id, self.editor.current_line_id())
         self.show_stored_page(page_id)                  # tree row, header, item progress
+        self.reload_shown_page(page_id)                 # read off the GUI thread; only what changed is redrawn

@@ -2,14 +2,22 @@
 
 A job is a core callable run by a :class:`~digitizer.gui.workers.Worker`.  Its row shows the stage
 (the core's progress text), pages done and an ETA; new rows are scrolled into view and the footer
-says what runs.  Processing jobs
-report ``("page", (page_id, ok), error)`` after each page is committed; a failed page gets a
-red child row with its reason.  While a job runs, a :class:`StallMeter` measures how late a
-20 ms heartbeat timer fires: the longest event-loop stall is shown in the footer.
+says what runs.  Processing jobs report ``("page", (page_id, ok), error)`` after each page is
+committed; a failed page gets a red child row with its reason.  Row and footer texts are redrawn at
+most every ``ROW_REFRESH_MS`` (the first change at once, the rest batched).  While a job runs, a
+:class:`StallMeter` measures how late a 20 ms heartbeat timer fires: the longest event-loop stall is
+shown in the footer.
+
+While jobs run, the objects alive when the first one started are frozen (``gc.freeze``) and
+unfrozen when the queue is idle again: a full collection of the cyclic garbage collector walks the
+whole heap of the GUI process (Qt wrappers, modules, images) and holds the interpreter lock for it,
+which stopped the event loop for 100-175 ms at random moments of a kraken job (measured with
+``benchmarks/bench_gui.py --where``).  Frozen, a collection walks only what was made since.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -24,6 +32,7 @@ from .tasks import WAITING
 from ..workers import Worker, create_worker
 
 _ids = itertools.count(1)
+ROW_REFRESH_MS = 250          # a running job's row and the footer are redrawn at most this often
 
 
 class StallMeter(QObject):
@@ -104,6 +113,12 @@ class QueuePanel(QWidget):
         self.jobs: dict[int, Job] = {}
         self._order: list[int] = []
         self.stall = StallMeter(parent=self)
+        self._row_timer = QTimer(self)            # row and footer texts: at most every ROW_REFRESH_MS
+        self._row_timer.setSingleShot(True)
+        self._row_timer.setInterval(ROW_REFRESH_MS)
+        self._row_timer.timeout.connect(self._refresh_rows)
+        self._dirty: dict[int, Job] = {}
+        self._last_refresh = 0.0
         self.last_batch_stall_ms: float | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -207,12 +222,14 @@ class QueuePanel(QWidget):
         if job is None:
             if self.stall.active:
                 self.stall.stop()
+                gc.unfreeze()
                 self.last_batch_stall_ms = self.stall.max_stall_ms
                 self.footer.setText(f"Idle. Longest UI stall during the last jobs: {self.stall.max_stall_ms:.0f} ms")
             self.idle.emit()
             return
         if not self.stall.active:
             self.stall.start()
+            gc.freeze()          # see the module docstring: no full collection walks the whole heap mid-job
         job.state, job.started = "running", time.perf_counter()
         self._set_status(job, "running…")
         self.tree.scrollToItem(job.row)
@@ -233,7 +250,6 @@ class QueuePanel(QWidget):
             job.bar.setRange(0, max(value or 0, 0))
         elif kind == "advance":
             job.done += value
-            job.bar.setValue(job.done)
         elif kind == "page":
             page_id, ok = value
             if ok:
@@ -248,8 +264,27 @@ class QueuePanel(QWidget):
                 self._set_status(job, text)
                 return
         if job.state == "running":
-            self._set_status(job, self._summary(job, "running"))
-            self._show_footer(job)
+            self._row_changed(job)
+
+    def _row_changed(self, job: Job) -> None:
+        """Show a running job's progress now, or with the next refresh when one was shown less than
+        ``ROW_REFRESH_MS`` ago (a job reporting many small steps does not redraw its row for each)."""
+        self._dirty[job.id] = job
+        if not self._row_timer.isActive():
+            if (time.perf_counter() - self._last_refresh) * 1000 >= ROW_REFRESH_MS:
+                self._refresh_rows()
+            else:
+                self._row_timer.start()
+
+    def _refresh_rows(self) -> None:
+        self._last_refresh = time.perf_counter()
+        dirty, self._dirty = self._dirty, {}
+        for job in dirty.values():
+            if job.state == "running":
+                if job.bar is not None:
+                    job.bar.setValue(job.done)
+                self._set_status(job, self._summary(job, "running"))
+                self._show_footer(job)
 
     def _show_footer(self, job: Job) -> None:
         queued = sum(1 for j in self.jobs.values() if j.state == "queued")
@@ -287,6 +322,9 @@ class QueuePanel(QWidget):
         self._set_status(job, self._summary(job, state) if state != "failed" else f"failed: {job.error}")
         if job.cancel_button is not None:
             job.cancel_button.setEnabled(False)
+        self._dirty.pop(job.id, None)
+        if job.bar is not None:
+            job.bar.setValue(job.done)
         if job.bar is not None and state == "done" and job.bar.maximum() == 0:
             job.bar.setRange(0, 1)
             job.bar.setValue(1)
