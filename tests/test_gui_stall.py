@@ -50,7 +50,8 @@ def test_page_shown_follows_the_job_that_rewrites_it(qtbot, gui_env, settings_pa
     # the new rows get their line crops, cut from the image already decoded (in a worker)
     qtbot.waitUntil(lambda: win._image_worker is None, timeout=20000)
     first = win.editor.line_ids()[0]
-    assert win.editor.row(first).crop.pixmap() is not None and not win.editor.row(first).crop.pixmap().isNull()
+    qtbot.waitUntil(lambda: win.editor.row(first).crop.image is not None, timeout=20000)
+    assert not win.editor.row(first).crop.image.isNull() and win.editor.row(first).crop.text() == ""
     assert gui_thread not in page_images.DECODE_THREADS
 
     # a correction, then the job runs again and replaces it: the lines keep their boxes, so the shown
