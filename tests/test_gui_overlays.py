@@ -43,16 +43,16 @@ def test_words_drawn_by_few_items_are_still_clicked_hovered_and_restricted(qtbot
     v, lines = win.viewer, win.layout_.lines()
     words = sum(len(ln.words) for ln in lines)
     assert v.overlay_count("words") == words and v.overlay_count("lines") == len(lines)
-    # every word is drawn, by a few path items (blocks, lines, baselines, 4 confidence bands), the same
+    # every word is drawn, by a few items (blocks, lines, baselines, 4 confidence bands), the same
     # items for every page (refilled, not made again)
-    from PySide6.QtCore import QPointF
+    from PySide6.QtCore import QRectF
 
     from digitizer.gui.correction.page_overlays import confidence_band
 
     for ln in lines:
-        for w in ln.words:                        # each word is filled in the path of its confidence band
-            assert v.overlays.bands[confidence_band(w.confidence, v.threshold)].path().contains(
-                QPointF(*_centre(w.bbox)))
+        for w in ln.words:                        # each word is drawn with its confidence band
+            assert QRectF(w.bbox.x0, w.bbox.y0, w.bbox.width, w.bbox.height) in v.overlays.bands[
+                confidence_band(w.confidence, v.threshold)].rects
     items = set(v.overlay_root.childItems())
     assert len(items) < words
     ids = [p.id for p in win.browser.model.pages()]
