@@ -1,6 +1,6 @@
 """Issue 15, deliver 6: opening a page costs the GUI thread less, and behaves the same.
 
-* the viewer draws a page's words, lines and blocks with a few path items (not one item per word):
+* the viewer draws a page's words, lines and blocks with a few items (not one item per word):
   real mouse clicks on the viewport still select the word (or, words hidden with F9, the line), the
   word's tooltip still gives its confidence, and a word clicked on the page is restricted in the store;
 * the Restrictions panel reads a page's restrictions on the store writer's thread when a page opens;
