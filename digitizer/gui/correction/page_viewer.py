@@ -112,7 +112,7 @@ class PageViewer(QGraphicsView):
         self._current.setZValue(5)
         self._current.setPen(QPen(QColor(255, 111, 0), 0))
         self._current.setBrush(QBrush(QColor(255, 235, 59, 60)))
-        self.overlays = PageOverlays(self.overlay_root)     # a few path items, refilled for each page
+        self.overlays = PageOverlays(self.overlay_root)     # a few items, refilled for each page
         self.page: Page | None = None
         self.layout_: PageLayout | None = None
         self.threshold = 0.8
