@@ -171,7 +171,10 @@ SLOW_SPINS: list[float] = []       # --where: event-loop passes (processEvents) 
 def time_handlers() -> None:
     """--where: time the window's handlers that run on the GUI thread while a job runs."""
     from digitizer.gui.correction.line_editor import LineEditor
+    from digitizer.gui.correction.line_images import LineImages
+    from digitizer.gui.correction.line_row import LineRow
     from digitizer.gui.correction.page_viewer import PageViewer
+    from digitizer.gui.restrict.restrict_panel import RestrictPanel
     from digitizer.gui.jobs.queue_panel import QueuePanel
     from digitizer.gui.main_window import MainWindow
 
@@ -179,8 +182,11 @@ def time_handlers() -> None:
                   "_image_ready", "refresh_item_progress", "_refresh_tree_states", "_page_differs", "_load_images",
                   "flush_saves", "_show_page_state", "_profile_for", "process_pages", "_apply_reload",
                   "_outside_read", "_prefetch", "take_prefetched")
-    HANDLERS.wrap(PageViewer, "set_page", "set_image", "paintEvent")
-    HANDLERS.wrap(LineEditor, "set_page", "set_crops", "focus_line")
+    HANDLERS.wrap(PageViewer, "set_page", "set_layout", "set_image", "paintEvent")
+    HANDLERS.wrap(LineEditor, "set_page", "focus_line", "set_line_states")
+    HANDLERS.wrap(LineRow, "set_crop")
+    HANDLERS.wrap(LineImages, "refresh", "_crop_ready")
+    HANDLERS.wrap(RestrictPanel, "refresh")
     HANDLERS.wrap(QueuePanel, "_on_progress", "_finish")
 
 

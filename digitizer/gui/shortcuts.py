@@ -34,12 +34,25 @@ class ShortcutGuard(QObject):
         self._window = window
         self._keys: set[QKeyCombination] | None = None
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+        self.cover()
+
+    def cover(self) -> None:
+        """Watch every text field the window has now."""
+        for kind in TEXT_FIELDS:
+            for field in self._window.findChildren(kind):
+                field.installEventFilter(self)        # (installed again: moved to the front, not doubled)
+
+    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        if isinstance(now, TEXT_FIELDS):
+            now.installEventFilter(self)
 
     def refresh(self) -> None:
-        """Forget the cached key set (call after adding or changing actions)."""
+        """Forget the cached key set and watch the text fields made since (call after adding or
+        changing actions or docks)."""
         self._keys = None
+        self.cover()
 
     def keys(self) -> set[QKeyCombination]:
         if self._keys is None:
@@ -65,5 +78,8 @@ class ShortcutGuard(QObject):
 
     def uninstall(self) -> None:
         app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        if isinstance(app, QApplication):
+            app.focusChanged.disconnect(self._focus_changed)
+        for kind in TEXT_FIELDS:
+            for field in self._window.findChildren(kind):
+                field.removeEventFilter(self)

@@ -12,27 +12,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF, QTransform
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView,
-                               QStyleOptionGraphicsItem, QWidget)
+                               QStyleOptionGraphicsItem, QToolTip, QWidget)
 
 from ...model import BBox, Page, PageLayout, Transform
 from .page_images import PageImage
+from .page_overlays import OVERLAY_KINDS, PageOverlays, confidence_color
 
-OVERLAY_KINDS = ("blocks", "lines", "words")
-
-
-def confidence_color(conf: float | None, threshold: float, alpha: int = 70) -> QColor:
-    """Red under the threshold, amber near it, green when confident; grey when unknown."""
-    if conf is None:
-        return QColor(128, 128, 128, alpha)
-    if conf < threshold:
-        return QColor(229, 57, 53, alpha + 30)
-    if conf < threshold + (1 - threshold) / 2:
-        return QColor(255, 179, 0, alpha)
-    return QColor(67, 160, 71, alpha - 25)
-
+__all__ = ["OVERLAY_KINDS", "PageImageItem", "PageViewer", "confidence_color", "qtransform"]
 
 def qtransform(t: Transform) -> QTransform:
     return QTransform(t.a, t.d, t.b, t.e, t.c, t.f)
@@ -123,10 +112,7 @@ class PageViewer(QGraphicsView):
         self._current.setZValue(5)
         self._current.setPen(QPen(QColor(255, 111, 0), 0))
         self._current.setBrush(QBrush(QColor(255, 235, 59, 60)))
-        self._visible = {k: True for k in OVERLAY_KINDS}
-        self._groups: dict[str, list[QGraphicsItem]] = {k: [] for k in OVERLAY_KINDS}
-        self._line_items: dict[str, QGraphicsItem] = {}
-        self._word_items: dict[str, list[QGraphicsItem]] = {}
+        self.overlays = PageOverlays(self.overlay_root)     # a few items, refilled for each page
         self.page: Page | None = None
         self.layout_: PageLayout | None = None
         self.threshold = 0.8
@@ -167,123 +153,26 @@ class PageViewer(QGraphicsView):
             self.image_item.set_full(img.image)
 
     def set_layout(self, layout: PageLayout | None) -> None:
-        for items in self._groups.values():
-            for it in items:
-                self.scene().removeItem(it)
-            items.clear()
-        self._line_items.clear()
-        self._word_items.clear()
         self.layout_ = layout
         self._current.setPath(QPainterPath())
-        if layout is None:
-            self.layoutShown.emit()
-            return
-        for block in layout.blocks:
-            self._add_block(block)
-            for line in block.lines:
-                self._add_line(line)
-                for i, word in enumerate(line.words):
-                    self._add_word(line.id, i, word.bbox, word.confidence)
-        for kind, items in self._groups.items():
-            for it in items:
-                it.setVisible(self._visible[kind])
+        self.overlays.threshold = self.threshold
+        self.overlays.set_layout(layout)
         self.layoutShown.emit()
 
-    def _add_block(self, block: Any) -> None:
-        item = QGraphicsPathItem(self._shape(block.polygon, block.bbox), self.overlay_root)
-        pen = QPen(QColor(30, 136, 229), 0, Qt.PenStyle.DashLine)
-        pen.setCosmetic(True)
-        item.setPen(pen)
-        item.setZValue(1)
-        self._groups["blocks"].append(item)
-
-    def _add_line(self, line: Any) -> None:
-        item = QGraphicsPathItem(self._shape(line.polygon, line.bbox), self.overlay_root)
-        pen = QPen(QColor(0, 150, 136, 200), 0)
-        pen.setCosmetic(True)
-        item.setPen(pen)
-        item.setZValue(2)
-        item.setData(0, ("line", line.id, -1))
-        self._groups["lines"].append(item)
-        self._line_items[line.id] = item
-        if line.baseline and len(line.baseline) > 1:
-            path = QPainterPath(QPointF(*line.baseline[0]))
-            for pt in line.baseline[1:]:
-                path.lineTo(QPointF(*pt))
-            base = QGraphicsPathItem(path, self.overlay_root)
-            bpen = QPen(QColor(216, 27, 96, 220), 2)
-            bpen.setCosmetic(True)
-            base.setPen(bpen)
-            base.setZValue(3)
-            self._groups["lines"].append(base)
-
-    def _add_word(self, line_id: str, index: int, box: BBox, conf: float | None) -> None:
-        item = QGraphicsRectItem(QRectF(box.x0, box.y0, box.width, box.height), self.overlay_root)
-        color = confidence_color(conf, self.threshold)
-        item.setBrush(QBrush(color))
-        pen = QPen(QColor(color.red(), color.green(), color.blue(), 160), 0)
-        pen.setCosmetic(True)
-        item.setPen(pen)
-        item.setZValue(4)
-        item.setData(0, ("word", line_id, index))
-        item.setToolTip("" if conf is None else f"confidence {conf * 100:.0f} %")
-        item.setVisible(self._visible["words"])
-        self._groups["words"].append(item)
-        self._word_items.setdefault(line_id, []).append(item)
-
     def update_line(self, line: Any) -> None:
-        """Redraw the words of one line (after an edit) without rebuilding the page's overlays.
-
-        Word boxes are updated in place when the line keeps its word count (the usual edit):
-        removing and re-adding scene items costs several ms per line on a 600-dpi page.
-        """
-        items = self._word_items.get(line.id, [])
-        if len(items) == len(line.words):
-            for item, word in zip(items, line.words):
-                self._restyle_word(item, word.bbox, word.confidence)
-            return
-        gone = set(self._word_items.pop(line.id, []))
-        for it in gone:
-            self.scene().removeItem(it)
-        self._groups["words"] = [it for it in self._groups["words"] if it not in gone]
-        for i, word in enumerate(line.words):
-            self._add_word(line.id, i, word.bbox, word.confidence)
-
-    def _restyle_word(self, item: Any, box: BBox, conf: float | None) -> None:
-        rect = QRectF(box.x0, box.y0, box.width, box.height)
-        if item.rect() != rect:
-            item.setRect(rect)
-        color = confidence_color(conf, self.threshold)
-        if item.brush().color() != color:
-            item.setBrush(QBrush(color))
-            pen = QPen(QColor(color.red(), color.green(), color.blue(), 160), 0)
-            pen.setCosmetic(True)
-            item.setPen(pen)
-        tip = "" if conf is None else f"confidence {conf * 100:.0f} %"
-        if item.toolTip() != tip:
-            item.setToolTip(tip)
-
-    @staticmethod
-    def _shape(polygon: list | None, box: BBox) -> QPainterPath:
-        path = QPainterPath()
-        if polygon and len(polygon) > 2:
-            path.addPolygon(QPolygonF([QPointF(x, y) for x, y in polygon]))
-            path.closeSubpath()
-        else:
-            path.addRect(QRectF(box.x0, box.y0, box.width, box.height))
-        return path
+        """Redraw the words of one line (after an edit) without rebuilding the page's overlays."""
+        self.overlays.update_line(line)
 
     def set_threshold(self, threshold: float) -> None:
         self.threshold = threshold
-        self.set_layout(self.layout_)
+        self.overlays.set_threshold(threshold)
 
     def set_overlay_visible(self, kind: str, visible: bool) -> None:
-        self._visible[kind] = visible
-        for it in self._groups[kind]:
-            it.setVisible(visible)
+        self.overlays.set_visible(kind, visible)
 
     def overlay_count(self, kind: str) -> int:
-        return len(self._groups[kind])
+        """How many blocks, lines or words the overlays draw."""
+        return self.overlays.count(kind)
 
     def set_current_line(self, line_id: str | None, *, ensure_visible: bool = True) -> None:
         line = self.layout_.find_line(line_id) if (self.layout_ and line_id) else None
@@ -387,20 +276,23 @@ class PageViewer(QGraphicsView):
 
     def click_at(self, scene_pos: QPointF) -> None:
         """Emit the word (preferred) or line under ``scene_pos``."""
-        best = None
-        for it in self.scene().items(scene_pos):
-            tag = it.data(0)
-            if isinstance(tag, tuple) and it.isVisible():
-                if tag[0] == "word":
-                    best = tag
-                    break
-                best = best or tag
-        if best is None:
+        hit = self.overlays.hit(self.overlay_root.mapFromScene(scene_pos))
+        if hit is None:
             return
-        if best[0] == "word":
-            self.wordClicked.emit(best[1], best[2])
+        if hit[0] == "word":
+            self.wordClicked.emit(hit[1], hit[2])
         else:
-            self.lineClicked.emit(best[1])
+            self.lineClicked.emit(hit[1])
+
+    def viewportEvent(self, event: Any) -> bool:
+        """A word's tooltip gives its confidence (the words are no items of their own)."""
+        if event.type() == QEvent.Type.ToolTip:
+            scene = self.mapToScene(event.pos())
+            word = self.overlays.word_at(self.overlay_root.mapFromScene(scene))
+            if word is not None and word[2] is not None:
+                QToolTip.showText(event.globalPos(), f"confidence {word[2] * 100:.0f} %", self.viewport())
+                return True
+        return super().viewportEvent(event)
 
     def _to_master(self, rect: QRectF) -> BBox:
         inv, ok = self.overlay_root.transform().inverted()

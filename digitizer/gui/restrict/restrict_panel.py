@@ -32,6 +32,7 @@ class RestrictPanel(QWidget):
         self.window_: Any = None
         self.selection: tuple[str, int | None] | None = None     # (line id, word index or None)
         self.hatches: list[QGraphicsRectItem] = []
+        self._rows: list[tuple[Any, ...]] | None = None        # the table's texts shown
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.reason = QComboBox()
@@ -79,7 +80,7 @@ class RestrictPanel(QWidget):
         self.window_ = window
         window.viewer.wordClicked.connect(lambda lid, i: self.select(lid, i))
         window.viewer.lineClicked.connect(lambda lid: self.select(lid, None))
-        window.pageOpened.connect(lambda _pid: self.refresh())
+        window.pageOpened.connect(self.page_opened)
 
     def select(self, line_id: str, word: int | None) -> None:
         self.selection = (line_id, word)
@@ -142,37 +143,79 @@ class RestrictPanel(QWidget):
             self.changed.emit()
 
     # ------------------------------------------------------------------ views
+    def page_opened(self, page_id: int) -> None:
+        """A page was opened (or reloaded): its restrictions and hatched areas are read on the store
+        writer's thread (after the saves queued before), then shown; nothing is read on the GUI thread."""
+        win = self.window_
+        if win is None or win.store is None or win.page is None:
+            return
+        self._clear_hatches()
+        if win.writer is None:
+            self.refresh()
+            return
+        page = win.page
+        win.writer.read(read_page_restrictions, page.id, page.item_id, page.width, page.height,
+                        callback=lambda got, pid=page.id: self._show(pid, *got))
+
     def refresh(self) -> None:
-        """Re-read the restrictions: the list, and the hatched areas of the page shown."""
+        """Re-read the restrictions now: the list, and the hatched areas of the page shown."""
         win = self.window_
         if win is None or win.store is None:
             return
         win.flush_saves()
         rs = list_restrictions(win.store, active_only=True)
-        self.table.setRowCount(len(rs))
-        for row, r in enumerate(rs):
-            for col, text in enumerate((str(r.id), r.describe().split(" (")[0], r.reason, r.until or "")):
-                self.table.setItem(row, col, QTableWidgetItem(text))
-        self._hatch(rs)
+        page, layout = win.page, win.layout_
+        boxes = [] if page is None else hatch_boxes(layout, rs, page.id, page.item_id, page.width, page.height)
+        self._show(page.id if page is not None else None, rs, boxes)
 
-    def _hatch(self, rs: list[Any]) -> None:
-        viewer = self.window_.viewer
+    def _show(self, page_id: int | None, rs: list[Any], boxes: list[tuple[int, int, int, int]]) -> None:
+        win = self.window_
+        if win is None or (win.page.id if win.page is not None else None) != page_id:
+            return                                      # another page is shown meanwhile
+        rows = [(str(r.id), r.describe().split(" (")[0], r.reason, r.until or "") for r in rs]
+        if rows != self._rows:                          # the table is rebuilt only when the list changed
+            self._rows = rows
+            self.table.setRowCount(len(rows))
+            for row, texts in enumerate(rows):
+                for col, text in enumerate(texts):
+                    self.table.setItem(row, col, QTableWidgetItem(text))
+        self._hatch(boxes)
+
+    def _clear_hatches(self) -> None:
+        scene = self.window_.viewer.scene()
         for it in self.hatches:
-            viewer.scene().removeItem(it)
+            scene.removeItem(it)
         self.hatches = []
-        page, layout = self.window_.page, self.window_.layout_
-        if page is None:
-            return
-        hits = match_page(layout, rs, page_id=page.id, item_id=page.item_id)
-        boxes = [(0, 0, page.width, page.height)] if hits.withheld is not None else \
-            [(b.x0, b.y0, b.width, b.height) for b in hits.boxes]
+
+    def _hatch(self, boxes: list[tuple[int, int, int, int]]) -> None:
+        self._clear_hatches()
+        root = self.window_.viewer.overlay_root
         for x, y, w, h in boxes:
-            item = QGraphicsRectItem(QRectF(x, y, w, h), viewer.overlay_root)
+            item = QGraphicsRectItem(QRectF(x, y, w, h), root)
             item.setPen(QPen(HATCH, 0))
             item.setBrush(QBrush(HATCH, Qt.BrushStyle.BDiagPattern))
             item.setZValue(4)
             item.setToolTip("restricted: withheld from access packages")
             self.hatches.append(item)
+
+
+def hatch_boxes(layout: Any, rs: list[Any], page_id: int, item_id: int, width: int,
+                height: int) -> list[tuple[int, int, int, int]]:
+    """``(x, y, w, h)`` of the restricted areas of a page (the whole page when it is withheld)."""
+    if not rs:
+        return []
+    hits = match_page(layout, rs, page_id=page_id, item_id=item_id)
+    if hits.withheld is not None:
+        return [(0, 0, width, height)]
+    return [(b.x0, b.y0, b.width, b.height) for b in hits.boxes]
+
+
+def read_page_restrictions(store: Any, page_id: int, item_id: int, width: int,
+                           height: int) -> tuple[list[Any], list[tuple[int, int, int, int]]]:
+    """The active restrictions and the hatched areas of a page, read in one go (the writer thread):
+    the layout is parsed only when something is restricted."""
+    rs = list_restrictions(store, active_only=True)
+    return rs, hatch_boxes(store.load_layout(page_id) if rs else None, rs, page_id, item_id, width, height)
 
 
 def attach_restrict_panel(window: Any) -> tuple[RestrictPanel, QDockWidget]:
