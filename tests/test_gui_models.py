@@ -144,7 +144,8 @@ def test_retrain_in_background_shows_both_cers_and_switches_the_item(qtbot, sett
     switched = win.model_actions.last_switch
     assert switched.model == "loop-gui" and switched.todo == [pages[-1].id]
     process_job = win.queue.jobs[win.model_actions.last_process_job]
-    assert process_job.state == "done" and process_job.ok_pages == [pages[-1].id], process_job.error
+    assert process_job.state == "done" and process_job.ok_pages == [pages[-1].id], \
+        (process_job.error, process_job.failed_pages)
     with ProjectStore.open(project) as store:
         now = store.pages()
         assert {p.engine_override for p in now} == {"kraken:loop-gui"}      # the whole item has the model
@@ -244,7 +245,8 @@ def test_a_model_kept_in_the_project_is_used_for_an_item_from_the_models_dialog(
     assert "1 page(s) nobody has worked on will be processed again" in seen["text"]
     qtbot.waitUntil(lambda: not win.queue.busy(), timeout=600000)
     process_job = win.queue.jobs[win.model_actions.last_process_job]
-    assert process_job.state == "done" and process_job.ok_pages == [pages[-1].id], process_job.error
+    assert process_job.state == "done" and process_job.ok_pages == [pages[-1].id], \
+        (process_job.error, process_job.failed_pages)
     with ProjectStore.open(project) as store:
         now = store.pages()
         assert {p.engine_override for p in now} == {"kraken:proj-hand"}

@@ -15,7 +15,7 @@ import os
 import socket
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -153,11 +153,19 @@ class SerialExecutor(Executor):
         return _cf_outcome(future)
 
 
-def _init_worker(coordinator: int) -> None:
-    """Pool worker setup: single-threaded OpenMP, and exit when the coordinator dies (kill -9),
-    since a worker blocked on the task queue would otherwise never notice."""
+def _init_worker(coordinator: int, environ: dict[str, str] | None = None) -> None:
+    """Pool worker setup: the coordinator's environment ``environ``, single-threaded OpenMP, and exit
+    when the coordinator dies (kill -9), since a worker blocked on the task queue would otherwise never
+    notice.
+
+    A worker is forked from the forkserver, which the first pool of the process started and which
+    keeps the environment of that moment: without ``environ`` a folder named there since (e.g.
+    ``$DIGITIZER_MODELS_DIR``, where a model just trained is registered) is not seen by the page."""
     import threading
 
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
     def watch() -> None:
@@ -179,13 +187,17 @@ class LocalProcessExecutor(Executor):
     Worker processes are recycled after ``max_tasks_per_child`` tasks, so memory a library
     leaks cannot accumulate; a worker that dies (killed, out of memory, segfault) breaks the
     pool, its in-flight tasks come back as errors (and are retried) and a fresh pool is started.
+    Workers get this process's environment as it is when the pool starts (``initializer(coordinator
+    pid, environ)``, by default :func:`_init_worker`, runs in each worker).
     """
 
     name = "local"
 
     def __init__(self, workers: int | None = None, *, max_tasks_per_child: int | None = 200,
-                 in_flight_per_worker: int = 2, start_method: str = "forkserver"):
+                 in_flight_per_worker: int = 2, start_method: str = "forkserver",
+                 initializer: Callable[[int, dict[str, str]], None] = _init_worker):
         self.workers = max(1, workers or default_workers())
+        self.initializer = initializer
         self.max_tasks_per_child = max_tasks_per_child
         self.in_flight_per_worker = max(1, in_flight_per_worker)
         self._ctx = multiprocessing.get_context(start_method)
@@ -196,8 +208,9 @@ class LocalProcessExecutor(Executor):
         self.restarts = 0
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx, initializer=_init_worker,
-                                      initargs=(os.getpid(),), max_tasks_per_child=self.max_tasks_per_child)
+        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx, initializer=self.initializer,
+                                      initargs=(os.getpid(), dict(os.environ)),
+                                      max_tasks_per_child=self.max_tasks_per_child)
 
     @property
     def slots(self) -> int:

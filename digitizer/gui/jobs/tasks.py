@@ -21,10 +21,10 @@ WAITING = "waiting for the project lock"
 WORKER_NICE = 5     # page workers run at a lower CPU priority than the window (2-core machines: no UI stall)
 
 
-def _init_niced_worker(coordinator: int) -> None:
+def _init_niced_worker(coordinator: int, environ: dict[str, str]) -> None:
     from ...batch.executors import _init_worker
 
-    _init_worker(coordinator)
+    _init_worker(coordinator, environ)
     try:
         os.nice(WORKER_NICE)
     except OSError:  # pragma: no cover - not permitted: run at the same priority
@@ -34,17 +34,9 @@ def _init_niced_worker(coordinator: int) -> None:
 def _gui_executor() -> Any:
     """One worker process for the window's jobs, at a lower CPU priority than the GUI process: on a
     busy 2-core machine a kraken or tesseract page otherwise takes the CPU the event loop needs."""
-    import concurrent.futures as cf
-
     from ...batch.executors import LocalProcessExecutor
 
-    class NicedExecutor(LocalProcessExecutor):
-        def _new_pool(self) -> cf.ProcessPoolExecutor:
-            return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx,
-                                          initializer=_init_niced_worker, initargs=(os.getpid(),),
-                                          max_tasks_per_child=self.max_tasks_per_child)
-
-    return NicedExecutor(1)
+    return LocalProcessExecutor(1, initializer=_init_niced_worker)
 
 
 def _open(root: str | os.PathLike, agent: str) -> ProjectStore:
