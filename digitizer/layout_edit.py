@@ -60,12 +60,14 @@ def find_block(layout: PageLayout, block_id: str) -> TextBlock:
 
 
 def find_line(layout: PageLayout, line_id: str) -> tuple[TextBlock, int]:
-    """The block holding ``line_id`` and the line's index in it."""
-    for b in layout.blocks:
-        for i, ln in enumerate(b.lines):
-            if ln.id == line_id:
-                return b, i
-    raise LayoutEditError(f"no line {line_id!r} on this page")
+    """The block holding ``line_id`` and the line's index in it (:func:`correction.locate_line` with
+    this module's error)."""
+    from .correction import locate_line
+
+    try:
+        return locate_line(layout, line_id)
+    except KeyError:
+        raise LayoutEditError(f"no line {line_id!r} on this page") from None
 
 
 def _check_points(layout: PageLayout, what: str, points: Sequence[Point], minimum: int) -> list[Point]:

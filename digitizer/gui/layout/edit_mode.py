@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QMenu
 
 from ... import layout_edit as E
 from ...model import BBox, PageLayout
+from ..correction.page_overlays import shape_path
 from .points import PointEditing
 from .region_menu import RegionMenu
 
@@ -147,13 +148,7 @@ class LayoutEditMode(QObject, RegionMenu, PointEditing):
 
     @staticmethod
     def _outline(box: BBox, polygon: list[tuple[float, float]] | None) -> QPainterPath:
-        path = QPainterPath()
-        if polygon and len(polygon) > 2:
-            path.addPolygon(QPolygonF([QPointF(x, y) for x, y in polygon]))
-            path.closeSubpath()
-        else:
-            path.addRect(QRectF(box.x0, box.y0, box.width, box.height))
-        return path
+        return shape_path(polygon, box)
 
     def _add_handle(self, h: Handle, color: QColor) -> None:
         r = QRectF(-HANDLE_PX, -HANDLE_PX, 2 * HANDLE_PX, 2 * HANDLE_PX)
