@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -127,3 +128,10 @@ def kill_session(pid: int) -> list[int]:
         except ProcessLookupError:
             pass
     return left
+
+
+def copy_project(template: Path, tmp_path: Path) -> Path:
+    """A copy of a processed template project (session fixtures process once; tests copy)."""
+    dst = tmp_path / "proj"
+    shutil.copytree(template, dst)
+    return dst

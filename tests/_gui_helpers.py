@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from _data_helpers import font_file
 
+from _batch_helpers import copy_project  # noqa: F401  (tests import it from here too)
 from _batch_helpers import make_project as make_generic_project
 from digitizer.store import ProjectStore
 
@@ -176,7 +176,3 @@ def processed_template(tmp_path_factory) -> Path:
     return root
 
 
-def copy_project(template: Path, tmp_path: Path) -> Path:
-    dst = tmp_path / "proj"
-    shutil.copytree(template, dst)
-    return dst

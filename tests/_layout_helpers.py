@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from _batch_helpers import make_project
+from _batch_helpers import copy_project, make_project
 from _data_helpers import TYPED_PAGE
 
 
@@ -24,7 +23,4 @@ def typed_project(tmp_path_factory) -> Path:
     return root
 
 
-def copy_typed(template: Path, tmp_path: Path) -> Path:
-    dst = tmp_path / "proj"
-    shutil.copytree(template, dst)
-    return dst
+copy_typed = copy_project       # a copy of the processed typed page's project

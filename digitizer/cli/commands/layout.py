@@ -23,6 +23,7 @@ import sys
 from typing import Any
 
 from ..common import add_project_arg
+from .lines import add_page_args
 
 REGION_ACTIONS = ("type", "move", "bbox", "polygon", "order", "insert_point", "remove_point")
 LINE_ACTIONS = ("move", "bbox", "polygon", "baseline", "to_block", "order", "insert_point", "remove_point")
@@ -31,8 +32,7 @@ LINE_ACTIONS = ("move", "bbox", "polygon", "baseline", "to_block", "order", "ins
 def register(sub: Any) -> None:
     p = sub.add_parser("layout", help="list or edit a page's regions, lines, region types and reading order")
     add_project_arg(p)
-    p.add_argument("--page", type=int, required=True, metavar="N", help="page id, or page number with --item")
-    p.add_argument("--item", metavar="I", help="item identifier or id: --page is then the page number in it")
+    add_page_args(p)
     who = p.add_mutually_exclusive_group()
     who.add_argument("--region", metavar="ID", help="the region (block) to edit")
     who.add_argument("--line", metavar="ID", help="the line to edit")

@@ -28,8 +28,7 @@ ACTIONS = ("set", "verify", "flag", "history", "restore")
 def register(sub: Any) -> None:
     p = sub.add_parser("lines", help="list, correct, verify or flag the lines of a page (JSON for scripts)")
     add_project_arg(p)
-    p.add_argument("--page", type=int, required=True, metavar="N", help="page id, or page number with --item")
-    p.add_argument("--item", metavar="I", help="item identifier or id: --page is then the page number in it")
+    add_page_args(p)
     p.add_argument("--line", metavar="ID", help="the line to act on (ids from the listing)")
     act = p.add_mutually_exclusive_group()
     act.add_argument("--set", metavar="TEXT", help="replace the line's text (state edited)")
@@ -51,6 +50,12 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="JSON output")
     p.add_argument("--operator", metavar="NAME", help="who does it (recorded in the history; default: login name)")
     p.set_defaults(func=run)
+
+
+def add_page_args(p: Any) -> None:
+    """``--page N [--item I]``: the page a command acts on (resolved by :func:`page_id`)."""
+    p.add_argument("--page", type=int, required=True, metavar="N", help="page id, or page number with --item")
+    p.add_argument("--item", metavar="I", help="item identifier or id: --page is then the page number in it")
 
 
 def page_id(store: Any, page: int, item: str | None) -> int:
