@@ -199,6 +199,17 @@ class PageViewer(QGraphicsView):
     def zoom_by(self, step: float) -> None:
         self.set_zoom(self.zoom * step)
 
+    def view_state(self) -> tuple[float, int, int]:
+        """Zoom and scroll position, for :meth:`restore_view` after the same page is shown again."""
+        return self.zoom, self.horizontalScrollBar().value(), self.verticalScrollBar().value()
+
+    def restore_view(self, state: tuple[float, int, int]) -> None:
+        """Back to a :meth:`view_state` (and no fit-to-width when the page's pixels arrive)."""
+        self._fit_pending = False
+        self.set_zoom(state[0])
+        self.horizontalScrollBar().setValue(state[1])
+        self.verticalScrollBar().setValue(state[2])
+
     def fit_page(self) -> None:
         self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
 

@@ -47,13 +47,10 @@ class LayoutActions:
         self.writer.call(commit_layout, page_id, layout, action, **params)
         self.browser.update_page(self.store.get_page(page_id))
         same = self.page is not None and self.page.id == page_id
-        view = (self.viewer.zoom, self.viewer.horizontalScrollBar().value(), self.viewer.verticalScrollBar().value())
+        view = self.viewer.view_state()
         self.open_page(page_id, focus)
         if same:                          # the page shown again after an edit keeps its zoom and place
-            self.viewer._fit_pending = False
-            self.viewer.set_zoom(view[0])
-            self.viewer.horizontalScrollBar().setValue(view[1])
-            self.viewer.verticalScrollBar().setValue(view[2])
+            self.viewer.restore_view(view)
 
     def _layout_op(self, action: str, op: Any, focus: Any = None, **params: Any) -> None:
         """Apply ``op(layout)`` to a copy of the current layout and push it as an undoable command."""
