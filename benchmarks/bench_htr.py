@@ -102,10 +102,12 @@ def bench_gt_lines(model, pages: list[Path]) -> dict:
 def segment_cached(eng, im, xml: Path, cache: Path | None, seg_height: int):
     """blla layout of a page with every line (main-text filter off), from ``cache`` when there."""
     from digitizer.engines.base import RecognitionOptions
+    from digitizer.engines.kraken._exec import bf16_fast
     from digitizer.model import layout_from_dict, to_dict
 
     key = hashlib.sha256(im.tobytes()).hexdigest()[:16]
-    f = cache / f"{xml.stem}-{key}-h{seg_height}.json" if cache else None
+    prec = "-bf16" if bf16_fast() else ""           # the engine's default precision on this CPU
+    f = cache / f"{xml.stem}-{key}-h{seg_height}{prec}.json" if cache else None
     if f is not None and f.is_file():
         return layout_from_dict(json.loads(f.read_text(encoding="utf-8"))), None
     t = time.perf_counter()

@@ -30,7 +30,8 @@ SPECS = {"small": SMALL, "medium": MEDIUM, "large (kraken default)": LARGE}
 # (spec, height, batch, threads)
 GRID = [("small", 48, 1, 1), ("small", 48, 4, 1), ("small", 48, 8, 1), ("small", 48, 16, 1),
         ("small", 32, 8, 1), ("small", 64, 8, 1), ("small", 48, 8, 2),
-        ("medium", 48, 8, 1), ("medium", 64, 8, 1), ("large (kraken default)", 120, 8, 1)]
+        ("medium", 48, 8, 1), ("medium", 64, 8, 1), ("large (kraken default)", 120, 8, 1),
+        ("small", 48, 1, 2), ("medium", 48, 1, 1), ("medium", 48, 1, 2)]
 
 
 def load_lines(folder: Path, n: int, seed: int = 1) -> list[tuple[object, str]]:
@@ -61,7 +62,9 @@ def batches(lines, height: int, batch: int, alphabet: dict[str, int]):
         yield x, torch.tensor([im.width for im in ims]), targets
 
 
-def measure(spec: str, height: int, batch: int, threads: int, lines, steps: int) -> float:
+def measure(spec: str, height: int, batch: int, threads: int, lines, steps: int, bf16: bool = False) -> float:
+    import contextlib
+
     import torch
     from kraken.models import create_model
 
@@ -76,8 +79,10 @@ def measure(spec: str, height: int, batch: int, threads: int, lines, steps: int)
     for x, seq_lens, targets in batches(lines, height, batch, alphabet):
         if done == 1:                                   # first step is a warm-up
             t0, seen = time.perf_counter(), 0
-        out, olens = net.nn(x, seq_lens)
-        logp = out.squeeze(2).log_softmax(1).permute(2, 0, 1)
+        amp = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+        with amp:
+            out, olens = net.nn(x, seq_lens)
+        logp = out.float().squeeze(2).log_softmax(1).permute(2, 0, 1)
         loss = net.criterion(logp, torch.cat(targets), olens, torch.tensor([len(t) for t in targets]))
         opt.zero_grad()
         loss.backward()
@@ -96,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="only the first two configurations")
     ap.add_argument("--rows", help="only these rows of the grid, e.g. 5-9 (0-based, inclusive)")
     ap.add_argument("--json", type=Path, help="write the results here too")
+    ap.add_argument("--bf16", action="store_true",
+                    help="also measure each configuration under bfloat16 autocast (CPUs with AMX/AVX512-BF16)")
     args = ap.parse_args(argv)
     ensure_torchvision()
     grid = GRID[:2] if args.quick else GRID
@@ -104,11 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         grid = GRID[int(a):int(b or a) + 1]
     lines = load_lines(args.lines, 16 * (args.steps + 1))
     rows = []
-    print("| spec | height | batch | threads | lines/s |\n|---|---|---|---|---|")
+    print("| spec | height | batch | threads | precision | lines/s |\n|---|---|---|---|---|---|")
     for name, h, b, t in grid:
-        lps = measure(SPECS[name], h, b, t, lines, args.steps)
-        rows.append({"spec": name, "height": h, "batch": b, "threads": t, "lines_per_s": round(lps, 2)})
-        print(f"| {name} | {h} | {b} | {t} | {lps:.2f} |", flush=True)
+        for bf16 in ((False, True) if args.bf16 else (False,)):
+            lps = measure(SPECS[name], h, b, t, lines, args.steps, bf16=bf16)
+            prec = "bf16" if bf16 else "fp32"
+            rows.append({"spec": name, "height": h, "batch": b, "threads": t, "precision": prec,
+                         "lines_per_s": round(lps, 2)})
+            print(f"| {name} | {h} | {b} | {t} | {prec} | {lps:.2f} |", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -96,22 +96,46 @@ def load_recognizer(path: str | Path) -> Any:
 
 
 def segment(image: Image.Image, *, model_path: str | Path | None = None, threads: int | None = 1,
-            text_direction: str = "horizontal-lr", height: int | None = None) -> Any:
+            text_direction: str = "horizontal-lr", height: int | None = None, bf16: bool = False) -> Any:
     """blla baseline segmentation of a whole page -> ``kraken.containers.Segmentation``.
 
     ``height``: the height the page is scaled to for the network (blla's default model: 1800 px);
     smaller is faster (network and polygon extraction scale with its square), coordinates come
-    back in page pixels either way.
+    back in page pixels either way.  ``bf16``: run the network under bfloat16 autocast (only where
+    :func:`bf16_fast` says the CPU has native bfloat16 matrix units; ignored otherwise).
     """
     from kraken.configs import SegmentationInferenceConfig
 
     task = load_segmenter(model_path)
     cfg = SegmentationInferenceConfig(text_direction=text_direction, num_threads=threads or 1)
-    with torch_threads(threads), _input_height(task, height):
+    with torch_threads(threads), _input_height(task, height), _autocast_bf16(bf16 and bf16_fast()):
         try:
             return task.predict(image, cfg)
         except Exception as exc:   # kraken raises many types for odd pages
             raise EngineError(f"kraken segmentation failed: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
+
+
+def bf16_fast() -> bool:
+    """True where the CPU computes bfloat16 natively (AVX512-BF16 / AMX: Xeon since Cooper/Sapphire
+    Lake, recent EPYC).  Elsewhere bfloat16 is emulated and slower than float32."""
+    ensure_torchvision()
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+@contextlib.contextmanager
+def _autocast_bf16(enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    import torch
+
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        yield
 
 
 @contextlib.contextmanager

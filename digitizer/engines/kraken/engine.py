@@ -6,7 +6,9 @@ first (``digitizer.htr.registry.resolve_options``), so the engine does not depen
 ``opts.segmentation_model``: optional blla model file (default: the one in the kraken wheel).
 ``opts.extra``: ``threads`` (torch threads, default ``$DIGITIZER_TORCH_THREADS`` or 1),
 ``main_text_only`` (default true: drop facing page, margins, stamps; :mod:`.maintext`),
-``seg_height`` (blla's network input height, default :data:`SEG_HEIGHT`; 0 = the model's own).
+``seg_height`` (blla's network input height, default :data:`SEG_HEIGHT`; 0 = the model's own),
+``seg_bf16`` (default true: blla's network in bfloat16 where the CPU has native bfloat16 units,
+about 2x faster per page with the same lines; false = always float32).
 
 Recognition with a model trained on line images (``seg_type`` bbox, what ``digitizer train``
 makes from line folders) cuts every line out along its boundary polygon exactly like the
@@ -89,12 +91,15 @@ class KrakenEngine(Engine):
     def segment(self, image: Image.Image, opts: RecognitionOptions) -> PageLayout:
         seg_path = opts.segmentation_model or str(_exec.default_segmentation_model())
         height = opts.extra.get("seg_height", SEG_HEIGHT)
-        seg = _exec.segment(image, model_path=seg_path, threads=_threads(opts), height=int(height) if height else None)
+        bf16 = bool(opts.extra.get("seg_bf16", True)) and _exec.bf16_fast()
+        seg = _exec.segment(image, model_path=seg_path, threads=_threads(opts), height=int(height) if height else None,
+                            bf16=bf16)
         layout = segmentation_to_layout(seg, image.width, image.height)
         main_only = bool(opts.extra.get("main_text_only", True))
         dropped = keep_main_text(layout) if main_only else 0
         step = self.step("segment", opts, segmentation_model=os.path.basename(seg_path),
-                         main_text_only=main_only, lines_dropped=dropped)
+                         main_text_only=main_only, lines_dropped=dropped, seg_height=int(height or 0),
+                         precision="bf16" if bf16 else "fp32")
         step.model, step.model_sha256 = os.path.basename(seg_path), _exec.file_sha256(seg_path)
         layout.steps.append(step)
         return layout
