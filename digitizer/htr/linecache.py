@@ -34,7 +34,7 @@ def budget_bytes(default_mb: int = DEFAULT_MB) -> int:
 
 
 def _nbytes(sample: Any) -> int:
-    im = sample.get("image") if isinstance(sample, dict) else None
+    im: Any = sample.get("image") if isinstance(sample, dict) else None
     try:
         return int(im.element_size() * im.nelement())
     except AttributeError:
@@ -70,7 +70,7 @@ def install(max_bytes: int | None = None) -> None:
                     _state["used"] += size
             return sample
 
-        GroundTruthDataset.__getitem__ = __getitem__   # type: ignore[method-assign]
+        GroundTruthDataset.__getitem__ = __getitem__
         _state["installed"] = True
 
 
