@@ -84,7 +84,7 @@ def bench_gt_lines(model, pages: list[Path]) -> dict:
     from digitizer.engines.kraken.engine import KrakenEngine
     from digitizer.htr.evaluate import PageInput, evaluate
 
-    eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1})
+    eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1, "lm": USE_LM})
     inputs, per_line = [], []
     for xml in pages:
         page, refs, layout = gt_layout(xml)
@@ -128,7 +128,7 @@ def bench_e2e(model, pages: list[Path], cache: Path | None, seg_height: int) -> 
     from digitizer.engines.kraken.maintext import keep_main_text
     from digitizer.htr.evaluate import PageInput, evaluate, read_lines_boxes
 
-    eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1})
+    eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1, "lm": USE_LM})
     seg_times, found, kept = [], [], []
     inputs: dict[str, list] = {"main_text": [], "all_lines": []}
     for xml in pages:
@@ -239,7 +239,11 @@ def bench_train(data: Path, n: int) -> dict:
     return {"lines": n, "batch_size": 4, "lines_per_s": res.lines_per_s}
 
 
+USE_LM = True      # decode with the model's character language model when it has one (--no-lm: greedy)
+
+
 def main() -> int:
+    global USE_LM
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_corpus_argument(ap, default=TEST_DATA)
     ap.add_argument("--model", default="poilus-fr-v1", help="registry name or model file")
@@ -255,8 +259,10 @@ def main() -> int:
     ap.add_argument("--finetune", metavar="HAND", help="with --lines: fine-tune on 2 and 5 pages of this held-out "
                                                        "hand, score the next page (e.g. lettre-boudreau-tessier)")
     ap.add_argument("--finetune-epochs", type=int, default=4)
+    ap.add_argument("--no-lm", action="store_true", help="greedy decoding even where the model has a language model")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "htr")
     args = ap.parse_args()
+    USE_LM = not args.no_lm
     corpus = require_corpus(args.corpus, [WILLS])
     if args.seg_height is None:
         from digitizer.engines.kraken.engine import SEG_HEIGHT
@@ -267,7 +273,11 @@ def main() -> int:
 
     info = registry.resolve(args.model)
     pages = sorted((corpus / WILLS).glob("*.xml"))[: 1 if args.quick else None]
-    out: dict = {"model": info.name, "model_sha256": info.sha256, "model_val_cer": info.cer,
+    from digitizer.engines.base import RecognitionOptions
+    from digitizer.engines.kraken.engine import KrakenEngine
+
+    decoder = KrakenEngine().language_model(RecognitionOptions(model=info, extra={"lm": USE_LM}))[1]
+    out: dict = {"model": info.name, "model_sha256": info.sha256, "model_val_cer": info.cer, "decoder": decoder,
                  "corpus": str(corpus), "dev_pages": [p.stem for p in pages]}
     t = time.perf_counter()
     if not args.no_gt_lines:

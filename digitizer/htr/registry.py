@@ -259,6 +259,7 @@ def remove(name: str) -> ModelInfo:
         raise DigitizerError(f"model {name!r} ships with digitizer in {builtin_models_dir()} and is read-only")
     Path(info.path).unlink(missing_ok=True)
     Path(info.path).with_name(f"{info.name}.json").unlink(missing_ok=True)
+    Path(info.path).with_name(f"{Path(info.path).stem}.charlm.json.gz").unlink(missing_ok=True)   # its LM
     return info
 
 

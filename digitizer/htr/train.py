@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import CancelledError, DigitizerError, EngineError, InputFileError
-from ..fsutil import atomic_write_text
+from ..engines.kraken.charlm import lm_path_for
+from ..fsutil import atomic_copy, atomic_write_text
 from ..model import utcnow
 from ..progress import CancelToken, NullProgress, ProgressSink
 from . import linecache, registry
@@ -383,7 +384,14 @@ def _register(result: TrainResult, out: Path, summary: dict, *, spec: str | None
                 "unseen in training)",
         source=source or "trained with digitizer train", licence=licence,
         base_model=f"{base.name} (sha256 {base.sha256[:12]})" if base else None)
-    return registry.register(out, info, move=True, overwrite=True)
+    registered = registry.register(out, info, move=True, overwrite=True)
+    if base is not None and lm_path_for(base.path).is_file():
+        # the base's character language model decodes the fine-tuned model too (same script and
+        # language; the weights were tuned for the base): base and new model are compared alike
+        atomic_copy(lm_path_for(base.path), lm_path_for(registered.path))
+        registered.training["language_model"] = f"{lm_path_for(base.path).name} (the base model's)"
+        registry.update(registered)
+    return registered
 
 
 def result_to_dict(r: TrainResult) -> dict[str, Any]:

@@ -153,13 +153,34 @@ def _input_height(task: Any, height: int | None) -> Iterator[None]:
             net.input = inp
 
 
-def _rec_config(threads: int | None) -> Any:
+def _rec_config(threads: int | None, decoder: Any = None) -> Any:
     from kraken.configs import RecognitionInferenceConfig
 
-    return RecognitionInferenceConfig(num_line_workers=0, num_threads=threads or 1)
+    extra = {"decoder": decoder} if decoder is not None else {}
+    return RecognitionInferenceConfig(num_line_workers=0, num_threads=threads or 1, **extra)
 
 
-def recognize_crop(crop: Image.Image, *, model_path: str | Path, threads: int | None = 1) -> Any:
+def load_lm(path: str | Path) -> Any:
+    """A character language model file (cached per process, like the models)."""
+    from .charlm import CharLM
+
+    p = str(Path(path).resolve())
+    with _lock:
+        if ("lm", p) not in _cache:
+            _cache[("lm", p)] = CharLM.load(p)
+        return _cache[("lm", p)]
+
+
+def lm_decoder(model_path: str | Path, lm: Any, *, alpha: float, beta: float, beam: int) -> Any:
+    """kraken decoder running the CTC beam search with ``lm`` for the recognition model's codec."""
+    from .charlm import kraken_decoder
+
+    codec = load_recognizer(model_path).net.codec
+    l2c = {k[0]: v for k, v in codec.l2c.items() if len(k) == 1}
+    return kraken_decoder(l2c, lm, alpha=alpha, beta=beta, beam=beam)
+
+
+def recognize_crop(crop: Image.Image, *, model_path: str | Path, threads: int | None = 1, decoder: Any = None) -> Any:
     """Recognise one pre-cut line image (the whole image is the line) -> ``ocr_record``."""
     from kraken.containers import BBoxLine, Segmentation
 
@@ -167,11 +188,11 @@ def recognize_crop(crop: Image.Image, *, model_path: str | Path, threads: int | 
     seg = Segmentation(type="bbox", imagename="", text_direction="horizontal-lr", script_detection=False,
                        lines=[BBoxLine(id="l", bbox=(0, 0, crop.width, crop.height))])
     with torch_threads(threads):
-        return next(iter(task.predict(crop, seg, _rec_config(threads))))
+        return next(iter(task.predict(crop, seg, _rec_config(threads, decoder))))
 
 
 def recognize_baselines(image: Image.Image, lines: Sequence[tuple[str, list, list]], *, model_path: str | Path,
-                        threads: int | None = 1) -> Iterator[Any]:
+                        threads: int | None = 1, decoder: Any = None) -> Iterator[Any]:
     """Recognise ``(id, baseline, boundary)`` lines on a page with a baseline model; yields per line."""
     from kraken.containers import BaselineLine, Segmentation
 
@@ -181,7 +202,7 @@ def recognize_baselines(image: Image.Image, lines: Sequence[tuple[str, list, lis
     seg = Segmentation(type="baselines", imagename="", text_direction="horizontal-lr", script_detection=False,
                        lines=bl)
     with torch_threads(threads):
-        yield from task.predict(image, seg, _rec_config(threads))
+        yield from task.predict(image, seg, _rec_config(threads, decoder))
 
 
 def recognizer_seg_type(model_path: str | Path) -> str:

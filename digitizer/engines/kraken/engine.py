@@ -7,7 +7,8 @@ first (``digitizer.htr.registry.resolve_options``), so the engine does not depen
 ``opts.extra``: ``threads`` (torch threads, default ``$DIGITIZER_TORCH_THREADS`` or 1),
 ``main_text_only`` (default true: drop facing page, margins, stamps; :mod:`.maintext`),
 ``seg_height`` (blla's network input height, default :data:`SEG_HEIGHT`; 0 = the model's own),
-``seg_bf16`` (default true: blla's network in bfloat16 where the CPU has native bfloat16 units,
+``lm`` (default true: decode with the character language model beside the recognition model,
+when there is one; :meth:`KrakenEngine.language_model`), ``seg_bf16`` (default true: blla's network in bfloat16 where the CPU has native bfloat16 units,
 about 2x faster per page with the same lines; false = always float32).
 
 Recognition with a model trained on line images (``seg_type`` bbox, what ``digitizer train``
@@ -30,6 +31,7 @@ from ...progress import CancelToken
 from ..base import (BASELINES, CHAR_CONFIDENCES, POLYGONS, RECOGNIZE, SEGMENT, TRAINABLE, WORD_CONFIDENCES,
                     Engine, EngineInfo, RecognitionOptions)
 from . import _exec
+from .charlm import lm_path_for
 from .linecrop import LineCrop, crop_line
 from .maintext import keep_main_text
 
@@ -109,33 +111,59 @@ class KrakenEngine(Engine):
     def _model(self, opts: RecognitionOptions) -> ModelRef:
         return model_ref(opts.model)
 
+    def language_model(self, opts: RecognitionOptions) -> tuple[Any, dict[str, Any]]:
+        """The decoder for ``opts``'s model and what it is, for provenance.
+
+        A model with a character language model beside it (``NAME.charlm.json.gz``, :mod:`.charlm`)
+        is decoded by a CTC beam search with it, with the weights stored in that file;
+        ``opts.extra``: ``lm`` (default true; false = kraken's greedy decoding), ``lm_alpha``,
+        ``lm_beta``, ``lm_beam`` override them.  Returns ``(None, {"decoder": "greedy"})`` otherwise."""
+        info = self._model(opts)
+        path = lm_path_for(info.path)
+        if not bool(opts.extra.get("lm", True)) or not path.is_file():
+            return None, {"decoder": "greedy"}
+        try:
+            lm = _exec.load_lm(path)
+        except (OSError, ValueError, KeyError) as exc:
+            raise EngineError(f"{path.name}: not a usable language model ({exc})",
+                              hint="remove it, or set lm = false in the profile's recognition options") from exc
+        alpha = float(opts.extra.get("lm_alpha", lm.decoder["alpha"]))
+        beta = float(opts.extra.get("lm_beta", lm.decoder["beta"]))
+        beam = int(opts.extra.get("lm_beam", lm.decoder["beam"]))
+        decoder = _exec.lm_decoder(info.path, lm, alpha=alpha, beta=beta, beam=beam)
+        return decoder, {"decoder": "ctc-beam+charlm", "lm": path.name, "lm_sha256": _exec.file_sha256(path),
+                         "lm_order": lm.order, "lm_alpha": alpha, "lm_beta": beta, "lm_beam": beam}
+
     def recognize(self, image: Image.Image, layout: PageLayout, opts: RecognitionOptions,
                   cancel: CancelToken | None = None) -> Iterator[Line]:
         info = self._model(opts)
         threads = _threads(opts)
+        decoder, _ = self.language_model(opts)
         lines = layout.lines()
         if _exec.recognizer_seg_type(info.path) == "baselines" and all(ln.baseline and ln.polygon for ln in lines):
-            yield from self._recognize_baselines(image, lines, info.path, threads, cancel)
+            yield from self._recognize_baselines(image, lines, info.path, threads, cancel, decoder)
             return
         grey = image.convert("L") if image.mode != "L" else image     # once per page, not per line
         for ln in lines:
             if cancel is not None:
                 cancel.check()
-            yield self._recognize_crop(grey, ln, info.path, threads)
+            yield self._recognize_crop(grey, ln, info.path, threads, decoder)
 
-    def _recognize_crop(self, image: Image.Image, ln: Line, model_path: str, threads: int) -> Line:
+    def _recognize_crop(self, image: Image.Image, ln: Line, model_path: str, threads: int,
+                        decoder: Any = None) -> Line:
         try:
             crop = crop_line(image, ln.polygon, ln.baseline, (ln.bbox.x0, ln.bbox.y0, ln.bbox.x1, ln.bbox.y1))
         except ValueError:
             return _with_text(ln, "", [], [])
-        rec = _exec.recognize_crop(crop.image, model_path=model_path, threads=threads)
+        rec = _exec.recognize_crop(crop.image, model_path=model_path, threads=threads, decoder=decoder)
         boxes = [_crop_box_to_page(BBox.from_points(c), crop, ln) for c in rec.cuts]
         return _with_text(ln, rec.prediction, list(rec.confidences), boxes)
 
     def _recognize_baselines(self, image: Image.Image, lines: list[Line], model_path: str, threads: int,
-                             cancel: CancelToken | None) -> Iterator[Line]:
+                             cancel: CancelToken | None, decoder: Any = None) -> Iterator[Line]:
         spec = [(ln.id, list(ln.baseline or []), list(ln.polygon or [])) for ln in lines]
-        for ln, rec in zip(lines, _exec.recognize_baselines(image, spec, model_path=model_path, threads=threads)):
+        for ln, rec in zip(lines, _exec.recognize_baselines(image, spec, model_path=model_path, threads=threads,
+                                                            decoder=decoder)):
             if cancel is not None:
                 cancel.check()
             boxes = []
@@ -153,7 +181,7 @@ class KrakenEngine(Engine):
         by_id = {ln.id: ln for ln in self.recognize(image, layout, opts, cancel)}
         for block in layout.blocks:
             block.lines = [by_id.get(ln.id, ln) for ln in block.lines]
-        step = self.step("htr", opts, threads=_threads(opts))
+        step = self.step("htr", opts, threads=_threads(opts), **self.language_model(opts)[1])
         step.model, step.model_sha256 = info.name, info.sha256 or _exec.file_sha256(info.path)
         layout.steps.append(step)
         return layout
@@ -161,7 +189,7 @@ class KrakenEngine(Engine):
     def recognition_step(self, opts: RecognitionOptions) -> Any:
         """Provenance record for a recognise-only run (the pipeline calls recognize() itself)."""
         info = self._model(opts)
-        step = self.step("htr", opts, threads=_threads(opts))
+        step = self.step("htr", opts, threads=_threads(opts), **self.language_model(opts)[1])
         step.model, step.model_sha256 = info.name, info.sha256 or _exec.file_sha256(info.path)
         return step
 

@@ -1,0 +1,222 @@
+"""A character n-gram language model and a CTC beam search that uses it.
+
+kraken decodes a line greedily: the most probable character at every frame, repeats merged,
+blanks removed.  A weak handwriting model then writes letter strings no French writer would
+("Mpe le", "doasdens"); a character language model trained on transcriptions of the same period
+prefers the readings that look like the language when the network hesitates between a few
+characters.  This is what Transkribus and PyLaia call "language model" decoding; here it is a
+small, dependency-free version:
+
+* :class:`CharLM`: an order-``n`` character model with Witten-Bell interpolation, trained on the
+  line transcriptions of the training set (never on evaluation pages), stored as gzip'd JSON
+  next to the recognition model (``NAME.charlm.json.gz``).
+* :func:`beam_decode`: CTC prefix beam search (Hannun et al. 2014) over the network's softmax
+  output, scoring ``log P_ctc + alpha * log P_lm + beta * length``; it returns kraken's decoder
+  format ``[(label, start_frame, end_frame, confidence), ...]``, so kraken's character positions,
+  word boxes and confidences keep working.  :func:`kraken_decoder` wraps it for
+  ``RecognitionInferenceConfig(decoder=...)``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+BOS, EOS = "\x02", "\x03"
+FORMAT = "digitizer-charlm-1"
+SUFFIX = ".charlm.json.gz"
+DEFAULT_DECODER: dict[str, Any] = {"alpha": 0.4, "beta": 1.5, "beam": 16}
+
+
+class CharLM:
+    """Order-``order`` character model, Witten-Bell interpolated down to a uniform distribution."""
+
+    def __init__(self, order: int = 6, counts: dict[str, dict[str, int]] | None = None,
+                 vocab: Iterable[str] = (), decoder: dict[str, Any] | None = None,
+                 about: dict[str, Any] | None = None) -> None:
+        if order < 1:
+            raise ValueError("order must be at least 1")
+        self.order = order
+        # the decoding weights tuned for the model this file sits beside (alpha, beta, beam)
+        self.decoder: dict[str, Any] = dict(DEFAULT_DECODER, **(decoder or {}))
+        self.about: dict[str, Any] = dict(about or {})     # training data, tuning figures
+        self.counts: dict[str, dict[str, int]] = counts or {}
+        self.vocab = set(vocab)
+        self._totals: dict[str, tuple[int, int]] = {}
+        self._cache: dict[tuple[str, str], float] = {}
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._totals = {h: (sum(nxt.values()), len(nxt)) for h, nxt in self.counts.items()}
+        self._cache.clear()
+        self.vocab |= {c for nxt in self.counts.values() for c in nxt}
+
+    @classmethod
+    def train(cls, texts: Iterable[str], order: int = 6, min_count: int = 1) -> CharLM:
+        """Count every character after every context of 0..order-1 characters (lines padded with BOS/EOS)."""
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for text in texts:
+            text = text.strip()
+            if not text:
+                continue
+            padded = BOS * (order - 1) + text + EOS
+            for i in range(order - 1, len(padded)):
+                c = padded[i]
+                for k in range(order):
+                    counts[padded[i - k:i]][c] += 1
+        pruned = {h: {c: n for c, n in nxt.items() if n >= min_count or len(h) == 0}
+                  for h, nxt in counts.items()}
+        return cls(order, {h: nxt for h, nxt in pruned.items() if nxt})
+
+    def logp(self, context: str, char: str) -> float:
+        """Natural log of P(char | the last order-1 characters of context)."""
+        ctx = (BOS * (self.order - 1) + context)[-(self.order - 1):] if self.order > 1 else ""
+        key = (ctx, char)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = math.log(self._prob(ctx, char))
+            if len(self._cache) > 500_000:
+                self._cache.clear()
+            self._cache[key] = hit
+        return hit
+
+    def _prob(self, ctx: str, char: str) -> float:
+        p = 1.0 / (len(self.vocab) + 1)                # uniform floor (+1: unseen characters)
+        for k in range(0, len(ctx) + 1):                # shortest context first
+            h = ctx[len(ctx) - k:]
+            total = self._totals.get(h)
+            if total is None:
+                break                                   # longer contexts were never seen either
+            n, types = total
+            p = (self.counts[h].get(char, 0) + types * p) / (n + types)
+        return p
+
+    def perplexity(self, texts: Iterable[str]) -> float:
+        lp, n = 0.0, 0
+        for text in texts:
+            text = text.strip()
+            for i, c in enumerate(text + EOS):
+                lp += self.logp(text[:i], c)
+                n += 1
+        return math.exp(-lp / max(1, n))
+
+    # ---------------------------------------------------------------- storage
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": FORMAT, "order": self.order, "decoder": self.decoder, "about": self.about,
+                "counts": self.counts}
+
+    def save(self, path: str | Path) -> Path:
+        from ...fsutil import atomic_write_bytes
+
+        data = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        atomic_write_bytes(Path(path), gzip.compress(data, mtime=0))
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> CharLM:
+        raw = json.loads(gzip.decompress(Path(path).read_bytes()).decode("utf-8"))
+        if raw.get("format") != FORMAT:
+            raise ValueError(f"{path}: not a {FORMAT} file")
+        return cls(int(raw["order"]), {h: dict(nxt) for h, nxt in raw["counts"].items()},
+                   decoder=raw.get("decoder"), about=raw.get("about"))
+
+
+def lm_path_for(model_path: str | Path) -> Path:
+    """Where the language model of a recognition model lives: ``NAME.charlm.json.gz`` beside ``NAME.<ext>``."""
+    p = Path(model_path)
+    return p.with_name(p.stem + SUFFIX)
+
+
+# -------------------------------------------------------------------- decoding
+NEG = -1e30
+
+
+def _logsumexp(a: float, b: float) -> float:
+    if a < b:
+        a, b = b, a
+    if b <= NEG:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
+def beam_decode(probs: Any, l2c: dict[int, str], lm: CharLM | None, *, alpha: float = 0.5, beta: float = 1.0,
+                beam: int = 8, prune: float = 1e-3) -> list[tuple[int, int, int, float]]:
+    """CTC prefix beam search over ``probs`` (C x T softmax, label 0 = blank) with ``lm`` weighted by
+    ``alpha`` and a bonus ``beta`` per character.  Returns kraken's ``(label, start, end, conf)``
+    list for the best prefix.  Labels not in ``l2c`` (multi-label codes) get no LM score."""
+    import numpy as np
+
+    p = np.asarray(probs, dtype=np.float64)
+    logp = np.log(np.maximum(p, 1e-30))
+    n_cls, n_t = p.shape
+    # a beam: prefix (tuple of labels) -> [log p ending in blank, log p ending in non-blank]
+    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, NEG]}
+    text: dict[tuple[int, ...], str] = {(): ""}
+    lm_score: dict[tuple[int, ...], float] = {(): 0.0}
+    timing: dict[tuple[int, ...], tuple[tuple[int, int, int, float], ...]] = {(): ()}
+    for t in range(n_t):
+        col = logp[:, t]
+        cands = [int(c) for c in np.nonzero(p[:, t] >= prune)[0] if c != 0]
+        if not cands:
+            cands = [int(np.argmax(p[1:, t])) + 1]
+        nxt: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [NEG, NEG])
+        for prefix, (pb, pnb) in beams.items():
+            total = _logsumexp(pb, pnb)
+            # blank: the prefix stays
+            e = nxt[prefix]
+            e[0] = _logsumexp(e[0], total + col[0])
+            last = prefix[-1] if prefix else None
+            for c in cands:
+                lc = col[c]
+                if c == last:
+                    # repeat without a blank between: same prefix (the character goes on)
+                    e = nxt[prefix]
+                    e[1] = _logsumexp(e[1], pnb + lc)
+                    tm = timing[prefix]
+                    if tm and tm[-1][2] == t - 1 and p[c, t] > p[0, t]:     # the character goes on here
+                        lab, s, _, conf = tm[-1]
+                        timing[prefix] = tm[:-1] + ((lab, s, t, max(conf, float(p[c, t]))),)
+                    # after a blank: a new, doubled character
+                    ext_p = pb + lc
+                else:
+                    ext_p = total + lc
+                new = prefix + (c,)
+                if new not in lm_score:
+                    ch = l2c.get(c)
+                    lm_score[new] = lm_score[prefix] + (alpha * lm.logp(text[prefix], ch)
+                                                        if lm is not None and ch is not None else 0.0) + beta
+                    text[new] = text[prefix] + (ch or "")
+                    timing[new] = timing[prefix] + ((c, t, t, float(p[c, t])),)
+                e = nxt[new]
+                e[1] = _logsumexp(e[1], ext_p)
+        ranked = sorted(nxt.items(), key=lambda kv: _logsumexp(*kv[1]) + lm_score[kv[0]], reverse=True)
+        beams = dict(ranked[:beam])
+    # the end of line is a character for the LM too
+    def final(kv: tuple[tuple[int, ...], list[float]]) -> float:
+        prefix, scores = kv
+        end = alpha * lm.logp(text[prefix], EOS) if lm is not None else 0.0
+        return _logsumexp(*scores) + lm_score[prefix] + end
+
+    best = max(beams.items(), key=final)[0]
+    return list(timing[best])
+
+
+def kraken_decoder(l2c: dict[int, str], lm: CharLM, *, alpha: float = 0.5, beta: float = 1.0,
+                   beam: int = 8) -> Callable[..., list[list[tuple[int, int, int, float]]]]:
+    """A decoder for ``RecognitionInferenceConfig(decoder=...)``: (N, C, W) outputs -> label lists."""
+
+    def decode(outputs: Any, seq_lens: Sequence[int] | None = None) -> list[list[tuple[int, int, int, float]]]:
+        import torch
+
+        o = torch.as_tensor(outputs)
+        if o.dim() == 2:
+            o = o.unsqueeze(0)
+        lens = [int(x) for x in seq_lens] if seq_lens is not None else [o.shape[-1]] * o.shape[0]
+        return [beam_decode(seq[:, :n].float().numpy(), l2c, lm, alpha=alpha, beta=beta, beam=beam)
+                for seq, n in zip(o, lens)]
+
+    return decode
