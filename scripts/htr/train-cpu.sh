@@ -17,10 +17,12 @@ RUN=${2:?usage: train-cpu.sh DATA_DIR RUN_DIR [NAME] [--resume]}
 NAME=${3:-manuscript-fr-v2}
 MODE=${4:-}
 # MIX: sources whose train lines are trained on (regex over the source prefix); BASE: registry
-# name or model file to fine-tune; LR: learning rate.  Defaults: the manuscript-fr-v2 run.
+# name or model file to fine-tune; LR: learning rate; PATIENCE: validations without improvement
+# before stopping.  Defaults: the manuscript-fr-v2 run.
 MIX=${MIX:-poilus|mss19|mss20}
 BASE=${BASE:-poilus-fr-v1}
 LR=${LR:-0.0003}
+PATIENCE=${PATIENCE:-10}
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$RUN"
 awk -F'\t' -v mix="$MIX" 'BEGIN{OFS="\t"} NR>1 && $2=="train" && $3 !~ "^(" mix "):" {$2="test"} {print}' \
@@ -32,6 +34,6 @@ else
 fi
 export OMP_THREAD_LIMIT=1 DIGITIZER_MODELS_DIR="${DIGITIZER_MODELS_DIR:-$RUN/models}"
 exec nice -n 10 "$HERE/.venv/bin/digitizer" train "${SRC[@]}" --name "$NAME" --checkpoint-dir "$RUN/ckpt" \
-    --batch-size 1 --lr "$LR" --epochs 30 --patience 10 --val-every 600 --checkpoint-every 160 --threads 1 \
+    --batch-size 1 --lr "$LR" --epochs 30 --patience "$PATIENCE" --val-every 600 --checkpoint-every 160 --threads 1 \
     --device "${DEVICE:-cpu}" --overwrite --language fr --script Latn --licence "CC BY 4.0" \
     --source "HTR-United: CREMMA-AN-TestamentsDePoilus, CREMMA-MSS-19, CREMMA-MSS-20 (CC BY 4.0); see models/README.md"
