@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from pathlib import Path
 import subprocess
 
 import numpy as np
@@ -112,13 +113,17 @@ def test_train_lm_command_counts_training_lines_tunes_on_validation_and_writes_b
     from digitizer.htr import registry
 
     shipped = registry.resolve("poilus-fr-v1")
-    model = tmp_path / "poilus-copy.safetensors"
-    shutil.copy(shipped.path, model)
-    out = subprocess.run(digitizer_cmd("-q", "train-lm", str(model), "--from-folder", str(test_data / "train-htr"),
+    copy = tmp_path / "poilus-copy.safetensors"
+    shutil.copy(shipped.path, copy)
+    model = Path(registry.import_model(copy, name="poilus-copy").path)      # the user registry (per test)
+    out = subprocess.run(digitizer_cmd("-q", "train-lm", "poilus-copy", "--from-folder", str(test_data / "train-htr"),
                                        "--order", "5", "--json"), capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
     assert res["path"] == str(lm_path_for(model)) and res["order"] == 5
+    # the sidecar says so (models info / the Models dialog)
+    said = registry.get("poilus-copy").training["language_model"]
+    assert said.startswith("poilus-copy.charlm.json.gz: order 5") and f"{res['lm_cer']:.2%}" in said
     assert res["train_lines"] == 16 and res["val_lines"] == 9            # split.tsv: 16 train, 9 validation
     assert res["lm_cer"] == min(r["cer"] for r in res["grid"])
     lm = CharLM.load(res["path"])

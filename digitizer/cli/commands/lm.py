@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 
@@ -37,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
     res = train_lm(info.path, args.from_folder, split_tsv=args.split_tsv, order=args.order, out=args.out,
                    max_val_lines=args.max_val_lines, threads=args.threads, source=args.source,
                    progress=make_progress(args))
+    if not args.out and not info.read_only and info.name:
+        # the Models dialog and 'models info' show it with the model's training facts
+        info.training = {**(info.training or {}), "language_model": (
+            f"{Path(res.path).name}: order {res.order}, beam {res.beam}, alpha {res.alpha}, beta {res.beta}; "
+            f"validation CER greedy {res.greedy_cer:.2%} -> {res.lm_cer:.2%} ({res.val_lines} lines)")}
+        registry.update(info)
     if args.json:
         print(json.dumps(asdict(res), ensure_ascii=False, indent=1))
         return 0
