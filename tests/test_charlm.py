@@ -76,9 +76,20 @@ def test_the_language_model_settles_a_letter_the_network_hesitates_on():
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
+    import os
+
     from _htr_helpers import train_tiny
 
-    return train_tiny(tmp_path_factory.mktemp("tiny"))
+    # train_tiny sets DIGITIZER_MODELS_DIR for the process (it runs before the per-test registry
+    # isolation); this module runs early, so put it back or later tests would share one registry
+    before = os.environ.get("DIGITIZER_MODELS_DIR")
+    try:
+        return train_tiny(tmp_path_factory.mktemp("tiny"))
+    finally:
+        if before is None:
+            os.environ.pop("DIGITIZER_MODELS_DIR", None)
+        else:
+            os.environ["DIGITIZER_MODELS_DIR"] = before
 
 
 def test_engine_decodes_with_the_model_s_language_model_and_records_it(tiny, tmp_path):
