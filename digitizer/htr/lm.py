@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..engines.kraken import _exec
-from ..engines.kraken.charlm import CharLM, beam_decode, lm_path_for
+from ..engines.kraken.charlm import CharLM, beam_decode, lm_path_for, per_line_outputs
 from ..engines.kraken.tvcompat import ensure_torchvision
 from ..errors import DigitizerError
 from ..progress import NullProgress, ProgressSink
@@ -50,18 +50,12 @@ def capture(model_path: str, samples: Sequence[LineSample], threads: int = 1,
             progress: ProgressSink | None = None) -> list[tuple[str, Any, dict[int, str]]]:
     """Recognise pre-cut line images once: ``(reference, C x T softmax outputs, label -> char)`` per line."""
     ensure_torchvision()
-    import numpy as np
     from kraken.lib.ctc_decoder import greedy_decoder
 
     outs: list[Any] = []
 
     def keep(outputs: Any, seq_lens: Any = None) -> Any:
-        import torch
-
-        o = torch.as_tensor(outputs)
-        o = o.unsqueeze(0) if o.dim() == 2 else o
-        lens = [int(x) for x in seq_lens] if seq_lens is not None else [o.shape[-1]] * o.shape[0]
-        outs.extend(np.asarray(s[:, :n].float().numpy()) for s, n in zip(o, lens))
+        outs.extend(per_line_outputs(outputs, seq_lens))
         return greedy_decoder(outputs, seq_lens)
 
     progress = progress or NullProgress()
@@ -80,20 +74,13 @@ def capture(model_path: str, samples: Sequence[LineSample], threads: int = 1,
 
 def decode_cer(captured: Sequence[tuple[str, Any, dict[int, str]]], lm: CharLM | None, alpha: float,
                beta: float, beam: int) -> float:
-    errors = n = 0
-    for ref, probs, l2c in captured:
-        labels = beam_decode(probs, l2c, lm, alpha=alpha, beta=beta, beam=beam)
-        errors += distance(ref, "".join(l2c.get(lab, "") for lab, *_ in labels))
-        n += len(ref)
-    return errors / max(1, n)
-
-
-def greedy_cer(captured: Sequence[tuple[str, Any, dict[int, str]]]) -> float:
+    """CER of the captured lines decoded with ``lm`` (``lm=None``: kraken's greedy decoding)."""
     from kraken.lib.ctc_decoder import greedy_decoder
 
     errors = n = 0
     for ref, probs, l2c in captured:
-        labels = greedy_decoder(probs)[0]
+        labels = (beam_decode(probs, l2c, lm, alpha=alpha, beta=beta, beam=beam) if lm is not None
+                  else greedy_decoder(probs)[0])
         errors += distance(ref, "".join(l2c.get(lab, "") for lab, *_ in labels))
         n += len(ref)
     return errors / max(1, n)
@@ -113,7 +100,7 @@ def train_lm(model_path: str | os.PathLike[str], folder: str | os.PathLike[str],
     if not val:
         raise DigitizerError("tuning the language model needs validation lines", hint="give a split.tsv with them")
     captured = capture(model_path, val, threads, progress)
-    base = greedy_cer(captured)
+    base = decode_cer(captured, None, 0.0, 0.0, 1)
     rows: list[dict[str, Any]] = []
     for alpha, beta, beam in grid:
         rows.append({"alpha": alpha, "beta": beta, "beam": beam, "cer": round(decode_cer(captured, lm, alpha, beta,

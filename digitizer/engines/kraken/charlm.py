@@ -210,13 +210,18 @@ def kraken_decoder(l2c: dict[int, str], lm: CharLM, *, alpha: float = 0.5, beta:
     """A decoder for ``RecognitionInferenceConfig(decoder=...)``: (N, C, W) outputs -> label lists."""
 
     def decode(outputs: Any, seq_lens: Sequence[int] | None = None) -> list[list[tuple[int, int, int, float]]]:
-        import torch
-
-        o = torch.as_tensor(outputs)
-        if o.dim() == 2:
-            o = o.unsqueeze(0)
-        lens = [int(x) for x in seq_lens] if seq_lens is not None else [o.shape[-1]] * o.shape[0]
-        return [beam_decode(seq[:, :n].float().numpy(), l2c, lm, alpha=alpha, beta=beta, beam=beam)
-                for seq, n in zip(o, lens)]
+        return [beam_decode(probs, l2c, lm, alpha=alpha, beta=beta, beam=beam)
+                for probs in per_line_outputs(outputs, seq_lens)]
 
     return decode
+
+
+def per_line_outputs(outputs: Any, seq_lens: Sequence[int] | None = None) -> list[Any]:
+    """A kraken decoder's input ((N,) C x W softmax, sequence lengths) as one C x T array per line."""
+    import torch
+
+    o = torch.as_tensor(outputs)
+    if o.dim() == 2:
+        o = o.unsqueeze(0)
+    lens = [int(x) for x in seq_lens] if seq_lens is not None else [o.shape[-1]] * o.shape[0]
+    return [seq[:, :n].float().numpy() for seq, n in zip(o, lens)]
