@@ -4,6 +4,9 @@ reproducible rebuild of the line set from a pinned git commit (scripts/htr/build
 from __future__ import annotations
 
 import csv
+import json
+import os
+import shutil
 import importlib.util
 import subprocess
 import sys
@@ -73,7 +76,7 @@ def _build_module():
     return mod
 
 
-def test_build_dataset_rebuilds_lines_from_a_pinned_commit(tmp_path):
+def _poilus_repo(tmp_path):
     repo = tmp_path / "src"
     (repo / "data" / "batch-1").mkdir(parents=True)
     _page(repo / "data" / "batch-1", "TestamentsDePoilus_will_AN_0999-0", ["Je soussigné", "Mad^e ¥", "lègue"],
@@ -86,6 +89,11 @@ def test_build_dataset_rebuilds_lines_from_a_pinned_commit(tmp_path):
     subprocess.run(git + ["add", "."], check=True)
     subprocess.run(git + ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "pages"], check=True)
     commit = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    return repo, commit
+
+
+def test_build_dataset_rebuilds_lines_from_a_pinned_commit(tmp_path):
+    repo, commit = _poilus_repo(tmp_path)
     mod = _build_module()
     mod.SOURCES = [mod.Source("test/poilus", commit, "poilus")]
     out = tmp_path / "set"
@@ -98,3 +106,28 @@ def test_build_dataset_rebuilds_lines_from_a_pinned_commit(tmp_path):
     first = (out / "lines" / f"{rows[1]['id']}.png").read_bytes()
     assert mod.main([str(out), str(repo / ".git")]) == 0             # the same commit gives the same files
     assert (out / "lines" / f"{rows[1]['id']}.png").read_bytes() == first
+
+
+def _rows(out):
+    with open(out / "split.tsv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def test_build_dataset_max_pages_and_a_hard_linked_copy_keeps_its_tables(tmp_path, capsys):
+    repo, commit = _poilus_repo(tmp_path)
+    mod = _build_module()
+    mod.SOURCES = [mod.Source("test/poilus", commit, "poilus", max_pages=1)]
+    small = tmp_path / "small"
+    assert mod.main([str(small), str(repo / ".git")]) == 0
+    pages = {r["source_page"] for r in _rows(small)}
+    assert len(pages) <= 1                                   # one page of three (the dev page gives none)
+    full = tmp_path / "full"
+    shutil.copytree(small, full, copy_function=os.link)      # cp -al: every file shared with "small"
+    before = (small / "split.tsv").read_bytes()
+    assert mod.main([str(full), str(repo / ".git"), "--max-pages", "poilus=all"]) == 0
+    assert [r["hand"] for r in _rows(full)] == ["AN_0057", "AN_0999", "AN_0999"]
+    assert (small / "split.tsv").read_bytes() == before      # the copy's rebuild left the original alone
+    assert json.loads((full / "stats.json").read_text())["sources"]["poilus"]["max_pages"] is None
+    with pytest.raises(SystemExit):
+        mod.main([str(full), str(repo / ".git"), "--max-pages", "nosuch=3"])
+    assert "--max-pages 'nosuch=3'" in capsys.readouterr().err

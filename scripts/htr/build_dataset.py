@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -183,19 +183,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("gitdirs", type=Path, nargs="+", help="git directories of the sources (any order)")
     ap.add_argument("--only", action="append",
                     help="(re)build only this source (short name; repeatable); the others' rows are kept")
+    ap.add_argument("--max-pages", action="append", default=[], metavar="SOURCE=N",
+                    help="training-page subset of a source (N pages by path hash; 'all' for every page); "
+                         "the test pages are always kept.  Defaults: the SOURCES table")
     args = ap.parse_args(argv)
+    caps = {}
+    for item in args.max_pages:
+        short, _, n = item.partition("=")
+        if short not in {s.short for s in SOURCES} or not (n == "all" or n.isdigit()):
+            ap.error(f"--max-pages {item!r}: expected SOURCE=N or SOURCE=all with SOURCE one of "
+                     + ", ".join(s.short for s in SOURCES))
+        caps[short] = None if n == "all" else int(n)
+    sources = [replace(s, max_pages=caps.get(s.short, s.max_pages)) for s in SOURCES]
     by_repo: dict[str, Path] = {}
     for gd in args.gitdirs:
-        for src in SOURCES:
+        for src in sources:
             try:
                 git(gd, "cat-file", "-e", f"{src.commit}^{{commit}}")
                 by_repo[src.short] = gd
             except subprocess.CalledProcessError:
                 pass
     (args.out / "lines").mkdir(parents=True, exist_ok=True)
-    built = [s.short for s in SOURCES if not args.only or s.short in args.only]
-    rows, stats = _previous(args.out, keep=[s.short for s in SOURCES if s.short not in built])
-    for src in SOURCES:
+    built = [s.short for s in sources if not args.only or s.short in args.only]
+    rows, stats = _previous(args.out, keep=[s.short for s in sources if s.short not in built])
+    for src in sources:
         if src.short not in built:
             continue
         for old in (args.out / "lines").glob(f"{src.short}[0-9]*"):
@@ -205,15 +216,20 @@ def main(argv: list[str] | None = None) -> int:
             continue
         build_source(src, by_repo[src.short], args.out, rows, stats)
         print(f"{src.short}: {dict(stats[src.short])}", file=sys.stderr)
-    with open(args.out / "split.tsv", "w", encoding="utf-8", newline="") as fh:
+    # new files renamed into place: a copy made with hard links (cp -al) keeps its own tables
+    tmp = args.out / "split.tsv.tmp"
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, ["id", "split", "source_page", "hand", "source", "textline_id"], delimiter="\t")
         w.writeheader()
         w.writerows(rows)
+    tmp.replace(args.out / "split.tsv")
     meta = {"normalisation": VERSION, "sources": {s.short: {"repo": s.repo, "commit": s.commit,
-                                                            "max_pages": s.max_pages} for s in SOURCES},
+                                                            "max_pages": s.max_pages} for s in sources},
             "heldout_hands": sorted(HELDOUT_HANDS), "dev_wills_excluded": sorted(DEV_WILLS),
             "stats": {k: dict(v) for k, v in stats.items()}}
-    (args.out / "stats.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp = args.out / "stats.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(args.out / "stats.json")
     return 0
 
 
