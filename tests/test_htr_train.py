@@ -60,10 +60,14 @@ def test_resume_continues_from_checkpoint(tiny):
     assert (ckdir / "last.ckpt").is_file()
     done = tiny.history[-1]["epoch"]
     res = train([], [], output_name="tiny-test", resume=True, checkpoint_dir=ckdir, max_epochs=done + 2,
-                patience=40, batch_size=1, lr=0.005, threads=1, device="cpu", register=False)
+                patience=40, resume_patience=40, batch_size=1, lr=0.005, threads=1, device="cpu", register=False)
     assert res.history[0]["epoch"] == done + 1          # continued, not restarted
     # weights were restored: the first resumed epoch is nowhere near an untrained model
     assert res.history[0]["val_cer"] < 0.9
+    # the new patience is the one the resumed run kept (lightning had restored the first run's 5)
+    import torch
+    state = torch.load(ckdir / "last.ckpt", map_location="cpu", weights_only=False)["callbacks"]
+    assert [v["patience"] for k, v in state.items() if k.startswith("EarlyStopping")] == [40]
 
 
 def test_cancel_keeps_checkpoint_and_resume_finishes(tmp_path):

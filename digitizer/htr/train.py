@@ -108,8 +108,10 @@ def _callback_class() -> type:
         """Progress, cancellation, time limit and per-epoch history for one training run."""
 
         def __init__(self, progress: ProgressSink, cancel: CancelToken, time_limit_s: float | None,
-                     history_path: Path, epoch_offset: int = 0, lr: float | None = None) -> None:
+                     history_path: Path, epoch_offset: int = 0, lr: float | None = None,
+                     patience: int | None = None) -> None:
             self.progress, self.cancel, self.limit, self.lr = progress, cancel, time_limit_s, lr
+            self.patience = patience
             self.history_path = history_path
             self.t_start = time.monotonic()
             self.t_epoch = self.t_start
@@ -131,6 +133,12 @@ def _callback_class() -> type:
                     for group in opt.param_groups:
                         group["lr"] = self.lr
                 self.progress.message(f"learning rate set to {self.lr}")
+            if self.patience is not None:            # a resumed run with a new patience: lightning
+                from lightning.pytorch.callbacks import EarlyStopping   # restored the checkpoint's
+                for cb in trainer.callbacks:
+                    if isinstance(cb, EarlyStopping):
+                        cb.patience = self.patience
+                        self.progress.message(f"early stopping patience set to {self.patience}")
 
         def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
             self.t_epoch = time.monotonic()
@@ -207,7 +215,7 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
           resume: bool | str | os.PathLike = False, register: bool = True, overwrite: bool = False, augment: bool = False,
           language: str = "", script: str = "", licence: str = "", source: str = "",
           data_source: str = "", seed: int = 42, max_steps: int = -1, val_every_steps: int | None = None,
-          checkpoint_every_steps: int = 200, resume_lr: float | None = None,
+          checkpoint_every_steps: int = 200, resume_lr: float | None = None, resume_patience: int | None = None,
           project: str | os.PathLike | None = None) -> TrainResult:
     """Train (or fine-tune ``base_model``) on ``samples_train``, early-stopping on CER over ``samples_val``.
 
@@ -218,6 +226,8 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
     ``val_every_steps`` validates (and keeps the best) every N steps instead of every epoch;
     ``max_steps`` bounds the run by steps (tests, benchmarks).  ``resume_lr`` sets a new learning
     rate when resuming (e.g. lower, once validation CER has flattened); otherwise the checkpoint's.
+    ``resume_patience`` likewise replaces the checkpoint's early-stopping patience (lightning
+    restores it with the checkpoint, so ``patience`` alone does not change a resumed run).
     ``project``: ``base_model`` may also be a model kept in that project's ``models/`` folder.
     """
     ensure_torchvision()
@@ -251,7 +261,8 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
                                         time_limit_s=time_limit_s, progress=progress, cancel=cancel,
                                         augment=augment, seed=seed, max_steps=max_steps,
                                         val_every_steps=val_every_steps, ckpt_steps=checkpoint_every_steps,
-                                        resume_lr=resume_lr if ckpt is not None else None)
+                                        resume_lr=resume_lr if ckpt is not None else None,
+                                        resume_patience=resume_patience if ckpt is not None else None)
     progress.start(max_epochs * len(tr_paths), f"training {output_name} ({len(tr_paths)} lines, {dev_label})")
     t0 = time.monotonic()
     _fit(trainer, model, dm, ckpt, threads)
@@ -303,7 +314,8 @@ def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str |
            base: registry.ModelInfo | None, ckpt: Path | None, max_epochs: int, min_epochs: int, patience: int,
            batch_size: int, lr: float, accel: str, threads: int, time_limit_s: float | None,
            progress: ProgressSink, cancel: CancelToken, augment: bool, seed: int, max_steps: int = -1,
-           val_every_steps: int | None = None, ckpt_steps: int = 200, resume_lr: float | None = None) -> tuple:
+           val_every_steps: int | None = None, ckpt_steps: int = 200, resume_lr: float | None = None,
+           resume_patience: int | None = None) -> tuple:
     import lightning as L
     from kraken.configs import VGSLRecognitionTrainingConfig, VGSLRecognitionTrainingDataConfig
     from kraken.train import KrakenTrainer, VGSLRecognitionDataModule, VGSLRecognitionModel
@@ -323,7 +335,8 @@ def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str |
     dm_config = VGSLRecognitionTrainingDataConfig(
         training_data=tr_paths, evaluation_data=va_paths, format_type="path", partition=1.0, num_workers=0,
         augment=augment, normalization="NFC", **common)
-    cb = _callback_class()(progress, cancel, time_limit_s, ckdir / "history.jsonl", lr=resume_lr)
+    cb = _callback_class()(progress, cancel, time_limit_s, ckdir / "history.jsonl", lr=resume_lr,
+                           patience=resume_patience)
     ck = ModelCheckpoint(dirpath=str(ckdir), save_top_k=1, save_last=False, monitor="val_metric", mode="max",
                          auto_insert_metric_name=False, filename="best-{epoch:02d}-{val_metric:.4f}")
     # what --resume continues from, improved or not: every few minutes (ckpt_steps optimiser

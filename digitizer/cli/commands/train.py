@@ -37,7 +37,8 @@ def register(sub: Any) -> None:
     p.add_argument("--spec", help="VGSL spec for a new model (default: a small CPU-friendly net)")
     p.add_argument("--epochs", type=int, default=50, help="maximum epochs (default 50)")
     p.add_argument("--min-epochs", type=int, default=0)
-    p.add_argument("--patience", type=int, default=5, help="early stopping: epochs without CER improvement")
+    p.add_argument("--patience", type=int, help="early stopping: validations without CER improvement "
+                   "(default 5; with --resume: the checkpoint's unless given)")
     p.add_argument("--time-limit", type=float, metavar="MIN", help="stop after about this many minutes")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=None,
@@ -101,14 +102,16 @@ def run(args: argparse.Namespace) -> int:
     with sigint_cancels(sink) as cancel:
         try:
             res = train(tr, va, output_name=args.name, base_model=args.base_model, spec=args.spec,
-                        max_epochs=args.epochs, min_epochs=args.min_epochs, patience=args.patience,
+                        max_epochs=args.epochs, min_epochs=args.min_epochs,
+                        patience=5 if args.patience is None else args.patience,
                         batch_size=args.batch_size, lr=args.lr or 0.002, device=args.device, threads=args.threads,
                         time_limit_s=args.time_limit * 60 if args.time_limit else None, progress=sink,
                         cancel=cancel, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
                         overwrite=args.overwrite, augment=args.augment, language=args.language,
                         script=args.script, licence=args.licence, source=args.source, data_source=desc,
                         max_steps=args.max_steps, val_every_steps=args.val_every,
-                        checkpoint_every_steps=args.checkpoint_every, resume_lr=args.lr if args.resume else None)
+                        checkpoint_every_steps=args.checkpoint_every, resume_lr=args.lr if args.resume else None,
+                        resume_patience=args.patience if args.resume else None)
         except DigitizerError:
             sink.finish()
             raise
