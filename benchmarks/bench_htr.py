@@ -177,7 +177,7 @@ def bench_sources(model, data: Path, per_source: int) -> dict:
     out = {}
     for key, samples in sorted(groups.items()):
         samples = samples[:: max(1, len(samples) // per_source)][:per_source]
-        hyps = recognize_samples(samples, model)
+        hyps = recognize_samples(samples, model, options={"lm": USE_LM})
         res = evaluate([PageInput(key, [s.text], [h]) for s, h in zip(samples, hyps)], _norms())
         out[key] = _totals(res)
         print(f"  {key}: CER {res.totals['raw'].cer:.2%} on {len(samples)} lines", file=sys.stderr, flush=True)

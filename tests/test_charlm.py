@@ -118,6 +118,12 @@ def test_engine_decodes_with_the_model_s_language_model_and_records_it(tiny, tmp
     off = RecognitionOptions(model=str(model), extra={"lm": False})
     assert [ln.text for ln in eng.recognize(page, layout, off)] == [ln.text for ln in plain]
     assert eng.recognition_step(off).parameters["decoder"] == "greedy"
+    # per-line scoring (bench_htr per source, retrain's before/after) passes the same options on
+    from digitizer.htr.project_data import recognize_samples
+    samples = tiny_samples(4, 11, "q")
+    greedy = recognize_samples(samples, str(model), options={"lm": False})
+    assert recognize_samples(samples, str(model)) == recognize_samples(samples, str(model), options={"lm": True})
+    assert recognize_samples(samples, str(model), options={"lm_alpha": 50.0}) != greedy   # the LM speaks
 
 
 def test_train_lm_command_counts_training_lines_tunes_on_validation_and_writes_beside_the_model(test_data, tmp_path):

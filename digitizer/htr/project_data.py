@@ -120,16 +120,18 @@ def _line_layout(im: Image.Image) -> PageLayout:
 
 
 def recognize_samples(samples: Sequence[LineSample], model_name: str, threads: int = 1,
-                      cancel: CancelToken | None = None, project: Any = None) -> list[str]:
+                      cancel: CancelToken | None = None, project: Any = None,
+                      options: dict[str, Any] | None = None) -> list[str]:
     """Recognised text of every sample's line image through :class:`KrakenEngine` (``model_name``
-    also looked up in ``project``'s ``models/`` folder)."""
+    also looked up in ``project``'s ``models/`` folder; ``options``: more engine options, e.g.
+    ``{"lm": False}`` for greedy decoding)."""
     from ..engines.base import RecognitionOptions
     from ..engines.kraken.engine import KrakenEngine
 
     from . import registry
 
     engine = KrakenEngine()
-    opts = registry.resolve_options("kraken", RecognitionOptions(model=model_name, extra={"threads": threads}),
+    opts = registry.resolve_options("kraken", RecognitionOptions(model=model_name, extra={**(options or {}), "threads": threads}),
                                     project)
     out = []
     for s in samples:
