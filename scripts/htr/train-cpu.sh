@@ -18,7 +18,8 @@ NAME=${3:-manuscript-fr-v2}
 MODE=${4:-}
 # MIX: sources whose train lines are trained on (regex over the source prefix); BASE: registry
 # name or model file to fine-tune; LR: learning rate; PATIENCE: validations without improvement
-# before stopping.  Defaults: the manuscript-fr-v2 run.
+# before stopping; AUGMENT=1: kraken's image augmentation (slower: no line cache).  Defaults: the
+# manuscript-fr-v2 run.
 MIX=${MIX:-poilus|mss19|mss20}
 BASE=${BASE:-poilus-fr-v1}
 LR=${LR:-0.0003}
@@ -35,5 +36,5 @@ fi
 export OMP_THREAD_LIMIT=1 DIGITIZER_MODELS_DIR="${DIGITIZER_MODELS_DIR:-$RUN/models}"
 exec nice -n 10 "$HERE/.venv/bin/digitizer" train "${SRC[@]}" --name "$NAME" --checkpoint-dir "$RUN/ckpt" \
     --batch-size 1 --lr "$LR" --epochs 30 --patience "$PATIENCE" --val-every 600 --checkpoint-every 160 --threads 1 \
-    --device "${DEVICE:-cpu}" --overwrite --language fr --script Latn --licence "CC BY 4.0" \
+    --device "${DEVICE:-cpu}" ${AUGMENT:+--augment} --overwrite --language fr --script Latn --licence "CC BY 4.0" \
     --source "HTR-United: CREMMA-AN-TestamentsDePoilus, CREMMA-MSS-19, CREMMA-MSS-20 (CC BY 4.0); see models/README.md"
