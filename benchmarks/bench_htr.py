@@ -79,6 +79,13 @@ def _open_grey(path: Path):
         return im.convert("L")
 
 
+def _open_colour(path: Path):
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.convert("RGB")
+
+
 def bench_gt_lines(model, pages: list[Path]) -> dict:
     from digitizer.engines.base import RecognitionOptions
     from digitizer.engines.kraken.engine import KrakenEngine
@@ -132,13 +139,13 @@ def bench_e2e(model, pages: list[Path], cache: Path | None, seg_height: int) -> 
     seg_times, found, kept = [], [], []
     inputs: dict[str, list] = {"main_text": [], "all_lines": []}
     for xml in pages:
-        im = _open_grey(xml.with_suffix(".jpg"))
+        im = _open_colour(xml.with_suffix(".jpg"))    # as the manuscript profile (grayscale = false)
         layout, seconds = segment_cached(eng, im, xml, cache, seg_height)
         if seconds is not None:
             seg_times.append(seconds)
         by_id = {ln.id: ln for ln in eng.recognize(im, layout, opts)}
         main = copy.deepcopy(layout)
-        keep_main_text(main)
+        keep_main_text(main, image=im)
         refs, rboxes = read_lines_boxes(xml)
         found.append(len(by_id))
         kept.append(len(main.lines()))

@@ -91,6 +91,7 @@ def test_blla_segmentation_of_real_handwritten_page(test_data, tiny):
     ys = [ln.bbox.y0 for ln in max(layout.blocks, key=lambda b: len(b.lines)).lines]
     assert sum(b >= a for a, b in zip(ys, ys[1:])) >= 0.8 * (len(ys) - 1)
     assert layout.steps[0].model == "blla.mlmodel" and len(layout.steps[0].model_sha256) == 64
+    assert layout.steps[0].parameters["ink_colour_rule"] is True          # a colour scan
     # recognition (tiny model: the text is nonsense, the path is real) + valid exports
     by_id = {ln.id: ln for ln in eng.recognize(img, layout, RecognitionOptions(model=tiny.model_path))}
     for b in layout.blocks:
@@ -117,3 +118,38 @@ def test_blla_in_bfloat16_finds_the_same_lines_as_float32(test_data):
     assert abs(len(boxes) - len(ref_boxes)) <= 1
     matched = [max(iou(r, b) for b in boxes) for r in ref_boxes]
     assert sum(m >= 0.8 for m in matched) >= len(ref_boxes) - 1, matched
+
+
+def test_main_text_drops_the_courts_violet_stamp_and_keeps_every_transcribed_line(test_data):
+    """The will AN_0154 carries the Paris court's violet stamp ("Signé par Nous Juge pour Monsieur
+    le Président du Tribunal Civil de la Seine") under the signature; the ground truth does not
+    transcribe it.  On the colour scan the ink rule takes its lines out as stamp regions; on the
+    grey image (no colour to look at) they stay.  Every transcribed line keeps its segmented line."""
+    import copy
+
+    from digitizer.engines.kraken.maintext import ink_colours, keep_main_text
+    from digitizer.htr.evaluate import pair_by_overlap, read_lines_boxes
+
+    img = Image.open(test_data / POILUS).convert("RGB")
+    refs, ref_boxes = read_lines_boxes((test_data / POILUS).with_suffix(".xml"))
+    full = KrakenEngine().segment(img, RecognitionOptions(extra={"threads": 1, "main_text_only": False}))
+
+    def kept_and_stamps(image):
+        lay = copy.deepcopy(full)
+        keep_main_text(lay, image=image)
+        return lay.lines(), [b.bbox for b in lay.blocks if b.type == "stamp"]
+
+    colour_lines, colour_stamps = kept_and_stamps(img)
+    grey_lines, _ = kept_and_stamps(img.convert("L"))
+    for lines in (colour_lines, grey_lines):
+        boxes = [(ln.bbox.x0, ln.bbox.y0, ln.bbox.x1, ln.bbox.y1) for ln in lines]
+        paired = {r for r, h in pair_by_overlap(ref_boxes, boxes) if r >= 0 and h >= 0}
+        assert paired == set(range(len(refs)))
+    gone = {ln.id for ln in grey_lines} - {ln.id for ln in colour_lines}
+    assert len(gone) >= 2 and {ln.id for ln in colour_lines} < {ln.id for ln in grey_lines}
+    ink = ink_colours(img, full.lines())
+    for lid in gone:                                         # violet: red and blue over green (a* > 0, b* < 0)
+        a, b, _ = ink[lid]
+        assert a > 15 and b < -10, (lid, a, b)
+    h = img.height                                           # the stamp sits under the signature
+    assert colour_stamps and all(box.y0 > 0.6 * h for box in colour_stamps)

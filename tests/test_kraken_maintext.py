@@ -13,7 +13,7 @@ import pytest
 
 from digitizer.engines.base import RecognitionOptions
 from digitizer.engines.kraken.engine import model_ref
-from digitizer.engines.kraken.maintext import keep_main_text, main_text_ids
+from digitizer.engines.kraken.maintext import ink_colours, keep_main_text, main_text_ids
 from digitizer.errors import EngineError
 from digitizer.model import BBox, Line, PageLayout, TextBlock
 
@@ -62,6 +62,52 @@ def test_single_column_page_keeps_every_line():
     lines = [_line(f"l{i}", 100 + 10 * (i % 4), 100 + 60 * i, 1400 - 40 * (i % 5), 150 + 60 * i) for i in range(15)]
     lines.append(_line("short-last", 100, 1100, 500, 1150))   # a short last line of a paragraph
     assert main_text_ids(lines) == {ln.id for ln in lines}
+
+
+BROWN, VIOLET, PAPER = (70, 45, 30), (120, 50, 160), (236, 226, 205)
+
+
+def _inked_page(colours: list[tuple[int, int, int]]):
+    """A 1400 x (100 + 70 n) page of one column: line i is a row of pen strokes in ``colours[i]``."""
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (1400, 100 + 70 * len(colours)), PAPER)
+    draw, lines = ImageDraw.Draw(im), []
+    for i, colour in enumerate(colours):
+        y = 80 + 70 * i
+        x1 = 1300 - 60 * (i % 3)
+        for x in range(120, x1, 37):                                # letters: short thick strokes
+            draw.line([(x, y + 30), (x + 14, y + 6)], fill=colour, width=5)
+            draw.line([(x + 14, y + 6), (x + 22, y + 30)], fill=colour, width=4)
+        lines.append(Line(id=f"l{i}", bbox=BBox(100, y, x1 + 20, y + 40)))
+    return im, PageLayout(im.width, im.height, [TextBlock("b", BBox(100, 80, 1320, 80 + 70 * len(colours)), lines)])
+
+
+def test_ink_colour_rule_drops_lines_in_another_ink_as_stamps():
+    """Brown handwriting with two lines of a violet stamp under it: the stamp lines go (as stamp
+    regions); the same page in grey keeps them (no colour to tell)."""
+    im, layout = _inked_page([BROWN] * 10 + [VIOLET] * 2)
+    ink = ink_colours(im, layout.lines())
+    assert abs(ink["l0"][0] - ink["l11"][0]) > 30                      # a* differs: red-blue vs brown
+    grey_layout = PageLayout(layout.width, layout.height, [TextBlock("b", layout.blocks[0].bbox,
+                                                                      list(layout.lines()))])
+    assert keep_main_text(layout, image=im) == 2
+    assert [ln.id for ln in layout.lines()] == [f"l{i}" for i in range(10)]
+    assert [b.type for b in layout.blocks if not b.lines] == ["stamp", "stamp"]
+    assert keep_main_text(grey_layout, image=im.convert("L")) == 0
+    assert ink_colours(im.convert("L"), layout.lines()) == {}
+
+
+def test_ink_colour_rule_keeps_a_page_written_in_violet_and_a_page_of_two_inks():
+    """A will written in violet copying-pencil keeps its lines (the main ink is the page's own; a
+    brown note on it goes), and a page where two inks hold as much ink each keeps every line (no
+    one main ink).  A minority ink always goes: a postscript in another ink becomes a stamp region."""
+    im, layout = _inked_page([VIOLET] * 9 + [BROWN])
+    assert keep_main_text(layout, image=im) == 1 and [ln.id for ln in layout.lines()] == [f"l{i}" for i in range(9)]
+    im, layout = _inked_page([VIOLET] * 9)
+    assert keep_main_text(layout, image=im) == 0
+    im, layout = _inked_page([BROWN, VIOLET] * 3)            # the same line widths in each ink
+    assert keep_main_text(layout, image=im) == 0 and len(layout.lines()) == 6
 
 
 def test_engine_takes_files_not_registry_names(tmp_path):

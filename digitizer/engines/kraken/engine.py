@@ -33,7 +33,7 @@ from ..base import (BASELINES, CHAR_CONFIDENCES, POLYGONS, RECOGNIZE, SEGMENT, T
 from . import _exec
 from .charlm import lm_path_for
 from .linecrop import LineCrop, crop_line
-from .maintext import keep_main_text
+from .maintext import is_colour, keep_main_text
 
 NO_MODEL_HINT = ("import one with 'digitizer models import FILE --name NAME', or train one with "
                  "'digitizer train --from-folder DIR --name NAME', then pass its name as the model")
@@ -98,9 +98,10 @@ class KrakenEngine(Engine):
                             bf16=bf16)
         layout = segmentation_to_layout(seg, image.width, image.height)
         main_only = bool(opts.extra.get("main_text_only", True))
-        dropped = keep_main_text(layout) if main_only else 0
+        dropped = keep_main_text(layout, image=image) if main_only else 0
         step = self.step("segment", opts, segmentation_model=os.path.basename(seg_path),
                          main_text_only=main_only, lines_dropped=dropped, seg_height=int(height or 0),
+                         ink_colour_rule=main_only and is_colour(image),
                          precision="bf16" if bf16 else "fp32")
         step.model, step.model_sha256 = os.path.basename(seg_path), _exec.file_sha256(seg_path)
         layout.steps.append(step)

@@ -10,6 +10,14 @@ the ground truth (or a reader) wants in the page text.  The rule here is geometr
    other columns (facing page, margins) are dropped.
 3. Within it, lines much taller than the column's median line (``TALL`` x) and short
    (narrower than ``SHORT`` x the widest line) are stamps or seals and are dropped.
+4. On a colour image, lines whose **ink colour** is far from the main text's (distance in the
+   CIELAB a*b* plane above ``INK_DELTA``) are stamps too: the violet or blue rubber stamps and
+   deposit notes of courts and registries.  The main text's ink is the median over its lines,
+   weighted by ink pixels, so a page written in violet copying-pencil keeps its lines; and the
+   rule never takes away more than half of the column's ink.  A grey image skips this rule (the
+   ``manuscript`` profile keeps colour for it).  On 38 Poilus wills with ground truth (none of the
+   dev wills) it drops 42 of the 283 untranscribed lines the shape rules keep, and 1 of 467
+   transcribed ones: a signature the court's stamp is printed across.
 
 Reading order is kept (lines are only removed).  What goes stays on the page as typed regions
 without lines (``stamp``, ``marginalia``, ``other`` for a facing page), so it is neither recognised
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...model import BBox, Line, PageLayout, TextBlock
 
@@ -28,6 +37,10 @@ OVERLAP = 0.5
 LONG = 0.5          # a line at least this share of the column's widest line sets the column's extent
 TALL = 2.5
 SHORT = 0.35
+INK_DELTA = 30.0    # a*b* distance of a line's ink from the main text's (CIELAB units)
+MIN_INK = 20        # ink pixels a line needs for its colour to count
+
+Ink = dict[str, tuple[float, float, int]]   # line id -> (median a*, median b*, ink pixels)
 
 
 @dataclass
@@ -67,19 +80,89 @@ def _is_stamp(ln: Line, med_h: float, widest: float) -> bool:
     return ln.bbox.y1 - ln.bbox.y0 > TALL * med_h and ln.bbox.x1 - ln.bbox.x0 < SHORT * widest
 
 
-def main_text_ids(lines: list[Line]) -> set[str]:
-    """Ids of the lines that belong to the main text (all of them when there are fewer than 3)."""
-    return {ln.id for ln in lines} if len(lines) < 3 else _split(lines)[0]
+def is_colour(image: Any) -> bool:
+    """Whether ``image`` (PIL) has colour for the ink rule to look at."""
+    return image is not None and image.mode in ("RGB", "RGBA", "CMYK", "YCbCr", "P")
 
 
-def _split(lines: list[Line]) -> tuple[set[str], list[tuple[str, list[Line]]]]:
+def ink_colours(image: Any, lines: list[Line]) -> Ink:
+    """Each line's ink colour on a colour ``image`` (PIL): the median CIELAB a* and b* of the
+    pixels inside its polygon (else its box) at or below the line's Otsu threshold.  Empty for
+    a grey or bilevel image, and lines with fewer than ``MIN_INK`` ink pixels are left out."""
+    if not is_colour(image):
+        return {}
+    import cv2
+    import numpy as np
+
+    rgb = np.asarray(image.convert("RGB"))
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    height, width = grey.shape
+    out: Ink = {}
+    for ln in lines:
+        x0, y0 = max(0, int(ln.bbox.x0)), max(0, int(ln.bbox.y0))
+        x1, y1 = min(width, int(ln.bbox.x1) + 1), min(height, int(ln.bbox.y1) + 1)
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            continue
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        if ln.polygon and len(ln.polygon) >= 3:
+            pts = np.array([[p[0] - x0, p[1] - y0] for p in ln.polygon], np.int32)
+            cv2.fillPoly(mask, [pts], 1)
+        else:
+            mask[:] = 1
+        g = grey[y0:y1, x0:x1]
+        inside = g[mask > 0]
+        if inside.size < MIN_INK:
+            continue
+        t, _ = cv2.threshold(inside.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        ink = (g <= t) & (mask > 0)
+        n = int(ink.sum())
+        if n < MIN_INK:
+            continue
+        lab = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2LAB)[ink].astype(np.float32)
+        out[ln.id] = (float(np.median(lab[:, 1])) - 128.0, float(np.median(lab[:, 2])) - 128.0, n)
+    return out
+
+
+def _weighted_median(values: list[tuple[float, int]]) -> float:
+    values = sorted(values)
+    half, acc = sum(w for _, w in values) / 2, 0
+    for v, w in values:
+        acc += w
+        if acc >= half:
+            return v
+    return values[-1][0]
+
+
+def _off_colour(lines: list[Line], ink: Ink) -> set[str]:
+    """Ids of ``lines`` whose ink is more than ``INK_DELTA`` away from their ink-weighted median
+    colour, unless those lines hold half the ink or more (then there is no one main ink)."""
+    have = [ln.id for ln in lines if ln.id in ink]
+    if len(have) < 3:
+        return set()
+    a0 = _weighted_median([(ink[i][0], ink[i][2]) for i in have])
+    b0 = _weighted_median([(ink[i][1], ink[i][2]) for i in have])
+    off = {i for i in have if ((ink[i][0] - a0) ** 2 + (ink[i][1] - b0) ** 2) ** 0.5 > INK_DELTA}
+    if 2 * sum(ink[i][2] for i in off) >= sum(ink[i][2] for i in have):
+        return set()
+    return off
+
+
+def main_text_ids(lines: list[Line], ink: Ink | None = None) -> set[str]:
+    """Ids of the lines that belong to the main text (all of them when there are fewer than 3);
+    ``ink`` (from :func:`ink_colours`) adds the colour rule."""
+    return {ln.id for ln in lines} if len(lines) < 3 else _split(lines, ink)[0]
+
+
+def _split(lines: list[Line], ink: Ink | None = None) -> tuple[set[str], list[tuple[str, list[Line]]]]:
     """Main-text line ids, and the rest as ``(type, lines)`` groups: one ``marginalia`` group per
     narrow other column, ``other`` for a column at least half as wide as the main one (a facing
-    page), ``stamp`` for each stamp."""
+    page), ``stamp`` for each stamp (by shape or by ink colour)."""
     columns = _columns(lines)
     main = max(columns, key=lambda c: c.writing)
     med_h = statistics.median(ln.bbox.y1 - ln.bbox.y0 for ln in main.lines)
     keep = {ln.id for ln in main.lines if not _is_stamp(ln, med_h, main.widest)}
+    if ink:
+        keep -= _off_colour([ln for ln in main.lines if ln.id in keep], ink)
     groups = [("stamp", [ln]) for ln in main.lines if ln.id not in keep]
     for col in columns:
         if col is not main:
@@ -88,8 +171,11 @@ def _split(lines: list[Line]) -> tuple[set[str], list[tuple[str, list[Line]]]]:
     return keep, groups
 
 
-def keep_main_text(layout: PageLayout, *, keep_regions: bool = True) -> int:
+def keep_main_text(layout: PageLayout, *, keep_regions: bool = True, image: Any = None) -> int:
     """Take the lines outside the main text out of ``layout`` (in place); returns how many went.
+
+    ``image`` is the page the layout was found on: when it is in colour, the ink-colour rule
+    applies too (see the module's rule 4).
 
     With ``keep_regions`` what was dropped stays as typed regions **without lines** (``stamp``,
     ``marginalia``, ``other`` for a facing page; box = the dropped lines'), after the main text:
@@ -98,7 +184,7 @@ def keep_main_text(layout: PageLayout, *, keep_regions: bool = True) -> int:
     lines = layout.lines()
     if len(lines) < 3:
         return 0
-    keep, groups = _split(lines)
+    keep, groups = _split(lines, ink_colours(image, lines))
     dropped = 0
     for block in layout.blocks:
         before = len(block.lines)
