@@ -98,6 +98,26 @@ def test_ink_colour_rule_drops_lines_in_another_ink_as_stamps():
     assert ink_colours(im.convert("L"), layout.lines()) == {}
 
 
+def test_ink_colour_rule_drops_a_stamp_line_with_a_signature_written_across_it():
+    """A court's violet stamp with a judge's brown signature across its line: the line's ink median
+    is the pen's (the signature is darker), but a third of its written pixels are violet, so it
+    goes as a stamp.  A brown line with a few violet specks stays."""
+    from PIL import ImageDraw
+
+    im, layout = _inked_page([BROWN] * 10 + [VIOLET] * 2)
+    draw = ImageDraw.Draw(im)
+    y = 80 + 70 * 10                                                  # line l10: sign across the stamp
+    for x in range(130, 800, 22):
+        draw.line([(x, y + 36), (x + 20, y + 2)], fill=BROWN, width=7)
+    y = 80 + 70 * 3                                                   # line l3: three violet specks
+    for x in (300, 700, 1100):
+        draw.ellipse([x, y + 10, x + 6, y + 16], fill=VIOLET)
+    ink = ink_colours(im, layout.lines())
+    assert abs(ink["l10"][0] - ink["l0"][0]) < 30 and abs(ink["l10"][1] - ink["l0"][1]) < 30   # median: the pen
+    assert keep_main_text(layout, image=im) == 2
+    assert [ln.id for ln in layout.lines()] == [f"l{i}" for i in range(10)]
+
+
 def test_ink_colour_rule_keeps_a_page_written_in_violet_and_a_page_of_two_inks():
     """A will written in violet copying-pencil keeps its lines (the main ink is the page's own; a
     brown note on it goes), and a page where two inks hold as much ink each keeps every line (no

@@ -33,7 +33,7 @@ from ..base import (BASELINES, CHAR_CONFIDENCES, POLYGONS, RECOGNIZE, SEGMENT, T
 from . import _exec
 from .charlm import lm_path_for
 from .linecrop import LineCrop, crop_line
-from .maintext import is_colour, keep_main_text
+from .maintext import INK_DELTA, STAMP_SHARE, is_colour, keep_main_text
 
 NO_MODEL_HINT = ("import one with 'digitizer models import FILE --name NAME', or train one with "
                  "'digitizer train --from-folder DIR --name NAME', then pass its name as the model")
@@ -102,6 +102,8 @@ class KrakenEngine(Engine):
         step = self.step("segment", opts, segmentation_model=os.path.basename(seg_path),
                          main_text_only=main_only, lines_dropped=dropped, seg_height=int(height or 0),
                          ink_colour_rule=main_only and is_colour(image),
+                         **({"ink_delta": INK_DELTA, "ink_stamp_share": STAMP_SHARE}
+                            if main_only and is_colour(image) else {}),
                          precision="bf16" if bf16 else "fp32")
         step.model, step.model_sha256 = os.path.basename(seg_path), _exec.file_sha256(seg_path)
         layout.steps.append(step)
