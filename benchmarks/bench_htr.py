@@ -205,29 +205,42 @@ def _hand_pages(data: Path, hand: str) -> dict[str, list]:
     return dict(sorted(pages.items()))
 
 
-def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int) -> dict:
-    """Fine-tune on the first k corrected pages of a new hand; CER on the page after the last k."""
+def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int | None) -> dict:
+    """Fine-tune on the first k corrected pages of a new hand; CER on the page after the last k.
+
+    By default the recipe is ``digitizer retrain``'s (its defaults: lr 0.002, batch 8, at most 50
+    epochs, early stopping after 5 without gain on every 7th line); ``epochs`` = a fixed number
+    of epochs at lr 0.001, batch 4 instead.  The fine-tuned model decodes with the base model's
+    language model, as a registered fine-tuned model does, so base and new model are scored alike."""
+    import shutil
     import tempfile
 
-    from digitizer.htr.project_data import evaluate_model_on
+    from digitizer.engines.kraken.charlm import lm_path_for
+    from digitizer.htr.project_data import _train_val, evaluate_model_on
     from digitizer.htr.train import train
 
     pages = list(_hand_pages(data, hand).values())
     if len(pages) < max(counts) + 1:
         return {"error": f"hand {hand} has {len(pages)} held-out pages, {max(counts) + 1} needed"}
     test = pages[max(counts)]
-    out = {"hand": hand, "test_lines": len(test), "epochs": epochs, "base_cer": evaluate_model_on(test, model)}
+    lm = lm_path_for(model.path)
+    recipe = (dict(max_epochs=epochs, min_epochs=epochs, patience=epochs, batch_size=4, lr=0.001) if epochs
+              else dict(max_epochs=50, patience=5, batch_size=8, lr=0.002))
+    out = {"hand": hand, "test_lines": len(test), "recipe": recipe,
+           "decoder": f"base model's language model {lm.name}" if USE_LM and lm.is_file() else "greedy",
+           "base_cer": evaluate_model_on(test, model)}
     for k in counts:
         lines = [s for p in pages[:k] for s in p]
-        val = lines[::7]
-        tr = [s for i, s in enumerate(lines) if i % 7]
+        tr, val = _train_val(lines, 0.15)
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["DIGITIZER_MODELS_DIR"] = str(Path(tmp) / "models")
-            res = train(tr, val, output_name=f"ft{k}", base_model=model.path, max_epochs=epochs, min_epochs=epochs,
-                        patience=epochs, batch_size=4, lr=0.001, threads=1, device="cpu",
-                        checkpoint_dir=Path(tmp) / "ck", register=False)
-            out[f"{k}_pages"] = {"train_lines": len(tr), "cer": evaluate_model_on(test, res.model_path)}
-        print(f"  fine-tuned on {k} pages ({len(tr)} lines): {out[f'{k}_pages']['cer']:.2%} "
+            res = train(tr, val, output_name=f"ft{k}", base_model=model.path, threads=1, device="cpu",
+                        checkpoint_dir=Path(tmp) / "ck", register=False, **recipe)
+            if lm.is_file():
+                shutil.copyfile(lm, lm_path_for(res.model_path))
+            out[f"{k}_pages"] = {"train_lines": len(tr), "val_lines": len(val), "epochs": res.epochs,
+                                 "best_epoch": res.best_epoch, "cer": evaluate_model_on(test, res.model_path)}
+        print(f"  fine-tuned on {k} pages ({len(tr)} lines, {res.epochs} epochs): {out[f'{k}_pages']['cer']:.2%} "
               f"(base {out['base_cer']:.2%})", file=sys.stderr, flush=True)
     return out
 
@@ -265,7 +278,8 @@ def main() -> int:
     ap.add_argument("--train-sample", type=int, default=0, help="lines of --lines for a 1-epoch throughput run")
     ap.add_argument("--finetune", metavar="HAND", help="with --lines: fine-tune on 2 and 5 pages of this held-out "
                                                        "hand, score the next page (e.g. lettre-boudreau-tessier)")
-    ap.add_argument("--finetune-epochs", type=int, default=4)
+    ap.add_argument("--finetune-epochs", type=int,
+                    help="fine-tune for exactly this many epochs (lr 0.001, batch 4) instead of retrain's recipe")
     ap.add_argument("--no-lm", action="store_true", help="greedy decoding even where the model has a language model")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "htr")
     args = ap.parse_args()
