@@ -20,6 +20,7 @@ small, dependency-free version:
 from __future__ import annotations
 
 import gzip
+import heapq
 import json
 import math
 from collections import defaultdict
@@ -74,7 +75,8 @@ class CharLM:
 
     def logp(self, context: str, char: str) -> float:
         """Natural log of P(char | the last order-1 characters of context)."""
-        ctx = (BOS * (self.order - 1) + context)[-(self.order - 1):] if self.order > 1 else ""
+        n = self.order - 1
+        ctx = context if len(context) == n else (BOS * n + context)[-n:] if n else ""
         key = (ctx, char)
         hit = self._cache.get(key)
         if hit is None:
@@ -147,62 +149,82 @@ def beam_decode(probs: Any, l2c: dict[int, str], lm: CharLM | None, *, alpha: fl
                 beam: int = 8, prune: float = 1e-3) -> list[tuple[int, int, int, float]]:
     """CTC prefix beam search over ``probs`` (C x T softmax, label 0 = blank) with ``lm`` weighted by
     ``alpha`` and a bonus ``beta`` per character.  Returns kraken's ``(label, start, end, conf)``
-    list for the best prefix.  Labels not in ``l2c`` (multi-label codes) get no LM score."""
+    list for the best prefix.  Labels not in ``l2c`` (multi-label codes) get no LM score.
+
+    Prefixes are nodes of a tree, numbered as they appear (one per label sequence), so the beams
+    are keyed by an int rather than by the label tuple (hashing the tuples was most of the time);
+    each node keeps its LM context (the last order-1 characters), its LM score and its timing as a
+    linked list of records.  Same results as keying by the tuples, about twice as fast."""
     import numpy as np
 
     p = np.asarray(probs, dtype=np.float64)
     logp = np.log(np.maximum(p, 1e-30))
-    n_cls, n_t = p.shape
-    # a beam: prefix (tuple of labels) -> [log p ending in blank, log p ending in non-blank]
-    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, NEG]}
-    text: dict[tuple[int, ...], str] = {(): ""}
-    lm_score: dict[tuple[int, ...], float] = {(): 0.0}
-    timing: dict[tuple[int, ...], tuple[tuple[int, int, int, float], ...]] = {(): ()}
-    for t in range(n_t):
-        col = logp[:, t]
-        cands = [int(c) for c in np.nonzero(p[:, t] >= prune)[0] if c != 0]
-        if not cands:
-            cands = [int(np.argmax(p[1:, t])) + 1]
-        nxt: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [NEG, NEG])
-        for prefix, (pb, pnb) in beams.items():
+    keep = p >= prune
+    keep[0, :] = False
+    fallback = np.argmax(p[1:, :], axis=0) + 1 if p.shape[0] > 1 else np.zeros(p.shape[1], int)
+    n_ctx = lm.order - 1 if lm is not None else 0
+    lm_logp = lm.logp if lm is not None else None
+    # node 0 is the empty prefix; per node: last label, LM context, LM score (+ beta per character),
+    # timing as a cons list ((label, start, end, conf), rest)
+    last_label: list[int] = [-1]
+    context: list[str] = [BOS * n_ctx]                # padded: always the last order-1 characters
+    lm_score: list[float] = [0.0]
+    timing: list[Any] = [None]
+    child: dict[tuple[int, int], int] = {}
+    beams: dict[int, tuple[float, float]] = {0: (0.0, NEG)}      # node -> (log p ending in blank, in non-blank)
+    for t in range(p.shape[1]):
+        col = logp[:, t].tolist()
+        pcol = p[:, t]
+        cands = np.nonzero(keep[:, t])[0].tolist() or [int(fallback[t])]
+        blank: dict[int, float] = {}
+        nonblank: dict[int, float] = {}
+        for node, (pb, pnb) in beams.items():
             total = _logsumexp(pb, pnb)
             # blank: the prefix stays
-            e = nxt[prefix]
-            e[0] = _logsumexp(e[0], total + col[0])
-            last = prefix[-1] if prefix else None
+            v = blank.get(node)
+            blank[node] = total + col[0] if v is None else _logsumexp(v, total + col[0])
+            last = last_label[node]
             for c in cands:
                 lc = col[c]
                 if c == last:
                     # repeat without a blank between: same prefix (the character goes on)
-                    e = nxt[prefix]
-                    e[1] = _logsumexp(e[1], pnb + lc)
-                    tm = timing[prefix]
-                    if tm and tm[-1][2] == t - 1 and p[c, t] > p[0, t]:     # the character goes on here
-                        lab, s, _, conf = tm[-1]
-                        timing[prefix] = tm[:-1] + ((lab, s, t, max(conf, float(p[c, t]))),)
+                    v = nonblank.get(node)
+                    nonblank[node] = pnb + lc if v is None else _logsumexp(v, pnb + lc)
+                    rec, rest = timing[node]
+                    if rec[2] == t - 1 and pcol[c] > pcol[0]:              # the character goes on here
+                        timing[node] = ((rec[0], rec[1], t, max(rec[3], float(pcol[c]))), rest)
                     # after a blank: a new, doubled character
                     ext_p = pb + lc
                 else:
                     ext_p = total + lc
-                new = prefix + (c,)
-                if new not in lm_score:
+                new = child.get((node, c))
+                if new is None:
+                    new = child[(node, c)] = len(last_label)
                     ch = l2c.get(c)
-                    lm_score[new] = lm_score[prefix] + (alpha * lm.logp(text[prefix], ch)
-                                                        if lm is not None and ch is not None else 0.0) + beta
-                    text[new] = text[prefix] + (ch or "")
-                    timing[new] = timing[prefix] + ((c, t, t, float(p[c, t])),)
-                e = nxt[new]
-                e[1] = _logsumexp(e[1], ext_p)
-        ranked = sorted(nxt.items(), key=lambda kv: _logsumexp(*kv[1]) + lm_score[kv[0]], reverse=True)
-        beams = dict(ranked[:beam])
-    # the end of line is a character for the LM too
-    def final(kv: tuple[tuple[int, ...], list[float]]) -> float:
-        prefix, scores = kv
-        end = alpha * lm.logp(text[prefix], EOS) if lm is not None else 0.0
-        return _logsumexp(*scores) + lm_score[prefix] + end
+                    score = lm_score[node] + beta
+                    if lm_logp is not None and ch is not None:
+                        score += alpha * lm_logp(context[node], ch)
+                    last_label.append(c)
+                    context.append((context[node] + ch)[-n_ctx:] if ch is not None and n_ctx > 0 else context[node])
+                    lm_score.append(score)
+                    timing.append(((c, t, t, float(pcol[c])), timing[node]))
+                v = nonblank.get(new)
+                nonblank[new] = ext_p if v is None else _logsumexp(v, ext_p)
+        ranked = heapq.nlargest(beam, ((_logsumexp(blank.get(i, NEG), nonblank.get(i, NEG)) + lm_score[i], i)
+                                       for i in blank.keys() | nonblank.keys()))
+        beams = {i: (blank.get(i, NEG), nonblank.get(i, NEG)) for _, i in ranked}
 
-    best = max(beams.items(), key=final)[0]
-    return list(timing[best])
+    # the end of line is a character for the LM too
+    def final(node: int) -> float:
+        end = alpha * lm_logp(context[node], EOS) if lm_logp is not None else 0.0
+        return _logsumexp(*beams[node]) + lm_score[node] + end
+
+    out: list[tuple[int, int, int, float]] = []
+    cell = timing[max(beams, key=final)]
+    while cell is not None:
+        out.append(cell[0])
+        cell = cell[1]
+    return out[::-1]
 
 
 def kraken_decoder(l2c: dict[int, str], lm: CharLM, *, alpha: float = 0.5, beta: float = 1.0,
