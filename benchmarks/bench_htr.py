@@ -91,7 +91,7 @@ def bench_gt_lines(model, pages: list[Path]) -> dict:
     from digitizer.engines.kraken.engine import KrakenEngine
     from digitizer.htr.evaluate import PageInput, evaluate
 
-    eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1, "lm": USE_LM})
+    eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1, **DECODE})
     inputs, per_line = [], []
     for xml in pages:
         page, refs, layout = gt_layout(xml)
@@ -135,7 +135,7 @@ def bench_e2e(model, pages: list[Path], cache: Path | None, seg_height: int) -> 
     from digitizer.engines.kraken.maintext import keep_main_text
     from digitizer.htr.evaluate import PageInput, evaluate, read_lines_boxes
 
-    eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1, "lm": USE_LM})
+    eng, opts = KrakenEngine(), RecognitionOptions(model=model, extra={"threads": 1, **DECODE})
     seg_times, found, kept = [], [], []
     inputs: dict[str, list] = {"main_text": [], "all_lines": []}
     for xml in pages:
@@ -184,7 +184,7 @@ def bench_sources(model, data: Path, per_source: int) -> dict:
     out = {}
     for key, samples in sorted(groups.items()):
         samples = samples[:: max(1, len(samples) // per_source)][:per_source]
-        hyps = recognize_samples(samples, model, options={"lm": USE_LM})
+        hyps = recognize_samples(samples, model, options=dict(DECODE))
         res = evaluate([PageInput(key, [s.text], [h]) for s, h in zip(samples, hyps)], _norms())
         out[key] = _totals(res)
         print(f"  {key}: CER {res.totals['raw'].cer:.2%} on {len(samples)} lines", file=sys.stderr, flush=True)
@@ -260,6 +260,7 @@ def bench_train(data: Path, n: int) -> dict:
 
 
 USE_LM = True      # decode with the model's character language model when it has one (--no-lm: greedy)
+DECODE: dict = {"lm": True}     # the engine's decoding options (lm, lm_alpha, lm_beta, lm_beam)
 
 
 def main() -> int:
@@ -281,9 +282,15 @@ def main() -> int:
     ap.add_argument("--finetune-epochs", type=int,
                     help="fine-tune for exactly this many epochs (lr 0.001, batch 4) instead of retrain's recipe")
     ap.add_argument("--no-lm", action="store_true", help="greedy decoding even where the model has a language model")
+    ap.add_argument("--lm-beam", type=int, help="beam width instead of the language model's tuned one")
+    ap.add_argument("--lm-alpha", type=float, help="LM weight instead of the tuned one")
+    ap.add_argument("--lm-beta", type=float, help="per-character bonus instead of the tuned one")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "htr")
     args = ap.parse_args()
     USE_LM = not args.no_lm
+    DECODE["lm"] = USE_LM
+    DECODE.update({k: v for k, v in (("lm_beam", args.lm_beam), ("lm_alpha", args.lm_alpha),
+                                     ("lm_beta", args.lm_beta)) if v is not None})
     corpus = require_corpus(args.corpus, [WILLS])
     if args.seg_height is None:
         from digitizer.engines.kraken.engine import SEG_HEIGHT
@@ -297,7 +304,7 @@ def main() -> int:
     from digitizer.engines.base import RecognitionOptions
     from digitizer.engines.kraken.engine import KrakenEngine
 
-    decoder = KrakenEngine().language_model(RecognitionOptions(model=info, extra={"lm": USE_LM}))[1]
+    decoder = KrakenEngine().language_model(RecognitionOptions(model=info, extra=dict(DECODE)))[1]
     out: dict = {"model": info.name, "model_sha256": info.sha256, "model_val_cer": info.cer, "decoder": decoder,
                  "corpus": str(corpus), "dev_pages": [p.stem for p in pages]}
     t = time.perf_counter()
