@@ -155,6 +155,17 @@ def test_train_lm_command_counts_training_lines_tunes_on_validation_and_writes_b
     only_val = next(t[i:i + 4] for t in ((test_data / "train-htr" / "lines" / f"{v}.gt.txt").read_text().strip()
                                         for v in val_ids) for i in range(len(t) - 4) if t[i:i + 4] not in train_text)
     assert only_val not in lm.counts
+    assert lm.decoder["beam"] == 32 and len(res["grid"]) == 16           # alpha x beta at the default beam
+    # --retune: the same counts, the weights tuned again (here for a narrower beam); the file says so
+    out = subprocess.run(digitizer_cmd("-q", "train-lm", "poilus-copy", "--from-folder", str(test_data / "train-htr"),
+                                       "--retune", "--beam", "4", "--json"), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    again = json.loads(out.stdout)
+    back = CharLM.load(res["path"])
+    assert back.counts == lm.counts and back.order == 5 and back.decoder["beam"] == 4
+    assert {r["beam"] for r in again["grid"]} == {4} and again["lm_cer"] == min(r["cer"] for r in again["grid"])
+    assert back.about["train_lines"] == 16 and back.about["retuned_from"]["lm_cer"] == res["lm_cer"]
+    assert again["train_lines"] == 16 and back.about["lm_cer"] == again["lm_cer"]
 
 
 def test_a_model_fine_tuned_from_one_with_a_language_model_gets_it_too(tiny, tmp_path):

@@ -25,8 +25,9 @@ from ..progress import NullProgress, ProgressSink
 from .datasets import LineSample, load_folder
 from .evaluate import distance
 
+DEFAULT_BEAM = 32
 DEFAULT_GRID: tuple[tuple[float, float, int], ...] = tuple(
-    (a, b, 16) for a in (0.3, 0.4, 0.5, 0.7) for b in (1.0, 1.5, 2.0))
+    (a, b, DEFAULT_BEAM) for a in (0.3, 0.4, 0.5, 0.7) for b in (0.75, 1.0, 1.5, 2.0))
 
 
 @dataclass
@@ -88,31 +89,51 @@ def decode_cer(captured: Sequence[tuple[str, Any, dict[int, str]]], lm: CharLM |
 
 def train_lm(model_path: str | os.PathLike[str], folder: str | os.PathLike[str], *, split_tsv: str | os.PathLike[str] | None = None,
              order: int = 8, out: str | os.PathLike[str] | None = None, grid: Sequence[tuple[float, float, int]] = DEFAULT_GRID,
-             max_val_lines: int = 400, threads: int = 1, source: str = "",
-             progress: ProgressSink | None = None) -> LMResult:
-    """Count the LM on ``folder``'s training lines, tune its weights on the validation lines, save it."""
+             max_val_lines: int = 400, threads: int = 1, source: str = "", beam: int | None = None,
+             retune: bool = False, progress: ProgressSink | None = None) -> LMResult:
+    """Count the LM on ``folder``'s training lines, tune its weights on the validation lines, save it.
+
+    ``beam`` replaces the grid's beam width (a wider beam is never worse, only slower: it is a
+    speed choice, the grid tunes ``alpha`` and ``beta`` for it).  ``retune`` keeps the counts of
+    the language model already at the destination and only tunes its weights again (``order``
+    and the training lines are then the file's)."""
     t0 = time.monotonic()
     model_path = str(model_path)
+    dest = Path(out) if out else lm_path_for(model_path)
     train, val = load_folder(folder, split_tsv)
-    texts = [s.text for s in train]
-    lm = CharLM.train(texts, order=order)
+    if retune:
+        if not dest.is_file():
+            raise DigitizerError(f"{dest}: no language model to tune again", hint="build it first (without --retune)")
+        lm = CharLM.load(dest)
+        order = lm.order
+        texts: list[str] = []
+    else:
+        texts = [s.text for s in train]
+        lm = CharLM.train(texts, order=order)
+    if beam is not None:
+        grid = sorted({(a, b, beam) for a, b, _ in grid})
     val = val[:max_val_lines] if max_val_lines else val
     if not val:
         raise DigitizerError("tuning the language model needs validation lines", hint="give a split.tsv with them")
     captured = capture(model_path, val, threads, progress)
     base = decode_cer(captured, None, 0.0, 0.0, 1)
     rows: list[dict[str, Any]] = []
-    for alpha, beta, beam in grid:
-        rows.append({"alpha": alpha, "beta": beta, "beam": beam, "cer": round(decode_cer(captured, lm, alpha, beta,
-                                                                                     beam), 5)})
+    for alpha, beta, width in grid:
+        rows.append({"alpha": alpha, "beta": beta, "beam": width,
+                     "cer": round(decode_cer(captured, lm, alpha, beta, width), 5)})
     best = min(rows, key=lambda r: r["cer"])
     lm.decoder = {"alpha": best["alpha"], "beta": best["beta"], "beam": best["beam"]}
-    lm.about = {"model": Path(model_path).name, "order": order, "train_lines": len(texts),
-                "train_chars": sum(len(t) for t in texts), "source": source,
-                "tuned_on": f"{len(captured)} validation lines", "greedy_cer": round(base, 5),
-                "lm_cer": best["cer"], "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    dest = Path(out) if out else lm_path_for(model_path)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    tuned = {"model": Path(model_path).name, "tuned_on": f"{len(captured)} validation lines",
+             "greedy_cer": round(base, 5), "lm_cer": best["cer"]}
+    if retune:
+        lm.about = {**lm.about, **tuned, "retuned": now,
+                    "retuned_from": {k: lm.about.get(k) for k in ("tuned_on", "lm_cer", "built")}}
+    else:
+        lm.about = {**tuned, "order": order, "train_lines": len(texts), "train_chars": sum(len(t) for t in texts),
+                    "source": source, "built": now}
     lm.save(dest)
-    return LMResult(str(dest), order, len(texts), int(lm.about["train_chars"]), len(lm.counts), len(captured),
+    return LMResult(str(dest), order, int(lm.about.get("train_lines", 0)), int(lm.about.get("train_chars", 0)),
+                    len(lm.counts), len(captured),
                     round(base, 5), float(best["cer"]), float(best["alpha"]), float(best["beta"]), int(best["beam"]),
                     round(time.monotonic() - t0, 1), rows)

@@ -24,6 +24,10 @@ def register(sub: Any) -> None:
     p.add_argument("--out", metavar="FILE", help="where to write it (default: beside the model file)")
     p.add_argument("--max-val-lines", type=int, default=400, help="validation lines used for tuning (0 = all)")
     p.add_argument("--source", default="", help="citation of the training text, kept in the file")
+    p.add_argument("--beam", type=int, default=None,
+                   help="beam width to tune the weights for (default 32; wider: a little better, slower)")
+    p.add_argument("--retune", action="store_true",
+                   help="keep the counts of the language model already there, only tune its weights again")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run)
@@ -37,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     info = registry.resolve(args.model)
     res = train_lm(info.path, args.from_folder, split_tsv=args.split_tsv, order=args.order, out=args.out,
                    max_val_lines=args.max_val_lines, threads=args.threads, source=args.source,
-                   progress=make_progress(args))
+                   beam=args.beam, retune=args.retune, progress=make_progress(args))
     if not args.out and not info.read_only and info.name:
         # the Models dialog and 'models info' show it with the model's training facts
         info.training = {**(info.training or {}), "language_model": (
