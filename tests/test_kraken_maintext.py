@@ -118,6 +118,23 @@ def test_ink_colour_rule_drops_a_stamp_line_with_a_signature_written_across_it()
     assert [ln.id for ln in layout.lines()] == [f"l{i}" for i in range(10)]
 
 
+def test_stamp_share_rule_never_undoes_what_the_ink_median_rule_dropped():
+    """A short back page: four lines of the will, two of the court's stamp and two stamp lines with
+    the judge's signature across.  The stamp lines go; the signed ones would take the lines in
+    another ink past half the page's ink, so they stay (no one main ink for them), but that does
+    not bring the plain stamp lines back."""
+    from PIL import ImageDraw
+
+    im, layout = _inked_page([BROWN] * 4 + [VIOLET] * 4)
+    draw = ImageDraw.Draw(im)
+    for i in (6, 7):
+        y = 80 + 70 * i
+        for x in range(130, 800, 22):
+            draw.line([(x, y + 36), (x + 20, y + 2)], fill=BROWN, width=7)
+    assert keep_main_text(layout, image=im) == 2
+    assert [ln.id for ln in layout.lines()] == ["l0", "l1", "l2", "l3", "l6", "l7"]
+
+
 def test_ink_colour_rule_keeps_a_page_written_in_violet_and_a_page_of_two_inks():
     """A will written in violet copying-pencil keeps its lines (the main ink is the page's own; a
     brown note on it goes), and a page where two inks hold as much ink each keeps every line (no
