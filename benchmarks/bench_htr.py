@@ -227,7 +227,7 @@ def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int 
     recipe = (dict(max_epochs=epochs, min_epochs=epochs, patience=epochs, batch_size=4, lr=0.001) if epochs
               else dict(max_epochs=50, patience=5, batch_size=8, lr=0.002))
     out = {"hand": hand, "test_lines": len(test), "recipe": recipe,
-           "decoder": f"base model's language model {lm.name}" if USE_LM and lm.is_file() else "greedy",
+           "decoder": f"base model's language model {lm.name}" if DECODE["lm"] and lm.is_file() else "greedy",
            "base_cer": evaluate_model_on(test, model)}
     for k in counts:
         lines = [s for p in pages[:k] for s in p]
@@ -259,12 +259,12 @@ def bench_train(data: Path, n: int) -> dict:
     return {"lines": n, "batch_size": 4, "lines_per_s": res.lines_per_s}
 
 
-USE_LM = True      # decode with the model's character language model when it has one (--no-lm: greedy)
-DECODE: dict = {"lm": True}     # the engine's decoding options (lm, lm_alpha, lm_beta, lm_beam)
+# the engine's decoding options: lm (the model's character language model when it has one; --no-lm:
+# greedy), lm_alpha, lm_beta, lm_beam (--lm-*: other weights than the tuned ones)
+DECODE: dict = {"lm": True}
 
 
 def main() -> int:
-    global USE_LM
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_corpus_argument(ap, default=TEST_DATA)
     ap.add_argument("--model", default="poilus-fr-v1", help="registry name or model file")
@@ -287,8 +287,7 @@ def main() -> int:
     ap.add_argument("--lm-beta", type=float, help="per-character bonus instead of the tuned one")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "htr")
     args = ap.parse_args()
-    USE_LM = not args.no_lm
-    DECODE["lm"] = USE_LM
+    DECODE["lm"] = not args.no_lm
     DECODE.update({k: v for k, v in (("lm_beam", args.lm_beam), ("lm_alpha", args.lm_alpha),
                                      ("lm_beta", args.lm_beta)) if v is not None})
     corpus = require_corpus(args.corpus, [WILLS])

@@ -154,7 +154,7 @@ def beam_decode(probs: Any, l2c: dict[int, str], lm: CharLM | None, *, alpha: fl
     Prefixes are nodes of a tree, numbered as they appear (one per label sequence), so the beams
     are keyed by an int rather than by the label tuple (hashing the tuples was most of the time);
     each node keeps its LM context (the last order-1 characters), its LM score and its timing as a
-    linked list of records.  Same results as keying by the tuples, about twice as fast."""
+    linked list of records.  Same results as keying by the tuples, 1.35-1.5x faster."""
     import numpy as np
 
     p = np.asarray(probs, dtype=np.float64)

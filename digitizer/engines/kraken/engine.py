@@ -99,11 +99,11 @@ class KrakenEngine(Engine):
         layout = segmentation_to_layout(seg, image.width, image.height)
         main_only = bool(opts.extra.get("main_text_only", True))
         dropped = keep_main_text(layout, image=image) if main_only else 0
+        ink_rule = main_only and is_colour(image)
         step = self.step("segment", opts, segmentation_model=os.path.basename(seg_path),
                          main_text_only=main_only, lines_dropped=dropped, seg_height=int(height or 0),
-                         ink_colour_rule=main_only and is_colour(image),
-                         **({"ink_delta": INK_DELTA, "ink_stamp_share": STAMP_SHARE}
-                            if main_only and is_colour(image) else {}),
+                         ink_colour_rule=ink_rule,
+                         **({"ink_delta": INK_DELTA, "ink_stamp_share": STAMP_SHARE} if ink_rule else {}),
                          precision="bf16" if bf16 else "fp32")
         step.model, step.model_sha256 = os.path.basename(seg_path), _exec.file_sha256(seg_path)
         layout.steps.append(step)
