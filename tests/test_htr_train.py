@@ -176,3 +176,47 @@ def test_train_cli_from_folder(tmp_path, capsys):
     assert out["epochs"] == 1 and out["info"]["name"] == "cli-tiny"
     assert out["info"]["training"]["train_lines"] + out["info"]["training"]["val_lines"] == 24
     assert registry.get("cli-tiny").cer == pytest.approx(out["val_cer"])
+
+
+
+def test_grow_model_keeps_the_trained_layers_and_appends_new_ones(tmp_path):
+    """digitizer grow-model: the shipped model's convolutions and LSTMs kept bit for bit, a third
+    LSTM and a new output layer appended; the grown file trains on as a base model and learns."""
+    import subprocess
+
+    from _batch_helpers import digitizer_cmd
+    from digitizer.engines.kraken.tvcompat import ensure_torchvision
+    from digitizer.htr.project_data import recognize_samples
+    ensure_torchvision()
+    from kraken.models import load_models
+
+    base = registry.get("poilus-fr-v1")
+    out = tmp_path / "grown.safetensors"
+    res = subprocess.run(digitizer_cmd("-q", "grow-model", "poilus-fr-v1", str(out), "--keep", "9",
+                                       "--spec", "[Lbx32 Do0.1,2 O1c100]"), capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "Lbx32" in res.stdout and "9 layers kept from poilus-fr-v1" in res.stdout
+    a, b = load_models(base.path)[0], load_models(out)[0]
+    assert b.spec.count("Lbx") == 3
+    sa, sb = a.state_dict(), b.state_dict()
+    kept = [k for k in sa if k.startswith(("nn.C_", "nn.L_5.", "nn.L_7."))]
+    assert len(kept) == 20 and all(k in sb and sa[k].equal(sb[k]) for k in kept)
+    assert b.codec.c2l == a.codec.c2l
+    # a wrong output size is refused with one line naming the right one; nothing is written
+    bad = tmp_path / "bad.safetensors"
+    res = subprocess.run(digitizer_cmd("-q", "grow-model", "poilus-fr-v1", str(bad), "--keep", "9",
+                                       "--spec", "[Lbx32 O1c117]"), capture_output=True, text=True)
+    assert res.returncode == 2 and "O1c100" in res.stderr and not bad.exists()
+    # trained on as a base model (bounded by epochs), the new layers learn to read
+    train_s, val_s = tiny_samples(48, 3, "g"), tiny_samples(16, 4, "h")
+    refs = " ".join(s.text for s in val_s)
+
+    def val_cer(model: str) -> float:
+        return cer(refs, " ".join(recognize_samples(val_s, model, options={"lm": False})))
+
+    before = val_cer(str(out))
+    res2 = train(train_s, val_s, output_name="grown-ft", base_model=str(out), max_epochs=6, min_epochs=6,
+                 patience=10, batch_size=1, lr=0.005, threads=1, device="cpu", register=False,
+                 checkpoint_dir=tmp_path / "ck")
+    after = val_cer(res2.model_path)
+    assert before > 0.8 and after < before - 0.3, (before, after)
