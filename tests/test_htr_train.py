@@ -220,3 +220,19 @@ def test_grow_model_keeps_the_trained_layers_and_appends_new_ones(tmp_path):
                  checkpoint_dir=tmp_path / "ck")
     after = val_cer(res2.model_path)
     assert before > 0.8 and after < before - 0.3, (before, after)
+
+
+def test_validating_every_few_steps_counts_epochs_not_validations(tmp_path):
+    """With --val-every the history holds one record per validation: 4 validations inside the
+    first epoch are 1 epoch, in the result and when the run's checkpoint is registered
+    (it said 'after 50 epochs' for a run of 7 epochs validated every 600 steps)."""
+    from digitizer.htr.train import register_checkpoint
+
+    res = train(tiny_samples(8, 5, "e"), tiny_samples(3, 6, "f"), output_name="val-steps", spec=TINY_SPEC_SMALL,
+                max_steps=4, val_every_steps=1, batch_size=1, threads=1, device="cpu", register=False,
+                checkpoint_dir=tmp_path / "ck")
+    assert len(res.history) == 4 and {h["epoch"] for h in res.history} == {0}
+    assert res.epochs == 1
+    again = register_checkpoint(tmp_path / "ck", "val-steps-reg")
+    assert again.epochs == 1 and len(again.history) == 4
+    registry.remove("val-steps-reg")

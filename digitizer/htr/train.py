@@ -275,7 +275,7 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
     out = _convert(ck.best_model_path, ckdir / f"{output_name}.safetensors", threads)
     stopped = cb.stopped if cb.stopped != "max_epochs" or trainer.current_epoch + 1 >= max_epochs else "early"
     result = TrainResult(model_path=str(out), name=output_name, val_cer=round(1.0 - score, 5),
-                         epochs=len(cb.history), best_epoch=best_epoch,
+                         epochs=_epochs(cb.history), best_epoch=best_epoch,
                          lines_per_s=round(cb.lines / cb.train_seconds, 2) if cb.train_seconds else 0.0,
                          seconds=round(seconds, 1), stopped=stopped, checkpoint_dir=str(ckdir),
                          history=list(cb.history))
@@ -299,6 +299,12 @@ def _convert(ckpt: str | Path, out: Path, threads: int = 1) -> Path:
         warnings.simplefilter("ignore")
         convert_models([str(ckpt)], out, weights_format="safetensors")
     return out
+
+
+def _epochs(history: Sequence[dict]) -> int:
+    """Epochs a run went through: the last validation's epoch + 1 (with ``val_every_steps`` there are
+    many validations per epoch, so the number of records is not the number of epochs)."""
+    return int(history[-1].get("epoch", len(history) - 1)) + 1 if history else 0
 
 
 def torch_load_epoch(ckpt_path: str) -> int:
@@ -428,7 +434,7 @@ def register_checkpoint(checkpoint_dir: str | os.PathLike, output_name: str, *, 
     out = _convert(best, ckdir / f"{output_name}.safetensors", threads)
     rates = [h["lines_per_s"] for h in history if h.get("lines_per_s")]
     res = TrainResult(model_path=str(out), name=output_name, val_cer=round(1 - float(best.stem.rsplit("-", 1)[-1]), 5),
-                      epochs=len(history), best_epoch=torch_load_epoch(str(best)),
+                      epochs=_epochs(history), best_epoch=torch_load_epoch(str(best)),
                       lines_per_s=round(sum(rates) / len(rates), 2) if rates else 0.0,
                       seconds=history[-1]["elapsed_s"] if history else 0.0, stopped="registered from checkpoint",
                       checkpoint_dir=str(ckdir), history=history)
