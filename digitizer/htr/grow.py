@@ -55,7 +55,7 @@ def grow_model(base: str | Path, keep: int, spec: str, out: str | Path, *, seed:
         net = load_models(base)[0]
     layers = len(net.nn)
     if not 1 <= keep < layers:
-        raise ValueError(f"keep must be 1..{layers - 1}: {base.name} has {layers} layers ({net.spec})")
+        raise ValueError(f"keep must be 1..{layers - 1}: {base.name} has {layers} layers ({_plain_spec(net.spec)})")
     if not (spec.startswith("[") and spec.endswith("]")):
         raise ValueError(f"spec must be in brackets, e.g. '[Lbx128 Do0.1,2 O1c117]': {spec!r}")
     base_spec = net.spec
