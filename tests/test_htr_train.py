@@ -178,7 +178,6 @@ def test_train_cli_from_folder(tmp_path, capsys):
     assert registry.get("cli-tiny").cer == pytest.approx(out["val_cer"])
 
 
-
 def test_grow_model_keeps_the_trained_layers_and_appends_new_ones(tmp_path):
     """digitizer grow-model: the shipped model's convolutions and LSTMs kept bit for bit, a third
     LSTM and a new output layer appended; the grown file trains on as a base model and learns."""

@@ -9,11 +9,14 @@ the operation (``TorchVGSLModel.append``) but no command for it any more.
 
 from __future__ import annotations
 
+import re
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..fsutil import atomic_copy
 from ..engines.kraken.tvcompat import ensure_torchvision
 
 
@@ -28,8 +31,6 @@ class GrownModel:
 
 def _plain_spec(spec: str) -> str:
     """kraken's named spec (``Lbx{L_5}128``) without the layer names."""
-    import re
-
     return re.sub(r"\{[^}]*\}", "", spec)
 
 
@@ -61,14 +62,15 @@ def grow_model(base: str | Path, keep: int, spec: str, out: str | Path, *, seed:
     base_spec = net.spec
     torch.manual_seed(seed)
     net.append(keep, spec)
-    out_size = net.nn[-1].output_shape[1] if hasattr(net.nn[-1], "output_shape") else None
-    if net.codec is not None and out_size is not None and out_size != net.codec.max_label + 1:
+    out_size = net.nn[-1].output_shape[1]
+    if net.codec is not None and out_size != net.codec.max_label + 1:
         raise ValueError(f"the new output layer has {out_size} classes, the model's codec "
                          f"{net.codec.max_label + 1}: end spec with O1c{net.codec.max_label + 1}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    tmp.unlink(missing_ok=True)
-    write_safetensors([net], tmp)
-    tmp.replace(out)
+    # kraken writes to a path, not a stream: write in a scratch folder, then the project's atomic
+    # copy (fsync, rename, no half-written model on a full disk or a crash)
+    with tempfile.TemporaryDirectory(prefix="digitizer-grow-") as scratch:
+        tmp = Path(scratch) / out.name
+        write_safetensors([net], tmp)
+        atomic_copy(tmp, out)
     return GrownModel(path=out, base_spec=_plain_spec(base_spec), spec=_plain_spec(net.spec),
                       kept_layers=keep, parameters=sum(p.numel() for p in net.nn.parameters()))
