@@ -93,6 +93,8 @@ def test_blla_segmentation_of_real_handwritten_page(test_data, tiny):
     assert layout.steps[0].model == "blla.mlmodel" and len(layout.steps[0].model_sha256) == 64
     assert layout.steps[0].parameters["ink_colour_rule"] is True          # a colour scan
     assert layout.steps[0].parameters["ink_stamp_share"] == 0.25 and layout.steps[0].parameters["ink_delta"] == 30
+    assert {k: layout.steps[0].parameters[k] for k in ("note_ink_near", "note_short", "note_outside")} == {
+        "note_ink_near": 4.0, "note_short": 0.35, "note_outside": 0.5}
     # recognition (tiny model: the text is nonsense, the path is real) + valid exports
     by_id = {ln.id: ln for ln in eng.recognize(img, layout, RecognitionOptions(model=tiny.model_path))}
     for b in layout.blocks:
@@ -125,7 +127,8 @@ def test_main_text_drops_the_courts_violet_stamp_and_keeps_every_transcribed_lin
     """The will AN_0154 carries the Paris court's violet stamp ("Signé par Nous Juge pour Monsieur
     le Président du Tribunal Civil de la Seine") under the signature; the ground truth does not
     transcribe it.  On the colour scan the ink rule takes its lines out as stamp regions; on the
-    grey image (no colour to look at) they stay.  Every transcribed line keeps its segmented line."""
+    grey image (no colour to look at) they stay.  Every transcribed line keeps its segmented line.
+    The short notes in pencil around the will (rule 5) go as marginalia, never a transcribed line."""
     import copy
 
     from digitizer.engines.kraken.maintext import ink_colours, keep_main_text
@@ -138,10 +141,11 @@ def test_main_text_drops_the_courts_violet_stamp_and_keeps_every_transcribed_lin
     def kept_and_stamps(image):
         lay = copy.deepcopy(full)
         keep_main_text(lay, image=image)
-        return lay.lines(), [b.bbox for b in lay.blocks if b.type == "stamp"]
+        return (lay.lines(), [b.bbox for b in lay.blocks if b.type == "stamp"],
+                [b.bbox for b in lay.blocks if b.type == "marginalia"])
 
-    colour_lines, colour_stamps = kept_and_stamps(img)
-    grey_lines, _ = kept_and_stamps(img.convert("L"))
+    colour_lines, colour_stamps, colour_notes = kept_and_stamps(img)
+    grey_lines, _, _ = kept_and_stamps(img.convert("L"))
     for lines in (colour_lines, grey_lines):
         boxes = [(ln.bbox.x0, ln.bbox.y0, ln.bbox.x1, ln.bbox.y1) for ln in lines]
         paired = {r for r, h in pair_by_overlap(ref_boxes, boxes) if r >= 0 and h >= 0}
@@ -149,7 +153,10 @@ def test_main_text_drops_the_courts_violet_stamp_and_keeps_every_transcribed_lin
     gone = {ln.id for ln in grey_lines} - {ln.id for ln in colour_lines}
     assert len(gone) >= 2 and {ln.id for ln in colour_lines} < {ln.id for ln in grey_lines}
     ink = ink_colours(img, full.lines())
-    for lid in gone:                                         # violet: red and blue over green (a* > 0, b* < 0)
+    by_id = {ln.id: ln for ln in full.lines()}
+    notes = {lid for lid in gone if by_id[lid].bbox in colour_notes}
+    assert len(gone - notes) >= 2                            # the stamp's lines
+    for lid in gone - notes:                                 # violet: red and blue over green (a* > 0, b* < 0)
         a, b, _, written = ink[lid]
         violet = float(((written[:, 0] > 15) & (written[:, 1] < -10)).mean())
         assert (a > 15 and b < -10) or violet > 0.25, (lid, a, b, violet)   # the stamp, or a signature across it

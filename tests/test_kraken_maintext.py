@@ -147,6 +147,47 @@ def test_ink_colour_rule_keeps_a_page_written_in_violet_and_a_page_of_two_inks()
     assert keep_main_text(layout, image=im) == 0 and len(layout.lines()) == 6
 
 
+PENCIL = (88, 86, 84)        # graphite: grey, a little off the brown pen, far under the stamp threshold
+
+
+def _strokes(draw, x0: int, x1: int, y: int, colour: tuple[int, int, int]) -> None:
+    for x in range(x0 + 20, x1 - 20, 37):
+        draw.line([(x, y + 30), (x + 14, y + 6)], fill=colour, width=5)
+        draw.line([(x + 14, y + 6), (x + 22, y + 30)], fill=colour, width=4)
+
+
+def test_short_notes_in_another_ink_above_or_below_the_body_go_as_marginalia():
+    """Rule 5: the archive's pencilled number above the will and the registry's pencilled date
+    below it go (as marginalia regions); the will's own short lines stay: its date above the body
+    and the signature below it (the pen's ink), and a short pencilled word inside the body."""
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (1400, 1300), PAPER)
+    draw = ImageDraw.Draw(im)
+    spec = [("number", 1000, 1250, 80, PENCIL), ("date", 800, 1250, 160, BROWN)]
+    spec += [(f"l{i}", 100, 1300 - 60 * (i % 3), 240 + 70 * i, BROWN) for i in range(5)]
+    spec += [("word", 100, 400, 240 + 70 * 5, PENCIL)]
+    spec += [(f"l{i}", 100, 1300 - 60 * (i % 3), 240 + 70 * i, BROWN) for i in range(6, 11)]
+    spec += [("signature", 800, 1200, 1080, BROWN), ("registry", 100, 500, 1180, PENCIL)]
+    lines = []
+    for lid, x0, x1, y, colour in spec:
+        _strokes(draw, x0, x1, y, colour)
+        lines.append(Line(id=lid, bbox=BBox(x0, y, x1, y + 40)))
+    layout = PageLayout(im.width, im.height, [TextBlock("b", BBox(100, 80, 1300, 1220), lines)])
+    ink = ink_colours(im, lines)
+    a0, b0 = ink["l0"].a, ink["l0"].b
+    off = ((ink["number"].a - a0) ** 2 + (ink["number"].b - b0) ** 2) ** 0.5
+    assert 4 < off < 30                                   # rule 4 (stamps) leaves it to rule 5
+    assert main_text_ids(lines) == {ln.id for ln in lines}   # no ink given: shapes only, all kept
+    order = [ln.id for ln in lines if ln.id not in ("number", "registry")]
+    assert keep_main_text(layout, image=im) == 2
+    assert [ln.id for ln in layout.lines()] == order       # reading order unchanged
+    notes = sorted((b.bbox.y0, b.type) for b in layout.blocks if not b.lines)
+    assert notes == [(80, "marginalia"), (1180, "marginalia")]
+    grey = PageLayout(im.width, im.height, [TextBlock("b", BBox(100, 80, 1300, 1220), list(lines))])
+    assert keep_main_text(grey, image=im.convert("L")) == 0   # no colour: nothing to tell
+
+
 def test_engine_takes_files_not_registry_names(tmp_path):
     with pytest.raises(EngineError, match="not found"):
         model_ref("poilus-fr-v1")                          # a name: the caller resolves it first

@@ -33,7 +33,7 @@ from ..base import (BASELINES, CHAR_CONFIDENCES, POLYGONS, RECOGNIZE, SEGMENT, T
 from . import _exec
 from .charlm import lm_path_for
 from .linecrop import LineCrop, crop_line
-from .maintext import INK_DELTA, STAMP_SHARE, is_colour, keep_main_text
+from .maintext import INK_DELTA, INK_NEAR, NOTE_SHORT, OUTSIDE, STAMP_SHARE, is_colour, keep_main_text
 
 NO_MODEL_HINT = ("import one with 'digitizer models import FILE --name NAME', or train one with "
                  "'digitizer train --from-folder DIR --name NAME', then pass its name as the model")
@@ -103,7 +103,8 @@ class KrakenEngine(Engine):
         step = self.step("segment", opts, segmentation_model=os.path.basename(seg_path),
                          main_text_only=main_only, lines_dropped=dropped, seg_height=int(height or 0),
                          ink_colour_rule=ink_rule,
-                         **({"ink_delta": INK_DELTA, "ink_stamp_share": STAMP_SHARE} if ink_rule else {}),
+                         **({"ink_delta": INK_DELTA, "ink_stamp_share": STAMP_SHARE, "note_ink_near": INK_NEAR,
+                            "note_short": NOTE_SHORT, "note_outside": OUTSIDE} if ink_rule else {}),
                          precision="bf16" if bf16 else "fp32")
         step.model, step.model_sha256 = os.path.basename(seg_path), _exec.file_sha256(seg_path)
         layout.steps.append(step)
