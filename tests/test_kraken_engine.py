@@ -93,8 +93,14 @@ def test_blla_segmentation_of_real_handwritten_page(test_data, tiny):
     assert layout.steps[0].model == "blla.mlmodel" and len(layout.steps[0].model_sha256) == 64
     assert layout.steps[0].parameters["ink_colour_rule"] is True          # a colour scan
     assert layout.steps[0].parameters["ink_stamp_share"] == 0.25 and layout.steps[0].parameters["ink_delta"] == 30
-    assert {k: layout.steps[0].parameters[k] for k in ("note_ink_near", "note_short", "note_outside")} == {
-        "note_ink_near": 4.0, "note_short": 0.35, "note_outside": 0.5}
+    assert {k: layout.steps[0].parameters[k] for k in ("notes_outside", "note_ink_near", "note_short",
+                                                        "note_outside")} == {
+        "notes_outside": True, "note_ink_near": 4.0, "note_short": 0.35, "note_outside": 0.5}
+    # a profile's notes_outside = false keeps the short notes outside the body as lines, and says so
+    keep_notes = eng.segment(img, RecognitionOptions(extra={"threads": 1, "notes_outside": False}))
+    assert keep_notes.steps[0].parameters["notes_outside"] is False
+    assert "note_ink_near" not in keep_notes.steps[0].parameters
+    assert {ln.id for ln in lines} <= {ln.id for ln in keep_notes.lines()}
     # recognition (tiny model: the text is nonsense, the path is real) + valid exports
     by_id = {ln.id: ln for ln in eng.recognize(img, layout, RecognitionOptions(model=tiny.model_path))}
     for b in layout.blocks:

@@ -186,6 +186,10 @@ def test_short_notes_in_another_ink_above_or_below_the_body_go_as_marginalia():
     assert notes == [(80, "marginalia"), (1180, "marginalia")]
     grey = PageLayout(im.width, im.height, [TextBlock("b", BBox(100, 80, 1300, 1220), list(lines))])
     assert keep_main_text(grey, image=im.convert("L")) == 0   # no colour: nothing to tell
+    kept = PageLayout(im.width, im.height, [TextBlock("b", BBox(100, 80, 1300, 1220), list(lines))])
+    assert keep_main_text(kept, image=im, notes=False) == 0   # the profile's notes_outside = false
+    assert main_text_ids(lines, ink, notes=False) == {ln.id for ln in lines}
+    assert main_text_ids(lines, ink) == set(order)
 
 
 def test_engine_takes_files_not_registry_names(tmp_path):

@@ -6,6 +6,7 @@ first (``digitizer.htr.registry.resolve_options``), so the engine does not depen
 ``opts.segmentation_model``: optional blla model file (default: the one in the kraken wheel).
 ``opts.extra``: ``threads`` (torch threads, default ``$DIGITIZER_TORCH_THREADS`` or 1),
 ``main_text_only`` (default true: drop facing page, margins, stamps; :mod:`.maintext`),
+``notes_outside`` (default true: with it, also short notes above or below the body in another ink),
 ``seg_height`` (blla's network input height, default :data:`SEG_HEIGHT`; 0 = the model's own),
 ``lm`` (default true: decode with the character language model beside the recognition model,
 when there is one; :meth:`KrakenEngine.language_model`), ``seg_bf16`` (default true: blla's network in bfloat16 where the CPU has native bfloat16 units,
@@ -98,13 +99,16 @@ class KrakenEngine(Engine):
                             bf16=bf16)
         layout = segmentation_to_layout(seg, image.width, image.height)
         main_only = bool(opts.extra.get("main_text_only", True))
-        dropped = keep_main_text(layout, image=image) if main_only else 0
+        notes = bool(opts.extra.get("notes_outside", True))
+        dropped = keep_main_text(layout, image=image, notes=notes) if main_only else 0
         ink_rule = main_only and is_colour(image)
         step = self.step("segment", opts, segmentation_model=os.path.basename(seg_path),
                          main_text_only=main_only, lines_dropped=dropped, seg_height=int(height or 0),
                          ink_colour_rule=ink_rule,
-                         **({"ink_delta": INK_DELTA, "ink_stamp_share": STAMP_SHARE, "note_ink_near": INK_NEAR,
-                            "note_short": NOTE_SHORT, "note_outside": OUTSIDE} if ink_rule else {}),
+                         **({"ink_delta": INK_DELTA, "ink_stamp_share": STAMP_SHARE, "notes_outside": notes}
+                            if ink_rule else {}),
+                         **({"note_ink_near": INK_NEAR, "note_short": NOTE_SHORT, "note_outside": OUTSIDE}
+                            if ink_rule and notes else {}),
                          precision="bf16" if bf16 else "fp32")
         step.model, step.model_sha256 = os.path.basename(seg_path), _exec.file_sha256(seg_path)
         layout.steps.append(step)

@@ -32,12 +32,17 @@ the ground truth (or a reader) wants in the page text.  The rule here is geometr
    truth (train and validation wills, none of the dev wills): of the 1,714 lines the rules above
    keep that are clearly transcribed or clearly not, it drops 140 of the 455 untranscribed ones
    (21 % of their width) and 2 of the 1,259 transcribed ones (a signature and an initial); on the
-   8 dev wills, 4 untranscribed lines and no transcribed one (end-to-end CER 27.0 -> 26.6 %).
+   8 dev wills, 4 untranscribed lines and no transcribed one (end-to-end CER 27.0 -> 26.6 %).  What
+   counts as main text is the transcription guideline's choice: on 24 CREMMA-MSS-19 pages (letters,
+   whose transcriptions keep everything) it drops 2 untranscribed lines (an archive's stamp) and 4
+   transcribed ones (0.24 % of their width: signatures in a paler ink, a folio number, an archivist's
+   note).  ``notes_outside = false`` in the profile's recognition options turns this rule off.
 
 Reading order is kept (lines are only removed).  What goes stays on the page as typed regions
 without lines (``stamp``, ``marginalia``, ``other`` for a facing page), so it is neither recognised
 nor in any text export, but PAGE/ALTO still say where it is.  ``[recognition] options =
-{ main_text_only = false }`` in a profile keeps everything as lines.
+{ main_text_only = false }`` in a profile keeps everything as lines; ``notes_outside = false``
+keeps rules 1-4 only.
 """
 
 from __future__ import annotations
@@ -238,13 +243,14 @@ def _notes_outside(lines: list[Line], ink: Ink) -> list[Line]:
     return out
 
 
-def main_text_ids(lines: list[Line], ink: Ink | None = None) -> set[str]:
+def main_text_ids(lines: list[Line], ink: Ink | None = None, *, notes: bool = True) -> set[str]:
     """Ids of the lines that belong to the main text (all of them when there are fewer than 3);
-    ``ink`` (from :func:`ink_colours`) adds the colour rule."""
-    return {ln.id for ln in lines} if len(lines) < 3 else _split(lines, ink)[0]
+    ``ink`` (from :func:`ink_colours`) adds the colour rules (``notes``: rule 5 too)."""
+    return {ln.id for ln in lines} if len(lines) < 3 else _split(lines, ink, notes=notes)[0]
 
 
-def _split(lines: list[Line], ink: Ink | None = None) -> tuple[set[str], list[tuple[str, list[Line]]]]:
+def _split(lines: list[Line], ink: Ink | None = None, *,
+           notes: bool = True) -> tuple[set[str], list[tuple[str, list[Line]]]]:
     """Main-text line ids, and the rest as ``(type, lines)`` groups: one ``marginalia`` group per
     narrow other column, ``other`` for a column at least half as wide as the main one (a facing
     page), ``stamp`` for each stamp (by shape or by ink colour), ``marginalia`` for each note
@@ -256,10 +262,10 @@ def _split(lines: list[Line], ink: Ink | None = None) -> tuple[set[str], list[tu
     if ink:
         keep -= _off_colour([ln for ln in main.lines if ln.id in keep], ink)
     groups: list[tuple[str, list[Line]]] = [("stamp", [ln]) for ln in main.lines if ln.id not in keep]
-    if ink:
-        notes = _notes_outside([ln for ln in main.lines if ln.id in keep], ink)
-        keep -= {ln.id for ln in notes}
-        groups += [("marginalia", [ln]) for ln in notes]
+    if ink and notes:
+        outside = _notes_outside([ln for ln in main.lines if ln.id in keep], ink)
+        keep -= {ln.id for ln in outside}
+        groups += [("marginalia", [ln]) for ln in outside]
     for col in columns:
         if col is not main:
             wide = col.x1 - col.x0 >= 0.5 * (main.x1 - main.x0)
@@ -267,11 +273,13 @@ def _split(lines: list[Line], ink: Ink | None = None) -> tuple[set[str], list[tu
     return keep, groups
 
 
-def keep_main_text(layout: PageLayout, *, keep_regions: bool = True, image: Any = None) -> int:
+def keep_main_text(layout: PageLayout, *, keep_regions: bool = True, image: Any = None,
+                   notes: bool = True) -> int:
     """Take the lines outside the main text out of ``layout`` (in place); returns how many went.
 
-    ``image`` is the page the layout was found on: when it is in colour, the ink-colour rule
-    applies too (see the module's rule 4).
+    ``image`` is the page the layout was found on: when it is in colour, the ink-colour rules
+    apply too (the module's rule 4, and rule 5 unless ``notes`` is false: a collection whose
+    transcriptions keep signatures and folio numbers in another ink wants them as lines).
 
     With ``keep_regions`` what was dropped stays as typed regions **without lines** (``stamp``,
     ``marginalia``, ``other`` for a facing page; box = the dropped lines'), after the main text:
@@ -280,7 +288,7 @@ def keep_main_text(layout: PageLayout, *, keep_regions: bool = True, image: Any 
     lines = layout.lines()
     if len(lines) < 3:
         return 0
-    keep, groups = _split(lines, ink_colours(image, lines))
+    keep, groups = _split(lines, ink_colours(image, lines), notes=notes)
     dropped = 0
     for block in layout.blocks:
         before = len(block.lines)
