@@ -108,7 +108,9 @@ def pages(src: Source, gitdir: Path) -> list[str]:
     return xmls
 
 
-def page_image(gitdir: Path, commit: str, xml_path: str, file_name: str, names: set[str]) -> Image.Image | None:
+def page_image_bytes(gitdir: Path, commit: str, xml_path: str, file_name: str, names: set[str]) -> bytes | None:
+    """The page image's file at ``commit`` (the XML's ``fileName``, else the XML's stem with an image
+    extension, in the page folder); None when the snapshot does not have it."""
     folder = str(_folder(xml_path))
     stem = Path(xml_path).stem
     cands = [f"{folder}/{Path(file_name).name}"] if file_name else []
@@ -116,12 +118,18 @@ def page_image(gitdir: Path, commit: str, xml_path: str, file_name: str, names: 
     for cand in cands:
         if cand in names:
             try:
-                data = git(gitdir, "show", f"{commit}:{cand}")
+                return git(gitdir, "show", f"{commit}:{cand}")
             except subprocess.CalledProcessError:
                 return None                          # listed but absent from the snapshot (>= 4 MiB)
-            with Image.open(io.BytesIO(data)) as im:
-                return im.convert("L")                 # once per page, not once per line
     return None
+
+
+def page_image(gitdir: Path, commit: str, xml_path: str, file_name: str, names: set[str]) -> Image.Image | None:
+    data = page_image_bytes(gitdir, commit, xml_path, file_name, names)
+    if data is None:
+        return None
+    with Image.open(io.BytesIO(data)) as im:
+        return im.convert("L")                         # once per page, not once per line
 
 
 def build_source(src: Source, gitdir: Path, out: Path, rows: list[dict], stats: dict) -> None:

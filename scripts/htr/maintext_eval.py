@@ -22,9 +22,9 @@ import hashlib
 import io
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image
@@ -45,24 +45,6 @@ from digitizer.htr.xmlread import read_xml  # noqa: E402
 STAGES = ("all lines", "shapes (rules 1-3)", "+ ink colour (rule 4)", "+ notes outside (rule 5)")
 
 
-def page_bytes(gitdir: Path, src: bd.Source, xml_path: str, names: set[str]) -> tuple[bytes, bytes] | None:
-    """The page's XML and image bytes at the pinned commit, None when the image is not there."""
-    xml = bd.git(gitdir, "show", f"{src.commit}:{xml_path}")
-    with tempfile.NamedTemporaryFile(suffix=".xml") as tmp:
-        tmp.write(xml)
-        tmp.flush()
-        page = read_xml(tmp.name)
-    folder, stem = str(bd._folder(xml_path)), Path(xml_path).stem
-    cands = [f"{folder}/{Path(page.image_filename).name}"] if page.image_filename else []
-    for cand in cands + [f"{folder}/{stem}{ext}" for ext in (".jpg", ".jpeg", ".png", ".tif")]:
-        if cand in names:
-            try:
-                return xml, bd.git(gitdir, "show", f"{src.commit}:{cand}")
-            except subprocess.CalledProcessError:   # listed but left out of the snapshot (>= 4 MiB)
-                return None
-    return None
-
-
 def coverage(box: tuple[float, float, float, float], gt: list[tuple[float, float, float, float]]) -> float:
     x0, y0, x1, y1 = box
     area = max(1.0, (x1 - x0) * (y1 - y0))
@@ -80,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     src = next(s for s in bd.SOURCES if s.short == args.source)
     names = set(bd.git(args.gitdir, "ls-tree", "-r", "--name-only", "-z", src.commit).decode().split("\0"))
-    xmls = [x for x in bd.pages(bd.Source(src.repo, src.commit, src.short), args.gitdir)
+    xmls = [x for x in bd.pages(replace(src, max_pages=None), args.gitdir)
             if bd.split_of(src, bd.hand_of(src, x), x) in ("train", "validation", "heldout")]
     xmls.sort(key=lambda p: hashlib.sha1(p.encode()).hexdigest())
     eng = KrakenEngine()
@@ -89,14 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     for xml_path in xmls:
         if done >= args.pages:
             break
-        got = page_bytes(args.gitdir, src, xml_path, names)
-        if got is None:
-            continue
         with tempfile.TemporaryDirectory() as tmp:
             xml = Path(tmp) / f"{Path(xml_path).stem}.xml"
-            xml.write_bytes(got[0])
+            xml.write_bytes(bd.git(args.gitdir, "show", f"{src.commit}:{xml_path}"))
             page = read_xml(xml)
-            im = Image.open(io.BytesIO(got[1])).convert("RGB")
+            data = bd.page_image_bytes(args.gitdir, src.commit, xml_path, page.image_filename, names)
+            if data is None:
+                continue
+            im = Image.open(io.BytesIO(data)).convert("RGB")
             layout, _ = segment_cached(eng, im, xml, args.cache, 1200)
         gt = [ln.bbox for ln in page.lines if ln.bbox and ln.text.strip()]
         lines = layout.lines()
