@@ -20,7 +20,7 @@ from _htr_helpers import TINY_SPEC, add_project_model, tiny_samples
 from digitizer import lock
 from digitizer.htr import estimate, registry
 from digitizer.lock import project_lock
-from digitizer.htr.overview import pct
+from digitizer.htr.overview import VERDICT_SHORT, difference_text, pct
 from digitizer.store import ProjectStore
 from test_htr_loop import LINES, PAGES, make_project
 
@@ -120,13 +120,19 @@ def test_retrain_in_background_shows_both_cers_and_switches_the_item(qtbot, sett
     result = win.model_actions.result_dialog
     shown = result.text.text()
     assert f"base {base}: {pct(ev['cer_before'])}" in shown and f"new loop-gui: {pct(ev['cer_after'])}" in shown
+    # and whether the difference is more than chance on these lines (the same words as the CLI)
+    diff = ev["difference"]
+    assert (diff["cer_a"], diff["cer_b"], diff["units"]) == (pytest.approx(ev["cer_before"], abs=1e-5),
+                                                             pytest.approx(ev["cer_after"], abs=1e-5), 2 * LINES)
+    assert f"new - base: {difference_text(ev)}" in shown and "interval" in difference_text(ev)
     with capsys.disabled():
         print(f"\nGUI retrain: base {ev['cer_before']} -> new {ev['cer_after']} on {ev['lines']} held-back lines, "
               f"{res.train.epochs} epochs, longest UI stall {win.queue.last_batch_stall_ms} ms")
 
     # the Models dialog shows both CERs on the same held-back lines side by side
     assert models.cell("loop-gui", "Held-back: base") == pct(ev["cer_before"])
-    assert models.cell("loop-gui", "Held-back: this") == pct(ev["cer_after"])
+    assert models.cell("loop-gui", "Held-back: this") == f"{pct(ev['cer_after'])} ({VERDICT_SHORT[diff['verdict']]})"
+    assert f"this - base: {difference_text(ev)}" in models.details.toPlainText()
     assert models.cell("loop-gui", "Held-back lines") == "16 (2 pages)"
     assert models.current_name() == "loop-gui" and "cer_before" not in models.details.toPlainText()
     assert f"base {base} {pct(ev['cer_before'])} -> this {pct(ev['cer_after'])}" in models.details.toPlainText()

@@ -92,6 +92,13 @@ def test_retrain_stores_cer_before_after_and_train_event(project, capsys):
     assert res["cer_before"] == pytest.approx(before)               # same held-back pages, same model
     assert res["cer_after"] < res["cer_before"], res
     assert res["lines"] == len(held) and res["base_model"] == "loop-base"
+    # base and new model compared line by line on the same held-back lines, with an interval
+    diff = res["difference"]
+    assert diff["cer_a"] == pytest.approx(res["cer_before"], abs=1e-5)
+    assert diff["cer_b"] == pytest.approx(res["cer_after"], abs=1e-5)
+    assert diff["diff"] == pytest.approx(diff["cer_b"] - diff["cer_a"]) and diff["units"] == len(held)
+    assert diff["low"] <= diff["diff"] <= diff["high"]
+    assert diff["verdict"] == ("better" if diff["high"] < 0 else "no clear difference")
 
     info = registry.get("loop-r1")
     ev = info.evaluations[-1]
@@ -108,6 +115,7 @@ def test_retrain_stores_cer_before_after_and_train_event(project, capsys):
         e = events[0]
         assert e.model == "loop-r1" and e.model_sha256 == info.sha256 and e.tool == "kraken"
         assert e.parameters["base_model"] == "loop-base" and e.parameters["cer_after"] == res["cer_after"]
+        assert e.parameters["difference"] == diff
         assert len(e.parameters["trained_lines"]) + len(held) == (PAGES - 1) * LINES
         # nothing new since the training; then correct one line again and approve the last page
         assert check_retrain(store, model="loop-r1").new_lines == 0

@@ -105,6 +105,7 @@ def _waiting(args: argparse.Namespace) -> Any:
 
 def run_project_training(args: argparse.Namespace, *, name: str, base_model: str | None) -> int:
     """Train/fine-tune on ``args.project``'s corrected lines and print CER before/after (shared with train)."""
+    from ..htr import overview
     from ..htr.project_data import retrain_from_project
 
     sink = RichTrainProgress(quiet=getattr(args, "quiet", False) or args.json)
@@ -130,6 +131,8 @@ def run_project_training(args: argparse.Namespace, *, name: str, base_model: str
         before = "n/a (new model)" if res.cer_before is None else f"{res.cer_before:.2%}"
         scored = (f"CER on the same {res.held_back_lines} held-back lines ({len(res.held_back_pages)} pages): "
                   f"base {before} -> new {res.cer_after:.2%}")
+        if res.evaluation.get("difference"):
+            scored += f", new - base {overview.difference_text(res.evaluation)}"
     print(f"model {res.name}: {scored}; trained on {res.train_lines} lines, {res.train.epochs} epochs "
           f"(stopped: {res.train.stopped}); see 'digitizer models info {res.name}'")
     return 0

@@ -420,3 +420,67 @@ def page_key(path: str | Path) -> str:
         if name.endswith(suf):
             name = name[: -len(suf)]
     return name
+
+
+# ---------------------------------------------------------------------- two models on the same lines
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Model B's CER minus model A's on the *same* units (lines), with a confidence interval.
+
+    ``diff`` < 0: B makes fewer errors.  ``low``/``high`` are None with fewer than two units.
+    """
+
+    cer_a: float
+    cer_b: float
+    diff: float
+    low: float | None
+    high: float | None
+    units: int
+    chars: int
+    confidence: float
+
+    @property
+    def verdict(self) -> str:
+        """``better`` / ``worse`` (B against A: the whole interval on one side of 0),
+        ``same`` (no unit differs) or ``no clear difference``."""
+        if self.low is not None and self.high is not None:
+            if self.low == self.high == self.diff == 0:
+                return "same"
+            if self.high < 0:
+                return "better"
+            if self.low > 0:
+                return "worse"
+        return "no clear difference"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"cer_a": self.cer_a, "cer_b": self.cer_b, "diff": self.diff, "low": self.low, "high": self.high,
+                "units": self.units, "chars": self.chars, "confidence": self.confidence, "verdict": self.verdict}
+
+
+def paired_difference(units: Sequence[tuple[int, int, int]], confidence: float = 0.95) -> Difference:
+    """CER of B minus CER of A on the same units, ``units`` = (reference characters, errors of A,
+    errors of B) per line, with a ``confidence`` interval that treats the *units* as the sample.
+
+    Errors cluster in lines (one bad line carries many), so characters are not independent trials.
+    The difference of two ratios with one denominator is itself a ratio ``D = sum d_i / sum c_i``
+    (``d_i = b_i - a_i``); its linearisation variance over ``n`` units drawn with replacement is
+    ``n/(n-1) * sum (d_i - D c_i)^2 / (sum c_i)^2``, and the interval is ``D +- t(n-1) * sqrt(v)``
+    (Student's t: two held-back pages give few lines and an honest, wide interval).  Lines of one
+    page share a hand, so the interval is about *these* pages' hands, not a collection's.
+    """
+    n = len(units)
+    chars = sum(c for c, _, _ in units)
+    x = max(1, chars)
+    ea, eb = sum(a for _, a, _ in units), sum(b for _, _, b in units)
+    d = (eb - ea) / x
+    low = high = None
+    if n >= 2:
+        var = n / (n - 1) * sum(((b - a) - d * c) ** 2 for c, a, b in units) / (x * x)
+        from scipy.stats import t    # scipy comes with kraken
+
+        half = float(t.ppf(1 - (1 - confidence) / 2, n - 1)) * var ** 0.5
+        low, high = d - half, d + half
+    return Difference(cer_a=ea / x, cer_b=eb / x, diff=d, low=low, high=high, units=n, chars=chars,
+                      confidence=confidence)

@@ -4,7 +4,8 @@ One place for the listing's logic, so the CLI table, ``models list --json`` and 
 same numbers: :func:`model_entries` is the JSON of ``models list --json`` (the sidecar plus where
 the model lives and its latest held-back score), :func:`held_back` is the latest before/after
 score of a retrained model (base and new model on the *same* held-back lines), and
-:func:`training_text` / :func:`held_back_text` are the short texts of the table.
+:func:`training_text` / :func:`held_back_text` are the short texts of the table, :func:`difference_text`
+says whether the new model's difference from its base is more than chance.
 """
 
 from __future__ import annotations
@@ -35,7 +36,28 @@ def held_back_text(m: ModelInfo) -> str:
         return "-"
     if not ev.get("lines"):
         return "none held back"
-    return f"{pct(ev.get('cer_before'))} -> {pct(ev.get('cer_after'))} ({ev.get('lines')})"
+    text = f"{pct(ev.get('cer_before'))} -> {pct(ev.get('cer_after'))} ({ev.get('lines')})"
+    d = ev.get("difference")
+    return f"{text} {VERDICT_SHORT.get(d.get('verdict'), '?')}" if d else text
+
+
+# How the new model compares with its base on the same held-back lines (evaluate.Difference.verdict).
+VERDICT_SHORT = {"better": "better", "worse": "worse", "same": "same", "no clear difference": "unclear"}
+VERDICT_WORDS = {"better": "the new model is better", "worse": "the new model is worse",
+                 "same": "the same errors", "no clear difference": "no clear difference (could be chance)"}
+
+
+def difference_text(ev: dict[str, Any] | None) -> str:
+    """The new model against its base on the same held-back lines, in words:
+    ``-4.20 points (95% interval -7.01 to -1.39): the new model is better``; ``""`` without a comparison."""
+    d = (ev or {}).get("difference")
+    if not d:
+        return ""
+    points = f"{d['diff'] * 100:+.2f} points"
+    if d.get("low") is None or d.get("high") is None:
+        return f"{points} (too few lines for an interval): {VERDICT_WORDS['no clear difference']}"
+    return (f"{points} ({d['confidence']:.0%} interval {d['low'] * 100:+.2f} to {d['high'] * 100:+.2f}, "
+            f"{d['units']} lines): {VERDICT_WORDS.get(d['verdict'], d['verdict'])}")
 
 
 def training_text(m: ModelInfo, *, source: bool = True) -> str:

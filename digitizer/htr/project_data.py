@@ -22,6 +22,7 @@ from ..model import BBox, Line, PageLayout, ProcessingStep, TextBlock, utcnow
 from ..progress import CancelToken, ProgressSink
 from ..workflow import training_lines
 from .datasets import LineSample, split_by_page
+from .evaluate import paired_difference
 
 CORRECTED_STATUSES = ("corrected", "reviewed", "approved")
 MIN_NEW_LINES = 20          # below this, --check does not recommend retraining
@@ -143,17 +144,28 @@ def recognize_samples(samples: Sequence[LineSample], model_name: str, threads: i
     return out
 
 
-def evaluate_model_on(samples: Sequence[LineSample], model_name: str, threads: int = 1,
-                      cancel: CancelToken | None = None, project: Any = None) -> float:
-    """Micro-averaged CER (edit distance / reference characters) of ``model_name`` on ``samples``."""
+def line_errors(samples: Sequence[LineSample], model_name: str, threads: int = 1,
+                cancel: CancelToken | None = None, project: Any = None) -> list[tuple[int, int]]:
+    """(reference characters, character errors) of ``model_name`` on every sample, in order
+    (spaces collapsed on both sides)."""
     from .evaluate import distance
 
     if not samples:
         raise DigitizerError("nothing to evaluate on: no held-back lines")
     hyps = recognize_samples(samples, model_name, threads, cancel, project)
     refs = [" ".join(s.text.split()) for s in samples]
-    errors = sum(distance(r, " ".join(h.split())) for r, h in zip(refs, hyps))
-    return round(errors / max(1, sum(len(r) for r in refs)), 5)
+    return [(len(r), distance(r, " ".join(h.split()))) for r, h in zip(refs, hyps)]
+
+
+def micro_cer(counts: Sequence[tuple[int, int]]) -> float:
+    """Sum of errors / sum of reference characters, rounded as the sidecars keep it."""
+    return round(sum(e for _, e in counts) / max(1, sum(c for c, _ in counts)), 5)
+
+
+def evaluate_model_on(samples: Sequence[LineSample], model_name: str, threads: int = 1,
+                      cancel: CancelToken | None = None, project: Any = None) -> float:
+    """Micro-averaged CER (edit distance / reference characters) of ``model_name`` on ``samples``."""
+    return micro_cer(line_errors(samples, model_name, threads, cancel, project))
 
 
 # ---------------------------------------------------------------------- retraining
@@ -218,16 +230,21 @@ def _retrain_locked(store: Any, *, name: str, base_model: str | None, items: Ite
     held_pages = sorted({s.page_key for s in held})
     if progress is not None and held:
         progress.message(f"scoring {base_model or 'nothing (new model)'} on {len(held)} held-back lines")
-    before = evaluate_model_on(held, base_model, threads, cancel, store.root) if base_model and held else None
+    base_counts = line_errors(held, base_model, threads, cancel, store.root) if base_model and held else None
+    before = micro_cer(base_counts) if base_counts is not None else None
     project = store.info().name
     res = train(tr, va, output_name=name, base_model=base_model, project=store.root, progress=progress, cancel=cancel,
                 threads=threads, data_source=f"project {project} ({store.root}), corrected lines", **train_kw)
     if progress is not None and held:
         progress.message(f"scoring {name} on the same {len(held)} held-back lines")
-    after = evaluate_model_on(held, res.model_path, threads, cancel) if held else None
+    new_counts = line_errors(held, res.model_path, threads, cancel) if held else None
+    after = micro_cer(new_counts) if new_counts is not None else None
     ev = {"set": f"project {project} held-back pages {held_pages}", "cer_before": before, "cer_after": after,
           "base_model": base_model, "lines": len(held), "pages": len(held_pages), "train_lines": len(tr),
           "date": utcnow()}
+    if base_counts is not None and new_counts is not None:
+        # the new model against the base on the same lines: is the difference more than chance?
+        ev["difference"] = paired_difference([(c, a, b) for (c, a), (_, b) in zip(base_counts, new_counts)]).to_dict()
     info = registry.get(name)
     info.evaluations.append(ev)
     registry.update(info)
@@ -253,7 +270,7 @@ def _record_train_event(store: Any, info: Any, ev: dict[str, Any], *, items: lis
                         held_pages: list[str], train_samples: Sequence[LineSample], train_kw: dict[str, Any],
                         result: Any) -> None:
     params = {"base_model": ev["base_model"], "items": items, "cer_before": ev["cer_before"],
-              "cer_after": ev["cer_after"], "held_back_pages": held_pages, "val_cer": result.val_cer,
+              "cer_after": ev["cer_after"], "difference": ev.get("difference"), "held_back_pages": held_pages, "val_cer": result.val_cer,
               "epochs": result.epochs, "stopped": result.stopped,
               "trained_lines": sorted(s.id for s in train_samples),
               **{k: v for k, v in train_kw.items() if isinstance(v, (int, float, str, bool)) or v is None}}

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ...htr import estimate
-from ...htr.overview import pct
+from ...htr.overview import difference_text, pct
 from ...htr.registry import NAME_RE
 from ..workers import Worker, create_worker
 from .tasks import corrected_pages_job
@@ -265,6 +265,8 @@ def result_text(res: Any) -> str:
         scored = (f"CER on the same {res.held_back_lines} held-back lines ({len(res.held_back_pages)} page(s): "
                   f"{', '.join(res.held_back_pages)}):\n\n    base {res.base_model}: {base}\n    new {res.name}: "
                   f"{pct(res.cer_after)}")
+        if (res.evaluation or {}).get("difference"):
+            scored += f"\n    new - base: {difference_text(res.evaluation)}"
     return f"Model {res.name} is registered.\n\n{scored}\n\n{trained}"
 
 

@@ -19,7 +19,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit,
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ...htr.overview import model_entries, pct, training_text
+from ...htr.overview import VERDICT_SHORT, difference_text, model_entries, pct, training_text
 from ...htr.registry import ModelInfo
 
 COLUMNS = ["Model", "Origin", "Kind", "Chars", "Training data", "Val. CER", "Held-back: base", "Held-back: this",
@@ -35,7 +35,10 @@ def held_back_cells(entry: dict[str, Any]) -> tuple[str, str, str]:
     if not ev.get("lines"):
         return "none held back", "none held back", "0"
     base = "n/a (new model)" if ev.get("cer_before") is None else pct(ev.get("cer_before"))
-    return base, pct(ev.get("cer_after")), f"{ev['lines']} ({ev.get('pages', '?')} pages)"
+    new = pct(ev.get("cer_after"))
+    if ev.get("difference"):
+        new += f" ({VERDICT_SHORT.get(ev['difference'].get('verdict'), '?')})"
+    return base, new, f"{ev['lines']} ({ev.get('pages', '?')} pages)"
 
 
 def details_text(entry: dict[str, Any]) -> str:
@@ -55,6 +58,8 @@ def details_text(entry: dict[str, Any]) -> str:
                 out.append(f"    base {ev.get('base_model') or '-'} {pct(ev.get('cer_before'))} -> this "
                            f"{pct(ev.get('cer_after'))} on the same {ev.get('lines', 0)} held-back lines; "
                            f"trained on {ev.get('train_lines', '?')} lines")
+                if ev.get("difference"):
+                    out.append(f"    this - base: {difference_text(ev)}")
             else:
                 rest = ", ".join(f"{k} {v}" for k, v in ev.items() if k not in ("set", "date"))
                 out.append(f"  {ev.get('date', '')}: {ev.get('set', '')}: {rest}")
@@ -134,7 +139,8 @@ class ModelsDialog(QDialog):
             info = ModelInfo.from_dict(e)
             cells = [e["name"], e.get("origin", ""), e.get("kind", ""), str(len(e.get("alphabet", ""))),
                      training_text(info, source=False), pct(e.get("cer")), base, new, lines]
-            tips = {COL["Training data"]: training_text(info), COL["Val. CER"]: e.get("cer_set") or ""}
+            tips = {COL["Training data"]: training_text(info), COL["Val. CER"]: e.get("cer_set") or "",
+                    COL["Held-back: this"]: difference_text(e.get("held_back"))}
             for c, text in enumerate(cells):
                 it = QTableWidgetItem(text)
                 it.setToolTip(tips.get(c) or text)
