@@ -14,6 +14,10 @@ default ``$DIGITIZER_CORPUS``, else ``tests/data``.  ``--lines`` is a line set b
   (box overlap), plus the page-level CER of the reading-order text; reported with the
   main-text filter (the default: facing page, margins, stamps dropped) and without it, from the
   same segmentation.  ``--seg-cache DIR`` keeps blla's layouts between runs.
+* ``--baseline MODEL``: MODEL is scored on the same pages and this model's CER minus MODEL's is
+  reported with a 95 % interval (``digitizer.htr.evaluate.paired_difference``), over GT lines
+  for recognition and over pages end to end (8 pages: a wide interval).  A difference whose
+  interval straddles 0 is not a reason to ship a new model.
 * Scores: raw, and normalised (``htr``: the training normalisation, NFKC, case and punctuation
   folded; ``digitizer.htr.evaluate.HTR``).
 Timings on a shared 2-core machine are noisy: they are wall-clock with torch threads = 1.
@@ -163,7 +167,30 @@ def bench_e2e(model, pages: list[Path], cache: Path | None, seg_height: int) -> 
     for name, inp in inputs.items():
         res = evaluate(inp, _norms())
         out[name] = {"totals": _totals(res), "per_page": _per_page(res, "raw")}
+        if name == "main_text":
+            out["result"] = res
     return out
+
+
+def _units(res, by: str) -> dict:
+    """(reference characters, character errors) per GT line (``by="line"``: unpaired hypothesis
+    lines left out, the same crops for both models) or per page (``"page"``: insertions included)."""
+    if by == "page":
+        return {p.key: (p.totals.ref_chars, p.totals.char_errors) for p in res.pages if p.norm == "raw"}
+    return {(p.key, ls.index): (ls.counts.ref_chars, ls.counts.char_errors)
+            for p in res.pages if p.norm == "raw" for ls in p.lines if ls.index >= 0}
+
+
+def versus(base_res, res, by: str, baseline: str) -> dict:
+    """This model's CER minus the baseline's on the same units, with its 95 % interval
+    (``digitizer.htr.evaluate.paired_difference``: is the difference more than chance?)."""
+    from digitizer.htr.evaluate import paired_difference
+
+    a, b = _units(base_res, by), _units(res, by)
+    keys = sorted(set(a) & set(b), key=str)
+    d = paired_difference([(a[k][0], a[k][1], b[k][1]) for k in keys])
+    return {"baseline": baseline, "unit": by, **{k: (round(v, 4) if isinstance(v, float) else v)
+                                                  for k, v in d.to_dict().items()}}
 
 
 def bench_sources(model, data: Path, per_source: int) -> dict:
@@ -285,6 +312,8 @@ def main() -> int:
     ap.add_argument("--lm-beam", type=int, help="beam width instead of the language model's tuned one")
     ap.add_argument("--lm-alpha", type=float, help="LM weight instead of the tuned one")
     ap.add_argument("--lm-beta", type=float, help="per-character bonus instead of the tuned one")
+    ap.add_argument("--baseline", metavar="MODEL", help="also score MODEL on the dev pages and report this model "
+                    "minus it with a 95 %% interval (per GT line; end to end per page)")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "htr")
     args = ap.parse_args()
     DECODE["lm"] = not args.no_lm
@@ -307,14 +336,22 @@ def main() -> int:
     out: dict = {"model": info.name, "model_sha256": info.sha256, "model_val_cer": info.cer, "decoder": decoder,
                  "corpus": str(corpus), "dev_pages": [p.stem for p in pages]}
     t = time.perf_counter()
+    base = registry.resolve(args.baseline) if args.baseline else None
     if not args.no_gt_lines:
         gl = bench_gt_lines(info, pages)
-        write_report(gl.pop("result"), args.out / "gt-lines", title=f"{info.name} on {len(pages)} dev pages (GT lines)")
+        res = gl.pop("result")
+        write_report(res, args.out / "gt-lines", title=f"{info.name} on {len(pages)} dev pages (GT lines)")
+        if base is not None:
+            gl["vs_baseline"] = versus(bench_gt_lines(base, pages)["result"], res, "line", base.name)
         out["gt_lines"] = gl
         print(f"GT lines: {gl['totals']}  rec {gl['rec_s_per_line_median']:.3f} s/line "
               f"({time.perf_counter() - t:.0f} s)", file=sys.stderr, flush=True)
     if not args.no_e2e:
-        out["end_to_end"] = bench_e2e(info, pages, args.seg_cache, args.seg_height)
+        out["end_to_end"] = e2e = bench_e2e(info, pages, args.seg_cache, args.seg_height)
+        res = e2e.pop("result")
+        if base is not None:
+            e2e["vs_baseline"] = versus(bench_e2e(base, pages, args.seg_cache, args.seg_height)["result"], res,
+                                        "page", base.name)
         print(f"end to end: {out['end_to_end']['main_text']['totals']}", file=sys.stderr, flush=True)
     if args.lines:
         if args.per_source:
