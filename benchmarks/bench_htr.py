@@ -243,7 +243,8 @@ def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int 
     import tempfile
 
     from digitizer.engines.kraken.charlm import lm_path_for
-    from digitizer.htr.project_data import _train_val, evaluate_model_on
+    from digitizer.htr.evaluate import paired_difference
+    from digitizer.htr.project_data import _train_val, line_errors, micro_cer
     from digitizer.htr.train import train
 
     pages = list(_hand_pages(data, hand).values())
@@ -255,7 +256,9 @@ def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int 
               else dict(max_epochs=50, patience=5, batch_size=8, lr=0.002))
     out = {"hand": hand, "test_lines": len(test), "recipe": recipe,
            "decoder": f"base model's language model {lm.name}" if DECODE["lm"] and lm.is_file() else "greedy",
-           "base_cer": evaluate_model_on(test, model)}
+           "base_cer": None}
+    base = line_errors(test, model.path)
+    out["base_cer"] = micro_cer(base)
     for k in counts:
         lines = [s for p in pages[:k] for s in p]
         tr, val = _train_val(lines, 0.15)
@@ -265,10 +268,15 @@ def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int 
                         checkpoint_dir=Path(tmp) / "ck", register=False, **recipe)
             if lm.is_file():
                 shutil.copyfile(lm, lm_path_for(res.model_path))
+            new = line_errors(test, res.model_path)
+            diff = paired_difference([(c, a, b) for (c, a), (_, b) in zip(base, new)])
             out[f"{k}_pages"] = {"train_lines": len(tr), "val_lines": len(val), "epochs": res.epochs,
-                                 "best_epoch": res.best_epoch, "cer": evaluate_model_on(test, res.model_path)}
+                                 "best_epoch": res.best_epoch, "cer": micro_cer(new),
+                                 "vs_base": {k2: (round(v, 4) if isinstance(v, float) else v)
+                                             for k2, v in diff.to_dict().items()}}
         print(f"  fine-tuned on {k} pages ({len(tr)} lines, {res.epochs} epochs): {out[f'{k}_pages']['cer']:.2%} "
-              f"(base {out['base_cer']:.2%})", file=sys.stderr, flush=True)
+              f"(base {out['base_cer']:.2%}; {diff.verdict}, 95 % interval {diff.low:+.2%} to {diff.high:+.2%})"
+              if diff.low is not None else "", file=sys.stderr, flush=True)
     return out
 
 
