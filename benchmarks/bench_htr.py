@@ -172,23 +172,12 @@ def bench_e2e(model, pages: list[Path], cache: Path | None, seg_height: int) -> 
     return out
 
 
-def _units(res, by: str) -> dict:
-    """(reference characters, character errors) per GT line (``by="line"``: unpaired hypothesis
-    lines left out, the same crops for both models) or per page (``"page"``: insertions included)."""
-    if by == "page":
-        return {p.key: (p.totals.ref_chars, p.totals.char_errors) for p in res.pages if p.norm == "raw"}
-    return {(p.key, ls.index): (ls.counts.ref_chars, ls.counts.char_errors)
-            for p in res.pages if p.norm == "raw" for ls in p.lines if ls.index >= 0}
-
-
 def versus(base_res, res, by: str, baseline: str) -> dict:
-    """This model's CER minus the baseline's on the same units, with its 95 % interval
-    (``digitizer.htr.evaluate.paired_difference``: is the difference more than chance?)."""
-    from digitizer.htr.evaluate import paired_difference
+    """This model's CER minus the baseline's on the same units (``by``: "line" = GT lines, "page"),
+    with its 95 % interval (``digitizer.htr.evaluate.compare``: is the difference more than chance?)."""
+    from digitizer.htr.evaluate import compare
 
-    a, b = _units(base_res, by), _units(res, by)
-    keys = sorted(set(a) & set(b), key=str)
-    d = paired_difference([(a[k][0], a[k][1], b[k][1]) for k in keys])
+    d = compare(base_res, res)[by]
     return {"baseline": baseline, "unit": by, **{k: (round(v, 4) if isinstance(v, float) else v)
                                                   for k, v in d.to_dict().items()}}
 

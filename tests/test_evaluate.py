@@ -149,3 +149,38 @@ def test_lines_in_a_different_order_are_paired_by_position(tmp_path, dev_corpus,
     txt.write_text("\n".join(read_lines(hyp)) + "\n", encoding="utf-8")
     main(["evaluate", "--gt", str(gt), "--hyp", str(txt), "--json"])
     assert json.loads(capsys.readouterr().out)["totals"]["raw"]["cer"] > 0.5
+
+
+def test_cli_evaluate_against_a_baseline_says_whether_the_difference_is_more_than_chance(tmp_path, test_data,
+                                                                                       capsys):
+    """Two recognitions of the same page (two models, two engines) against one ground truth."""
+    gt = test_data / "testaments-de-poilus" / "TestamentsDePoilus_will_AN_0154-0.xml"
+    lines = read_lines(gt)
+    assert len(lines) >= 20 and min(len(ln) for ln in lines) >= 3
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old").mkdir()
+    new = tmp_path / "new" / "TestamentsDePoilus_will_AN_0154-0.txt"
+    old = tmp_path / "old" / "TestamentsDePoilus_will_AN_0154-0.txt"
+    new.write_text("\n".join("#" + ln[1:] for ln in lines) + "\n", encoding="utf-8")        # 1 error a line
+    old.write_text("\n".join("###" + ln[3:] for ln in lines) + "\n", encoding="utf-8")      # 3 errors a line
+    rc = main(["evaluate", "--gt", str(gt), "--hyp", str(new), "--baseline", str(old), "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    chars = sum(len(ln) for ln in lines)
+    by_line, by_page = out["vs_baseline"]["raw"]["line"], out["vs_baseline"]["raw"]["page"]
+    assert out["totals"]["raw"]["char_errors"] == len(lines)
+    assert (by_line["units"], by_line["chars"]) == (len(lines), chars)
+    assert by_line["cer_a"] == pytest.approx(3 * len(lines) / chars)
+    assert by_line["diff"] == pytest.approx(-2 * len(lines) / chars)
+    assert by_line["low"] < by_line["diff"] < by_line["high"] < 0 and by_line["verdict"] == "better"
+    assert by_page["units"] == 1 and by_page["low"] is None          # one page: no interval over pages
+    # swapped: the same difference the other way
+    main(["evaluate", "--gt", str(gt), "--hyp", str(old), "--baseline", str(new), "--json"])
+    back = json.loads(capsys.readouterr().out)["vs_baseline"]["raw"]["line"]
+    assert back["diff"] == pytest.approx(-by_line["diff"]) and back["verdict"] == "worse"
+    # in words
+    assert main(["evaluate", "--gt", str(gt), "--hyp", str(new), "--baseline", str(old)]) == 0
+    text = capsys.readouterr().out
+    assert f"minus the baseline (CER {3 * len(lines) / chars:.2%})" in text
+    assert f"{by_line['diff'] * 100:+.2f} points per line (95% interval" in text and ": better" in text
+    assert "per page (too few pages for an interval)" in text

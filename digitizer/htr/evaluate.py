@@ -484,3 +484,22 @@ def paired_difference(units: Sequence[tuple[int, int, int]], confidence: float =
         low, high = d - half, d + half
     return Difference(cer_a=ea / x, cer_b=eb / x, diff=d, low=low, high=high, units=n, chars=chars,
                       confidence=confidence)
+
+
+def compare(base: EvalResult, other: EvalResult, norm: str = "raw",
+            confidence: float = 0.95) -> dict[str, Difference]:
+    """``other``'s CER minus ``base``'s on the same ground truth, as :func:`paired_difference`:
+    ``"line"`` over the GT lines both scored (recognition: hypothesis lines that pair with no GT line
+    left out) and ``"page"`` over the pages (everything, inserted lines included)."""
+    def lines(res: EvalResult) -> dict[object, tuple[int, int]]:
+        return {(p.key, ls.index): (ls.counts.ref_chars, ls.counts.char_errors)
+                for p in res.pages if p.norm == norm for ls in p.lines if ls.index >= 0}
+
+    def pages(res: EvalResult) -> dict[object, tuple[int, int]]:
+        return {p.key: (p.totals.ref_chars, p.totals.char_errors) for p in res.pages if p.norm == norm}
+
+    out = {}
+    for unit, units in (("line", lines), ("page", pages)):
+        a, b = units(base), units(other)
+        out[unit] = paired_difference([(a[k][0], a[k][1], b[k][1]) for k in a if k in b], confidence)
+    return out

@@ -20,6 +20,9 @@ def register(sub: Any) -> None:
                                    "raw scores plus the normalisation chosen.")
     p.add_argument("--gt", nargs="+", required=True, metavar="GT", help="ground-truth files")
     p.add_argument("--hyp", nargs="+", required=True, metavar="HYP", help="recognised files")
+    p.add_argument("--baseline", nargs="+", metavar="HYP",
+                   help="other recognised files of the same pages (another model or engine): report --hyp's CER "
+                        "minus theirs with a 95%% interval, per GT line and per page")
     p.add_argument("--normalize", choices=["nfc", "nfd", "nfkc", "nfkd", "htr"],
                    help="Unicode normal form; 'htr' = the HTR training normalisation (docs/htr.md) + NFKC, "
                         "case and punctuation folded")
@@ -56,33 +59,57 @@ def _category(path: Path, rules: list[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...htr.evaluate import RAW, PageInput, evaluate, normalization_from_options, page_key, read_lines_boxes
+    from ...htr.evaluate import (RAW, PageInput, compare, evaluate, normalization_from_options, page_key,
+                                 read_lines_boxes)
     from ...htr.report import write_report
 
     gts, hyps = [Path(g) for g in args.gt], [Path(h) for h in args.hyp]
-    for f in gts + hyps:
+    base = [Path(b) for b in args.baseline or []]
+    for f in gts + hyps + base:
         if not f.is_file():
             raise InputFileError(f, "file not found")
-    pages = []
-    for g, h in _pair(gts, hyps):
-        (rl, rb), (hl, hb) = read_lines_boxes(g), read_lines_boxes(h)
-        pages.append(PageInput(page_key(g), rl, hl, item=g.parent.name, category=_category(g, args.category),
-                               ref_boxes=rb, hyp_boxes=hb))
+
+    def inputs(files: list[Path]) -> list[PageInput]:
+        pages = []
+        for g, h in _pair(gts, files):
+            (rl, rb), (hl, hb) = read_lines_boxes(g), read_lines_boxes(h)
+            pages.append(PageInput(page_key(g), rl, hl, item=g.parent.name, category=_category(g, args.category),
+                                   ref_boxes=rb, hyp_boxes=hb))
+        return pages
+
     norms = [RAW]
     extra = normalization_from_options(args.normalize, args.casefold, args.no_punct, args.historical)
     if extra.name != "raw":
         norms.append(extra)
-    res = evaluate(pages, norms)
+    res = evaluate(inputs(hyps), norms)
+    versus, base_res = {}, None
+    if base:
+        base_res = evaluate(inputs(base), norms)
+        versus = {n: compare(base_res, res, n) for n in res.norms}
     if args.report:
         files = write_report(res, args.report)
         if not args.json:
             print(f"report: {files['markdown']}")
     if args.json:
-        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
+        out = res.to_dict()
+        if versus:
+            out["vs_baseline"] = {n: {u: d.to_dict() for u, d in v.items()} for n, v in versus.items()}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     for n in res.norms:
         t = res.totals[n]
         ro = res.reading_order[n]
         print(f"{n:>24}: CER {t.cer:.2%}  WER {t.wer:.2%}  ({t.char_errors}/{t.ref_chars} chars, {t.lines} lines); "
               f"page text in reading order: CER {ro.cer:.2%}  WER {ro.wer:.2%}")
+        if base_res is not None:
+            print(f"{'':>24}  minus the baseline (CER {base_res.totals[n].cer:.2%}): "
+                  + "; ".join(_difference(d, unit) for unit, d in versus[n].items()))
     return 0
+
+
+def _difference(d: Any, unit: str) -> str:
+    """``-2.10 points per line (95% interval -3.02 to -1.18, 151 lines): better``."""
+    if d.low is None:
+        return f"{d.diff * 100:+.2f} points per {unit} (too few {unit}s for an interval)"
+    return (f"{d.diff * 100:+.2f} points per {unit} ({d.confidence:.0%} interval {d.low * 100:+.2f} to "
+            f"{d.high * 100:+.2f}, {d.units} {unit}s): {d.verdict}")
