@@ -177,9 +177,12 @@ def versus(base_res, res, by: str, baseline: str) -> dict:
     with its 95 % interval (``digitizer.htr.evaluate.compare``: is the difference more than chance?)."""
     from digitizer.htr.evaluate import compare
 
-    d = compare(base_res, res)[by]
-    return {"baseline": baseline, "unit": by, **{k: (round(v, 4) if isinstance(v, float) else v)
-                                                  for k, v in d.to_dict().items()}}
+    return {"baseline": baseline, "unit": by, **_rounded(compare(base_res, res)[by])}
+
+
+def _rounded(diff) -> dict:
+    """A ``Difference`` as JSON, its rates to 4 decimals."""
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in diff.to_dict().items()}
 
 
 def bench_sources(model, data: Path, per_source: int) -> dict:
@@ -232,8 +235,7 @@ def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int 
     import tempfile
 
     from digitizer.engines.kraken.charlm import lm_path_for
-    from digitizer.htr.evaluate import paired_difference
-    from digitizer.htr.project_data import _train_val, line_errors, micro_cer
+    from digitizer.htr.project_data import _train_val, compare_counts, line_errors, micro_cer
     from digitizer.htr.train import train
 
     pages = list(_hand_pages(data, hand).values())
@@ -243,11 +245,10 @@ def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int 
     lm = lm_path_for(model.path)
     recipe = (dict(max_epochs=epochs, min_epochs=epochs, patience=epochs, batch_size=4, lr=0.001) if epochs
               else dict(max_epochs=50, patience=5, batch_size=8, lr=0.002))
+    base = line_errors(test, model.path)
     out = {"hand": hand, "test_lines": len(test), "recipe": recipe,
            "decoder": f"base model's language model {lm.name}" if DECODE["lm"] and lm.is_file() else "greedy",
-           "base_cer": None}
-    base = line_errors(test, model.path)
-    out["base_cer"] = micro_cer(base)
+           "base_cer": micro_cer(base)}
     for k in counts:
         lines = [s for p in pages[:k] for s in p]
         tr, val = _train_val(lines, 0.15)
@@ -258,14 +259,12 @@ def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int 
             if lm.is_file():
                 shutil.copyfile(lm, lm_path_for(res.model_path))
             new = line_errors(test, res.model_path)
-            diff = paired_difference([(c, a, b) for (c, a), (_, b) in zip(base, new)])
+            diff = compare_counts(base, new)
             out[f"{k}_pages"] = {"train_lines": len(tr), "val_lines": len(val), "epochs": res.epochs,
-                                 "best_epoch": res.best_epoch, "cer": micro_cer(new),
-                                 "vs_base": {k2: (round(v, 4) if isinstance(v, float) else v)
-                                             for k2, v in diff.to_dict().items()}}
+                                 "best_epoch": res.best_epoch, "cer": micro_cer(new), "vs_base": _rounded(diff)}
+        interval = f", 95 % interval {diff.low:+.2%} to {diff.high:+.2%}" if diff.low is not None else ""
         print(f"  fine-tuned on {k} pages ({len(tr)} lines, {res.epochs} epochs): {out[f'{k}_pages']['cer']:.2%} "
-              f"(base {out['base_cer']:.2%}; {diff.verdict}, 95 % interval {diff.low:+.2%} to {diff.high:+.2%})"
-              if diff.low is not None else "", file=sys.stderr, flush=True)
+              f"(base {out['base_cer']:.2%}; {diff.verdict}{interval})", file=sys.stderr, flush=True)
     return out
 
 

@@ -22,7 +22,7 @@ from ..model import BBox, Line, PageLayout, ProcessingStep, TextBlock, utcnow
 from ..progress import CancelToken, ProgressSink
 from ..workflow import training_lines
 from .datasets import LineSample, split_by_page
-from .evaluate import paired_difference
+from .evaluate import Difference, paired_difference
 
 CORRECTED_STATUSES = ("corrected", "reviewed", "approved")
 MIN_NEW_LINES = 20          # below this, --check does not recommend retraining
@@ -162,6 +162,12 @@ def micro_cer(counts: Sequence[tuple[int, int]]) -> float:
     return round(sum(e for _, e in counts) / max(1, sum(c for c, _ in counts)), 5)
 
 
+def compare_counts(base: Sequence[tuple[int, int]], new: Sequence[tuple[int, int]]) -> Difference:
+    """The new model's CER minus the base's on the same lines (two :func:`line_errors` of one sample
+    list), with its interval (:func:`~.evaluate.paired_difference`)."""
+    return paired_difference([(c, a, b) for (c, a), (_, b) in zip(base, new)])
+
+
 def evaluate_model_on(samples: Sequence[LineSample], model_name: str, threads: int = 1,
                       cancel: CancelToken | None = None, project: Any = None) -> float:
     """Micro-averaged CER (edit distance / reference characters) of ``model_name`` on ``samples``."""
@@ -244,7 +250,7 @@ def _retrain_locked(store: Any, *, name: str, base_model: str | None, items: Ite
           "date": utcnow()}
     if base_counts is not None and new_counts is not None:
         # the new model against the base on the same lines: is the difference more than chance?
-        ev["difference"] = paired_difference([(c, a, b) for (c, a), (_, b) in zip(base_counts, new_counts)]).to_dict()
+        ev["difference"] = compare_counts(base_counts, new_counts).to_dict()
     info = registry.get(name)
     info.evaluations.append(ev)
     registry.update(info)
@@ -270,7 +276,8 @@ def _record_train_event(store: Any, info: Any, ev: dict[str, Any], *, items: lis
                         held_pages: list[str], train_samples: Sequence[LineSample], train_kw: dict[str, Any],
                         result: Any) -> None:
     params = {"base_model": ev["base_model"], "items": items, "cer_before": ev["cer_before"],
-              "cer_after": ev["cer_after"], "difference": ev.get("difference"), "held_back_pages": held_pages, "val_cer": result.val_cer,
+              "cer_after": ev["cer_after"], "difference": ev.get("difference"), "held_back_pages": held_pages,
+              "val_cer": result.val_cer,
               "epochs": result.epochs, "stopped": result.stopped,
               "trained_lines": sorted(s.id for s in train_samples),
               **{k: v for k, v in train_kw.items() if isinstance(v, (int, float, str, bool)) or v is None}}
