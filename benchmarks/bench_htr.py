@@ -262,9 +262,8 @@ def bench_finetune(model, data: Path, hand: str, counts: list[int], epochs: int 
             diff = compare_counts(base, new)
             out[f"{k}_pages"] = {"train_lines": len(tr), "val_lines": len(val), "epochs": res.epochs,
                                  "best_epoch": res.best_epoch, "cer": micro_cer(new), "vs_base": _rounded(diff)}
-        interval = f", 95 % interval {diff.low:+.2%} to {diff.high:+.2%}" if diff.low is not None else ""
         print(f"  fine-tuned on {k} pages ({len(tr)} lines, {res.epochs} epochs): {out[f'{k}_pages']['cer']:.2%} "
-              f"(base {out['base_cer']:.2%}; {diff.verdict}{interval})", file=sys.stderr, flush=True)
+              f"(base {out['base_cer']:.2%}; {diff.describe()})", file=sys.stderr, flush=True)
     return out
 
 

@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from digitizer.htr import overview
+from digitizer.htr import evaluate, overview
 from digitizer.htr.evaluate import paired_difference
 
 
@@ -77,6 +77,10 @@ def test_the_words_the_cli_and_the_gui_show():
     text = overview.difference_text(ev)
     assert text.startswith(f"{d.diff * 100:+.2f} points (95% interval {d.low * 100:+.2f} to {d.high * 100:+.2f}, 30 lines)")
     assert text.endswith("the new model is better")
+    # one wording everywhere: the sidecar's dict reads back as the same Difference
+    assert evaluate.Difference.from_dict(d.to_dict()) == d
+    assert text == d.describe(verdicts=overview.VERDICT_WORDS) and d.describe().endswith("lines): better")
+    assert d.describe("page", per_unit=True).startswith(f"{d.diff * 100:+.2f} points per page (95% interval")
     assert overview.difference_text({"cer_before": 0.2, "cer_after": 0.1, "lines": 12}) == ""   # older sidecars
     one = {"difference": paired_difference([(10, 4, 1)]).to_dict()}
     assert overview.difference_text(one) == "-30.00 points (too few lines for an interval): " \

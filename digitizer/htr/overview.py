@@ -14,6 +14,7 @@ import json
 import os
 from typing import Any
 
+from .evaluate import Difference
 from .registry import ModelInfo, list_models
 
 
@@ -49,15 +50,10 @@ VERDICT_WORDS = {"better": "the new model is better", "worse": "the new model is
 
 def difference_text(ev: dict[str, Any] | None) -> str:
     """The new model against its base on the same held-back lines, in words:
-    ``-4.20 points (95% interval -7.01 to -1.39): the new model is better``; ``""`` without a comparison."""
+    ``-4.20 points (95% interval -7.01 to -1.39, 30 lines): the new model is better``; ``""`` without
+    a comparison (older sidecars)."""
     d = (ev or {}).get("difference")
-    if not d:
-        return ""
-    points = f"{d['diff'] * 100:+.2f} points"
-    if d.get("low") is None or d.get("high") is None:
-        return f"{points} (too few lines for an interval): {VERDICT_WORDS['no clear difference']}"
-    return (f"{points} ({d['confidence']:.0%} interval {d['low'] * 100:+.2f} to {d['high'] * 100:+.2f}, "
-            f"{d['units']} lines): {VERDICT_WORDS.get(d['verdict'], d['verdict'])}")
+    return Difference.from_dict(d).describe(verdicts=VERDICT_WORDS) if d else ""
 
 
 def training_text(m: ModelInfo, *, source: bool = True) -> str:

@@ -103,13 +103,7 @@ def run(args: argparse.Namespace) -> int:
               f"page text in reading order: CER {ro.cer:.2%}  WER {ro.wer:.2%}")
         if base_res is not None:
             print(f"{'':>24}  minus the baseline (CER {base_res.totals[n].cer:.2%}): "
-                  + "; ".join(_difference(d, unit) for unit, d in versus[n].items()))
+                  + "; ".join(d.describe(unit, per_unit=True) for unit, d in versus[n].items()))
     return 0
 
 
-def _difference(d: Any, unit: str) -> str:
-    """``-2.10 points per line (95% interval -3.02 to -1.18, 151 lines): better``."""
-    if d.low is None:
-        return f"{d.diff * 100:+.2f} points per {unit} (too few {unit}s for an interval)"
-    return (f"{d.diff * 100:+.2f} points per {unit} ({d.confidence:.0%} interval {d.low * 100:+.2f} to "
-            f"{d.high * 100:+.2f}, {d.units} {unit}s): {d.verdict}")
