@@ -168,6 +168,39 @@ def test_train_lm_command_counts_training_lines_tunes_on_validation_and_writes_b
     assert again["train_lines"] == 16 and back.about["lm_cer"] == again["lm_cer"]
 
 
+def test_train_lm_counts_text_files_too_normalised_and_refuses_what_it_cannot_read(test_data, tmp_path):
+    from digitizer.htr import registry
+
+    copy = tmp_path / "poilus-text.safetensors"
+    shutil.copy(registry.resolve("poilus-fr-v1").path, copy)
+    registry.import_model(copy, name="poilus-text")
+    text = tmp_path / "registre.txt"
+    # transcriptions without images: a long s and a ligature are normalised as the training lines
+    # are; blank lines and a line with no letter are not counted
+    text.write_text("Inventaire aprés décès de Jacques Qvintal\n\n---\nvente par ſieur Qvintal\n", encoding="utf-8")
+    out = subprocess.run(digitizer_cmd("-q", "train-lm", "poilus-text", "--from-folder", str(test_data / "train-htr"),
+                                       "--order", "5", "--text", str(text), "--json"), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert res["train_lines"] == 16 + 2
+    lm = CharLM.load(res["path"])
+    assert lm.about["text_files"] == ["registre.txt"] and lm.about["train_lines"] == 18
+    assert "Qvin" in lm.counts and lm.counts["Qvin"]["t"] == 2               # counted from the text file
+    assert lm.counts["sieu"]["r"] == 1 and "ſieu" not in lm.counts           # in its normalised form
+    # a file it cannot read: one line naming it, nothing written over the model's LM
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("aprés".encode("latin-1"))
+    before = Path(res["path"]).read_bytes()
+    out = subprocess.run(digitizer_cmd("-q", "train-lm", "poilus-text", "--from-folder", str(test_data / "train-htr"),
+                                       "--text", str(bad)), capture_output=True, text=True)
+    assert out.returncode != 0 and "latin1.txt: cannot read the text" in out.stderr
+    assert Path(res["path"]).read_bytes() == before
+    # --retune keeps the counts: a text file there would be silently ignored, so it is refused
+    out = subprocess.run(digitizer_cmd("-q", "train-lm", "poilus-text", "--from-folder", str(test_data / "train-htr"),
+                                       "--retune", "--text", str(text)), capture_output=True, text=True)
+    assert out.returncode != 0 and "leave out --retune" in out.stderr
+
+
 def test_a_model_fine_tuned_from_one_with_a_language_model_gets_it_too(tiny, tmp_path):
     from _htr_helpers import tiny_samples
     from digitizer.htr import registry

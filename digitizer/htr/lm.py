@@ -24,6 +24,7 @@ from ..errors import DigitizerError
 from ..progress import NullProgress, ProgressSink
 from .datasets import LineSample, load_folder
 from .evaluate import distance
+from .normalize import transcription, usable
 
 DEFAULT_BEAM = 32
 DEFAULT_GRID: tuple[tuple[float, float, int], ...] = tuple(
@@ -87,11 +88,29 @@ def decode_cer(captured: Sequence[tuple[str, Any, dict[int, str]]], lm: CharLM |
     return errors / max(1, n)
 
 
+def read_texts(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The usable, normalised lines of plain-text files (blank and unusable lines left out)."""
+    out: list[str] = []
+    for p in paths:
+        try:
+            raw = Path(p).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DigitizerError(f"{p}: cannot read the text for the language model ({exc})",
+                                 hint="a UTF-8 text file, one line of writing per line") from exc
+        out += [t for t in map(transcription, raw.splitlines()) if usable(t)]
+    return out
+
+
 def train_lm(model_path: str | os.PathLike[str], folder: str | os.PathLike[str], *, split_tsv: str | os.PathLike[str] | None = None,
              order: int = 8, out: str | os.PathLike[str] | None = None, grid: Sequence[tuple[float, float, int]] = DEFAULT_GRID,
              max_val_lines: int = 400, threads: int = 1, source: str = "", beam: int | None = None,
-             retune: bool = False, progress: ProgressSink | None = None) -> LMResult:
+             retune: bool = False, texts: Sequence[str | os.PathLike[str]] = (),
+             progress: ProgressSink | None = None) -> LMResult:
     """Count the LM on ``folder``'s training lines, tune its weights on the validation lines, save it.
+
+    ``texts``: plain-text files (UTF-8, one line of writing per line) counted as well: transcriptions
+    without images, of the same collection or period (never of the pages the model is measured
+    on); they go through the same normalisation as the training lines.
 
     ``beam`` replaces the grid's beam width (a wider beam is never worse, only slower: it is a
     speed choice, the grid tunes ``alpha`` and ``beta`` for it).  ``retune`` keeps the counts of
@@ -101,15 +120,18 @@ def train_lm(model_path: str | os.PathLike[str], folder: str | os.PathLike[str],
     model_path = str(model_path)
     dest = Path(out) if out else lm_path_for(model_path)
     train, val = load_folder(folder, split_tsv)
+    if retune and texts:
+        raise DigitizerError("text files are counted only when the language model is built",
+                             hint="leave out --retune to count them")
     if retune:
         if not dest.is_file():
             raise DigitizerError(f"{dest}: no language model to tune again", hint="build it first (without --retune)")
         lm = CharLM.load(dest)
         order = lm.order
-        texts: list[str] = []
+        lines: list[str] = []
     else:
-        texts = [s.text for s in train]
-        lm = CharLM.train(texts, order=order)
+        lines = [s.text for s in train] + read_texts(texts)
+        lm = CharLM.train(lines, order=order)
     if beam is not None:
         grid = sorted({(a, b, beam) for a, b, _ in grid})
     val = val[:max_val_lines] if max_val_lines else val
@@ -130,7 +152,8 @@ def train_lm(model_path: str | os.PathLike[str], folder: str | os.PathLike[str],
         lm.about = {**lm.about, **tuned, "retuned": now,
                     "retuned_from": {k: lm.about.get(k) for k in ("tuned_on", "lm_cer", "built")}}
     else:
-        lm.about = {**tuned, "order": order, "train_lines": len(texts), "train_chars": sum(len(t) for t in texts),
+        lm.about = {**tuned, "order": order, "train_lines": len(lines), "train_chars": sum(len(t) for t in lines),
+                    "text_files": [Path(t).name for t in texts],
                     "source": source, "built": now}
     lm.save(dest)
     return LMResult(str(dest), order, int(lm.about.get("train_lines", 0)), int(lm.about.get("train_chars", 0)),

@@ -20,6 +20,9 @@ def register(sub: Any) -> None:
     p.add_argument("model", help="registry name or model file")
     p.add_argument("--from-folder", required=True, metavar="DIR", help="line images with .gt.txt files")
     p.add_argument("--split-tsv", metavar="FILE", help="train/validation split (default: the folder's split.tsv)")
+    p.add_argument("--text", action="append", default=[], metavar="FILE",
+                   help="a UTF-8 text file counted as well (one line of writing per line: transcriptions "
+                        "without images of the same period; repeatable)")
     p.add_argument("--order", type=int, default=8, help="characters of context + 1 (default 8)")
     p.add_argument("--out", metavar="FILE", help="where to write it (default: beside the model file)")
     p.add_argument("--max-val-lines", type=int, default=400, help="validation lines used for tuning (0 = all)")
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     info = registry.resolve(args.model)
     res = train_lm(info.path, args.from_folder, split_tsv=args.split_tsv, order=args.order, out=args.out,
                    max_val_lines=args.max_val_lines, threads=args.threads, source=args.source,
-                   beam=args.beam, retune=args.retune, progress=make_progress(args))
+                   beam=args.beam, retune=args.retune, texts=args.text, progress=make_progress(args))
     if not args.out and not info.read_only and info.name:
         # the Models dialog and 'models info' show it with the model's training facts
         info.training = {**(info.training or {}), "language_model": (
