@@ -40,3 +40,31 @@ def test_resume_from_a_checkpoint_continues_where_it_stopped(tmp_path, capsys):
     assert _lr(ck / "last.ckpt") == 0.001                 # --lr on resume replaces the checkpoint's
     assert second["info"]["name"] == "resume-t" and second["checkpoint_dir"] == str(ck)
     assert first["val_cer"] >= 0 and second["val_cer"] <= 1.5
+
+
+def test_max_steps_shorter_than_an_epoch_still_validates_and_registers(tmp_path, capsys):
+    """Reported while rehearsing the GPU script: ``--max-steps`` below one epoch, without
+    ``--val-every``, stopped before any validation and died in early stopping ("val_accuracy
+    which is not available"): the run must validate at its last step and register the model."""
+    folder = write_line_folder(tmp_path / "lines", tiny_samples(24, 5, "pg"))
+    ck = tmp_path / "run"
+    rc = main(["-q", "train", "--from-folder", str(folder), "--name", "short-t", "--checkpoint-dir", str(ck),
+               "--spec", TINY_SPEC, "--batch-size", "2", "--max-steps", "3", "--threads", "1", "--device", "cpu",
+               "--json"])
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out)
+    assert _steps(ck) == [3] and 0 <= res["val_cer"] <= 1.5
+    assert res["info"]["name"] == "short-t"
+
+
+def test_a_time_limit_reached_in_the_first_epoch_still_ends_with_a_validated_model(tmp_path, capsys):
+    """The same risk through ``--time-limit`` (checked with the fix above): a limit that passes
+    inside the first epoch still ends with one validation and a registered model."""
+    folder = write_line_folder(tmp_path / "lines", tiny_samples(24, 5, "pg"))
+    ck = tmp_path / "run"
+    rc = main(["-q", "train", "--from-folder", str(folder), "--name", "limit-t", "--checkpoint-dir", str(ck),
+               "--spec", TINY_SPEC, "--batch-size", "2", "--time-limit", "0.000001", "--epochs", "50",
+               "--threads", "1", "--device", "cpu", "--json"])
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["stopped"] == "time_limit" and res["epochs"] == 1 and len(_steps(ck)) == 1

@@ -20,7 +20,7 @@ from ..engines.kraken.linecrop import crop_line
 from ..errors import InputFileError
 from .xmlread import read_xml
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bin.png", ".nrm.png")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bin.png", ".nrm.png")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
 import time
@@ -216,7 +217,7 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
           language: str = "", script: str = "", licence: str = "", source: str = "",
           data_source: str = "", seed: int = 42, max_steps: int = -1, val_every_steps: int | None = None,
           checkpoint_every_steps: int = 200, resume_lr: float | None = None, resume_patience: int | None = None,
-          project: str | os.PathLike | None = None) -> TrainResult:
+          project: str | os.PathLike | None = None, workers: int = 0) -> TrainResult:
     """Train (or fine-tune ``base_model``) on ``samples_train``, early-stopping on CER over ``samples_val``.
 
     Returns a :class:`TrainResult`; with ``register`` the best model is added to the registry
@@ -229,6 +230,7 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
     ``resume_patience`` likewise replaces the checkpoint's early-stopping patience (lightning
     restores it with the checkpoint, so ``patience`` alone does not change a resumed run).
     ``project``: ``base_model`` may also be a model kept in that project's ``models/`` folder.
+    ``workers``: data-loading processes (0: in this process; a GPU needs a few to be kept fed).
     """
     ensure_torchvision()
     progress = progress or NullProgress()
@@ -249,6 +251,8 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
         shutil.rmtree(ckdir, ignore_errors=True)
     ckdir.mkdir(parents=True, exist_ok=True)
     tr_paths, va_paths = _prepare_data(ckdir, samples_train, samples_val, resume)
+    if max_steps > 0 and not val_every_steps and max_steps < math.ceil(len(tr_paths) / max(1, batch_size)):
+        val_every_steps = max_steps          # a run shorter than an epoch validates at its last step
     base = registry.resolve(base_model, project) if base_model else None
     accel, dev_label = _device(device)
     summary = summarize(samples_train, samples_val) if samples_train else json.loads(
@@ -262,7 +266,8 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
                                         augment=augment, seed=seed, max_steps=max_steps,
                                         val_every_steps=val_every_steps, ckpt_steps=checkpoint_every_steps,
                                         resume_lr=resume_lr if ckpt is not None else None,
-                                        resume_patience=resume_patience if ckpt is not None else None)
+                                        resume_patience=resume_patience if ckpt is not None else None,
+                                        workers=workers)
     progress.start(max_epochs * len(tr_paths), f"training {output_name} ({len(tr_paths)} lines, {dev_label})")
     t0 = time.monotonic()
     _fit(trainer, model, dm, ckpt, threads)
@@ -321,7 +326,7 @@ def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str |
            batch_size: int, lr: float, accel: str, threads: int, time_limit_s: float | None,
            progress: ProgressSink, cancel: CancelToken, augment: bool, seed: int, max_steps: int = -1,
            val_every_steps: int | None = None, ckpt_steps: int = 200, resume_lr: float | None = None,
-           resume_patience: int | None = None) -> tuple:
+           resume_patience: int | None = None, workers: int = 0) -> tuple:
     import lightning as L
     from kraken.configs import VGSLRecognitionTrainingConfig, VGSLRecognitionTrainingDataConfig
     from kraken.train import KrakenTrainer, VGSLRecognitionDataModule, VGSLRecognitionModel
@@ -339,7 +344,7 @@ def _build(ckdir: Path, tr_paths: list[str], va_paths: list[str], *, spec: str |
         epochs=max_epochs, checkpoint_path=str(ckdir), weights_format="safetensors",
         resize="union" if base else "fail", **common)
     dm_config = VGSLRecognitionTrainingDataConfig(
-        training_data=tr_paths, evaluation_data=va_paths, format_type="path", partition=1.0, num_workers=0,
+        training_data=tr_paths, evaluation_data=va_paths, format_type="path", partition=1.0, num_workers=max(0, workers),
         augment=augment, normalization="NFC", **common)
     cb = _callback_class()(progress, cancel, time_limit_s, ckdir / "history.jsonl", lr=resume_lr,
                            patience=resume_patience)

@@ -46,6 +46,8 @@ def register(sub: Any) -> None:
     p.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--augment", action="store_true", help="image augmentation during training")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="data-loading processes (default 0: in the training process; on a GPU a few keep it fed)")
     p.add_argument("--checkpoint-dir", help="where checkpoints go (default: <models dir>/.training/NAME)")
     p.add_argument("--resume", nargs="?", const=True, default=False, metavar="CHECKPOINT",
                    help="continue where training stopped: from CHECKPOINT (a .ckpt file) or, alone, from the "
@@ -111,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
                         script=args.script, licence=args.licence, source=args.source, data_source=desc,
                         max_steps=args.max_steps, val_every_steps=args.val_every,
                         checkpoint_every_steps=args.checkpoint_every, resume_lr=args.lr if args.resume else None,
-                        resume_patience=args.patience if args.resume else None)
+                        resume_patience=args.patience if args.resume else None, workers=args.workers)
         except DigitizerError:
             sink.finish()
             raise
