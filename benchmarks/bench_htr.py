@@ -185,10 +185,12 @@ def _rounded(diff) -> dict:
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in diff.to_dict().items()}
 
 
-def bench_sources(model, data: Path, per_source: int) -> dict:
-    """CER per source and split (validation / test / heldout) of the built line set."""
+def bench_sources(model, data: Path, per_source: int, base=None, pooled: list | None = None) -> dict:
+    """CER per source and split (validation / test / heldout) of the built line set; with ``base``,
+    this model minus it per source, the line units of the splits never used in training or model
+    choice (test, heldout) appended to ``pooled``."""
     from digitizer.htr.datasets import LineSample
-    from digitizer.htr.evaluate import PageInput, evaluate
+    from digitizer.htr.evaluate import PageInput, evaluate, paired_difference, paired_units
     from digitizer.htr.project_data import recognize_samples
 
     groups: dict[str, list[LineSample]] = {}
@@ -204,9 +206,16 @@ def bench_sources(model, data: Path, per_source: int) -> dict:
     for key, samples in sorted(groups.items()):
         samples = samples[:: max(1, len(samples) // per_source)][:per_source]
         hyps = recognize_samples(samples, model, options=dict(DECODE))
-        res = evaluate([PageInput(key, [s.text], [h]) for s, h in zip(samples, hyps)], _norms())
+        res = evaluate([PageInput(s.id or key, [s.text], [h]) for s, h in zip(samples, hyps)], _norms())
         out[key] = _totals(res)
         print(f"  {key}: CER {res.totals['raw'].cer:.2%} on {len(samples)} lines", file=sys.stderr, flush=True)
+        if base is not None:
+            bhyps = recognize_samples(samples, base, options=dict(DECODE))
+            bres = evaluate([PageInput(s.id or key, [s.text], [h]) for s, h in zip(samples, bhyps)], _norms())
+            units = paired_units(bres, res, "line")
+            out[key]["vs_baseline"] = {"baseline": base.name, "unit": "line", **_rounded(paired_difference(units))}
+            if pooled is not None and not key.endswith("/validation"):
+                pooled.extend(units)
     return out
 
 
@@ -320,6 +329,7 @@ def main() -> int:
 
         args.seg_height = SEG_HEIGHT
     from digitizer.htr import registry
+    from digitizer.htr.evaluate import paired_difference, paired_units
     from digitizer.htr.report import write_report
 
     info = registry.resolve(args.model)
@@ -332,12 +342,15 @@ def main() -> int:
                  "corpus": str(corpus), "dev_pages": [p.stem for p in pages]}
     t = time.perf_counter()
     base = registry.resolve(args.baseline) if args.baseline else None
+    pooled: list = []
     if not args.no_gt_lines:
         gl = bench_gt_lines(info, pages)
         res = gl.pop("result")
         write_report(res, args.out / "gt-lines", title=f"{info.name} on {len(pages)} dev pages (GT lines)")
         if base is not None:
-            gl["vs_baseline"] = versus(bench_gt_lines(base, pages)["result"], res, "line", base.name)
+            base_res = bench_gt_lines(base, pages)["result"]
+            gl["vs_baseline"] = versus(base_res, res, "line", base.name)
+            pooled.extend(paired_units(base_res, res, "line"))
         out["gt_lines"] = gl
         print(f"GT lines: {gl['totals']}  rec {gl['rec_s_per_line_median']:.3f} s/line "
               f"({time.perf_counter() - t:.0f} s)", file=sys.stderr, flush=True)
@@ -350,13 +363,19 @@ def main() -> int:
         print(f"end to end: {out['end_to_end']['main_text']['totals']}", file=sys.stderr, flush=True)
     if args.lines:
         if args.per_source:
-            out["per_source"] = bench_sources(info, args.lines, 10 if args.quick else args.per_source)
+            out["per_source"] = bench_sources(info, args.lines, 10 if args.quick else args.per_source, base, pooled)
         if args.finetune:
             counts = [1] if args.quick else [2, 5]
             out["finetune"] = bench_finetune(info, args.lines, args.finetune, counts,
                                              1 if args.quick else args.finetune_epochs)
         if args.train_sample and not args.quick:
             out["train_throughput"] = bench_train(args.lines, args.train_sample)
+    if base is not None and pooled:
+        # every line neither model was trained on or chosen by: the dev GT lines and the test and
+        # held-out lines of the line set (not the validation wills that picked the checkpoint)
+        out["vs_baseline_pooled"] = {"baseline": base.name, "unit": "line", **_rounded(paired_difference(pooled))}
+        print(f"pooled unseen lines, minus {base.name}: {paired_difference(pooled).describe()}",
+              file=sys.stderr, flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_htr.json").write_text(json.dumps(out, ensure_ascii=False, indent=2, default=str),
                                              encoding="utf-8")

@@ -504,11 +504,11 @@ def paired_difference(units: Sequence[tuple[int, int, int]], confidence: float =
                       confidence=confidence)
 
 
-def compare(base: EvalResult, other: EvalResult, norm: str = "raw",
-            confidence: float = 0.95) -> dict[str, Difference]:
-    """``other``'s CER minus ``base``'s on the same ground truth, as :func:`paired_difference`:
-    ``"line"`` over the GT lines both scored (recognition: hypothesis lines that pair with no GT line
-    left out) and ``"page"`` over the pages (everything, inserted lines included)."""
+def paired_units(base: EvalResult, other: EvalResult, unit: str = "line",
+                 norm: str = "raw") -> list[tuple[int, int, int]]:
+    """``(reference characters, errors of base, errors of other)`` per unit both scored: ``"line"``
+    = GT lines (hypothesis lines that pair with no GT line left out), ``"page"`` = pages
+    (everything, inserted lines included).  Units of several results can be pooled."""
     def lines(res: EvalResult) -> dict[object, tuple[int, int]]:
         return {(p.key, ls.index): (ls.counts.ref_chars, ls.counts.char_errors)
                 for p in res.pages if p.norm == norm for ls in p.lines if ls.index >= 0}
@@ -516,8 +516,13 @@ def compare(base: EvalResult, other: EvalResult, norm: str = "raw",
     def pages(res: EvalResult) -> dict[object, tuple[int, int]]:
         return {p.key: (p.totals.ref_chars, p.totals.char_errors) for p in res.pages if p.norm == norm}
 
-    out = {}
-    for unit, units in (("line", lines), ("page", pages)):
-        a, b = units(base), units(other)
-        out[unit] = paired_difference([(a[k][0], a[k][1], b[k][1]) for k in a if k in b], confidence)
-    return out
+    units = lines if unit == "line" else pages
+    a, b = units(base), units(other)
+    return [(a[k][0], a[k][1], b[k][1]) for k in a if k in b]
+
+
+def compare(base: EvalResult, other: EvalResult, norm: str = "raw",
+            confidence: float = 0.95) -> dict[str, Difference]:
+    """``other``'s CER minus ``base``'s on the same ground truth, as :func:`paired_difference`:
+    ``"line"`` over the GT lines both scored and ``"page"`` over the pages (:func:`paired_units`)."""
+    return {unit: paired_difference(paired_units(base, other, unit, norm), confidence) for unit in ("line", "page")}
