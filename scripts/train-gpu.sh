@@ -10,9 +10,10 @@
 #
 #   scripts/train-gpu.sh DATA_DIR|DATA.tar.gz RUN_DIR [MINUTES]
 #
-# Environment: NAME (manuscript-fr-gpu); BASE: registry name or model file to fine-tune (default:
-# manuscript-fr-v5 grown on the spot with GROW_KEEP/GROW_SPEC, the best CPU recipe so far); LR
-# (0.001), BATCH (16), VAL_EVERY (250 steps), WORKERS (6), AUGMENT (1; 0 = off), MIX (sources trained on, regex, or 'all';
+# Environment: NAME (manuscript-fr-gpu); BASE: registry name or model file to fine-tune (default
+# manuscript-fr-v6, the shipped model); GROW=1: first grow BASE by one BiLSTM layer on the spot
+# (GROW_KEEP layers kept, default 13 = all but v6's output layer; GROW_SPEC the new ones); LR
+# (0.0005), BATCH (16), VAL_EVERY (250 steps), WORKERS (6), AUGMENT (1; 0 = off), MIX (sources trained on, regex, or 'all';
 # the kit has only those), RESUME (a .ckpt to continue), RETURN (folder to copy the results into),
 # ALLOW_CPU=1 (rehearse the whole run on this machine's CPU; tests/test_train_gpu_script.py).
 #
@@ -69,11 +70,12 @@ fi
 if [[ -n "${RESUME:-}" ]]; then
     SRC=(--resume "$RESUME")
 else
-    if [[ -z "${BASE:-}" ]]; then
-        BASE="$RUN/grown.safetensors"
-        rm -f "$BASE"
-        "${DIG[@]}" -q grow-model manuscript-fr-v5 "$BASE" --keep "${GROW_KEEP:-11}" \
+    BASE=${BASE:-manuscript-fr-v6}
+    if [[ "${GROW:-0}" == "1" ]]; then
+        rm -f "$RUN/grown.safetensors"
+        "${DIG[@]}" -q grow-model "$BASE" "$RUN/grown.safetensors" --keep "${GROW_KEEP:-13}" \
             --spec "${GROW_SPEC:-[Lbx128 Do0.1,2 O1c117]}"
+        BASE="$RUN/grown.safetensors"
     fi
     SRC=(--from-folder "$DATA" --split-tsv "$RUN/split-run.tsv" --base-model "$BASE")
 fi
@@ -82,7 +84,7 @@ AUG=()
 set +e
 "${DIG[@]}" -q train "${SRC[@]}" --name "$NAME" --checkpoint-dir "$RUN/ckpt" \
     --device "$DEVICE" --threads "${THREADS:-4}" --workers "${WORKERS:-6}" --batch-size "${BATCH:-16}" \
-    --lr "${LR:-0.001}" --epochs "${EPOCHS:-200}" --patience "${PATIENCE:-20}" ${MAX_STEPS:+--max-steps "$MAX_STEPS"} \
+    --lr "${LR:-0.0005}" --epochs "${EPOCHS:-200}" --patience "${PATIENCE:-20}" ${MAX_STEPS:+--max-steps "$MAX_STEPS"} \
     --val-every "${VAL_EVERY:-250}" --checkpoint-every 100 --time-limit "$MINUTES" --overwrite --language fr --script Latn "${AUG[@]}" \
     --licence "CC BY 4.0" --source "HTR-United: CREMMA-AN-TestamentsDePoilus, CREMMA-MSS-19, CREMMA-MSS-20, lectaurep-bronod, lectaurep-repertoires, lectaurep-mariages-et-divorces (CC BY 4.0); see models/README.md" \
     2>&1 | tee "$RUN/train.log"

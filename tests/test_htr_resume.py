@@ -55,6 +55,12 @@ def test_max_steps_shorter_than_an_epoch_still_validates_and_registers(tmp_path,
     res = json.loads(capsys.readouterr().out)
     assert _steps(ck) == [3] and 0 <= res["val_cer"] <= 1.5
     assert res["info"]["name"] == "short-t"
+    # the same with a validation interval longer than the run
+    rc = main(["-q", "train", "--from-folder", str(folder), "--name", "short-t", "--checkpoint-dir", str(ck),
+               "--spec", TINY_SPEC, "--batch-size", "2", "--max-steps", "3", "--val-every", "50", "--threads", "1",
+               "--device", "cpu", "--overwrite", "--json"])
+    assert rc == 0 and _steps(ck) == [3]
+    capsys.readouterr()
 
 
 def test_a_time_limit_reached_in_the_first_epoch_still_ends_with_a_validated_model(tmp_path, capsys):

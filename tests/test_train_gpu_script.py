@@ -50,11 +50,11 @@ def test_kit_and_train_gpu_script_rehearsed_on_cpu(test_data, tmp_path):
                              capture_output=True, text=True, env=env)
     assert refused.returncode == 3 and "no Python here sees a CUDA GPU" in refused.stderr
     assert not (tmp_path / "no").exists()
-    # the rehearsal: python -m digitizer from the checkout, the base grown from manuscript-fr-v5,
-    # a few steps with a data-loading worker, the model copied to the return folder
+    # the rehearsal: python -m digitizer from the checkout, the shipped manuscript-fr-v6 grown by
+    # one layer (GROW=1), a few steps with a data-loading worker, the model copied to the return folder
     back = tmp_path / "back"
     env.update(ALLOW_CPU="1", PYTHON=sys.executable, MAX_STEPS="6", BATCH="4", WORKERS="1", AUGMENT="0",
-               THREADS="1", OMP_THREAD_LIMIT="1", MIX="all", NAME="rehearsal", RETURN=str(back))
+               THREADS="1", OMP_THREAD_LIMIT="1", MIX="all", NAME="rehearsal", RETURN=str(back), GROW="1")
     run = subprocess.run(["bash", str(ROOT / "scripts/train-gpu.sh"), str(kit / "data.tar.gz"), str(tmp_path / "run"), "20"],
                          capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
@@ -62,10 +62,10 @@ def test_kit_and_train_gpu_script_rehearsed_on_cpu(test_data, tmp_path):
                                                       "train.log"]
     sidecar = json.loads((back / "rehearsal.json").read_text())
     assert sidecar["training"]["train_lines"] == 16 and sidecar["training"]["val_lines"] == 9
-    assert sidecar["base_model"].startswith("grown (sha256 ")          # fine-tuned from the grown v5
+    assert sidecar["base_model"].startswith("grown (sha256 ")          # fine-tuned from the grown v6
     assert 0.0 <= sidecar["cer"] <= 1.0
-    # the model that came back is the grown network (4 BiLSTM layers, v5 has 3), loadable here
+    # the model that came back is the grown network (5 BiLSTM layers, v6 has 4), loadable here
     from digitizer.engines.kraken import _exec
 
     spec = _exec.load_recognizer(str(back / "rehearsal.safetensors")).net.spec
-    assert spec.count("Lbx") == 4 and spec.startswith("[1,48,0,1")
+    assert spec.count("Lbx") == 5 and spec.startswith("[1,48,0,1")

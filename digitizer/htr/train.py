@@ -251,8 +251,9 @@ def train(samples_train: Sequence[LineSample], samples_val: Sequence[LineSample]
         shutil.rmtree(ckdir, ignore_errors=True)
     ckdir.mkdir(parents=True, exist_ok=True)
     tr_paths, va_paths = _prepare_data(ckdir, samples_train, samples_val, resume)
-    if max_steps > 0 and not val_every_steps and max_steps < math.ceil(len(tr_paths) / max(1, batch_size)):
-        val_every_steps = max_steps          # a run shorter than an epoch validates at its last step
+    if max_steps > 0 and (max_steps < val_every_steps if val_every_steps
+                          else max_steps < math.ceil(len(tr_paths) / max(1, batch_size))):
+        val_every_steps = max_steps          # a run shorter than its first validation validates at its last step
     base = registry.resolve(base_model, project) if base_model else None
     accel, dev_label = _device(device)
     summary = summarize(samples_train, samples_val) if samples_train else json.loads(
