@@ -69,6 +69,23 @@ def git(gitdir: Path, *args: str) -> bytes:
     return subprocess.run(["git", "--git-dir", str(gitdir), *args], check=True, capture_output=True).stdout
 
 
+def holds(gitdir: Path, commit: str) -> bool:
+    """True when ``gitdir`` has ``commit``."""
+    try:
+        git(gitdir, "cat-file", "-e", f"{commit}^{{commit}}")
+        return True
+    except subprocess.CalledProcessError:
+        return False
+
+
+def read_page(gitdir: Path, commit: str, xml_path: str):
+    """The ALTO/PAGE file ``xml_path`` at ``commit``, read by ``digitizer.htr.xmlread.read_xml``."""
+    with tempfile.NamedTemporaryFile(suffix=".xml") as tmp:
+        tmp.write(git(gitdir, "show", f"{commit}:{xml_path}"))
+        tmp.flush()
+        return read_xml(tmp.name)
+
+
 def hand_of(src: Source, path: str) -> str:
     """The writer key: the will for Poilus, else the folder (one hand or one register per folder)."""
     if src.short == "poilus":
@@ -142,10 +159,7 @@ def build_source(src: Source, gitdir: Path, out: Path, rows: list[dict], stats: 
         if side is None:
             st["pages_dev_excluded"] += 1
             continue
-        with tempfile.NamedTemporaryFile(suffix=".xml") as tmp:
-            tmp.write(git(gitdir, "show", f"{src.commit}:{xml_path}"))
-            tmp.flush()
-            page = read_xml(tmp.name)
+        page = read_page(gitdir, src.commit, xml_path)
         im = page_image(gitdir, src.commit, xml_path, page.image_filename, names)
         if im is None:
             print(f"{src.repo}:{xml_path}: page image missing from the snapshot, page skipped", file=sys.stderr)
@@ -206,11 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     by_repo: dict[str, Path] = {}
     for gd in args.gitdirs:
         for src in sources:
-            try:
-                git(gd, "cat-file", "-e", f"{src.commit}^{{commit}}")
+            if holds(gd, src.commit):
                 by_repo[src.short] = gd
-            except subprocess.CalledProcessError:
-                pass
     (args.out / "lines").mkdir(parents=True, exist_ok=True)
     built = [s.short for s in sources if not args.only or s.short in args.only]
     rows, stats = _previous(args.out, keep=[s.short for s in sources if s.short not in built])

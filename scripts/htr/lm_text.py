@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import subprocess
 import sys
-import tempfile
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -27,10 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_dataset import SOURCES, git, hand_of, pages, split_of  # noqa: E402
+from build_dataset import SOURCES, hand_of, holds, pages, read_page, split_of  # noqa: E402
 
 from digitizer.htr.normalize import transcription, usable  # noqa: E402
-from digitizer.htr.xmlread import read_xml  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = args.out.with_name(args.out.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as out:
         for src in (replace(s, max_pages=None) for s in SOURCES):
-            gitdir = next((gd for gd in args.gitdirs if _holds(gd, src.commit)), None)
+            gitdir = next((gd for gd in args.gitdirs if holds(gd, src.commit)), None)
             if gitdir is None:
                 print(f"{src.repo}: no given git directory holds commit {src.commit}; source skipped", file=sys.stderr)
                 continue
@@ -60,10 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                 if f"{src.short}:{xml_path}" in skip:
                     st["pages_in_line_set"] += 1
                     continue
-                with tempfile.NamedTemporaryFile(suffix=".xml") as fh:
-                    fh.write(git(gitdir, "show", f"{src.commit}:{xml_path}"))
-                    fh.flush()
-                    page = read_xml(fh.name)
+                page = read_page(gitdir, src.commit, xml_path)
                 st["pages"] += 1
                 for ln in page.lines:
                     text = transcription(ln.text)
@@ -74,14 +68,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{src.short}: {dict(st)}", file=sys.stderr)
     tmp.replace(args.out)
     return 0
-
-
-def _holds(gitdir: Path, commit: str) -> bool:
-    try:
-        git(gitdir, "cat-file", "-e", f"{commit}^{{commit}}")
-        return True
-    except subprocess.CalledProcessError:
-        return False
 
 
 if __name__ == "__main__":
