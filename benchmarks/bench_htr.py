@@ -172,12 +172,13 @@ def bench_e2e(model, pages: list[Path], cache: Path | None, seg_height: int) -> 
     return out
 
 
-def versus(base_res, res, by: str, baseline: str) -> dict:
-    """This model's CER minus the baseline's on the same units (``by``: "line" = GT lines, "page"),
-    with its 95 % interval (``digitizer.htr.evaluate.compare``: is the difference more than chance?)."""
-    from digitizer.htr.evaluate import compare
+def versus(units: list, by: str, baseline: str) -> dict:
+    """This model's CER minus the baseline's on the same units (``by``: "line" = GT lines, "page";
+    ``units`` from ``digitizer.htr.evaluate.paired_units``), with its 95 % interval
+    (``paired_difference``: is the difference more than chance?)."""
+    from digitizer.htr.evaluate import paired_difference
 
-    return {"baseline": baseline, "unit": by, **_rounded(compare(base_res, res)[by])}
+    return {"baseline": baseline, "unit": by, **_rounded(paired_difference(units))}
 
 
 def _rounded(diff) -> dict:
@@ -190,7 +191,7 @@ def bench_sources(model, data: Path, per_source: int, base=None, pooled: list | 
     this model minus it per source, the line units of the splits never used in training or model
     choice (test, heldout) appended to ``pooled``."""
     from digitizer.htr.datasets import LineSample
-    from digitizer.htr.evaluate import PageInput, evaluate, paired_difference, paired_units
+    from digitizer.htr.evaluate import PageInput, evaluate, paired_units
     from digitizer.htr.project_data import recognize_samples
 
     groups: dict[str, list[LineSample]] = {}
@@ -205,15 +206,16 @@ def bench_sources(model, data: Path, per_source: int, base=None, pooled: list | 
     out = {}
     for key, samples in sorted(groups.items()):
         samples = samples[:: max(1, len(samples) // per_source)][:per_source]
-        hyps = recognize_samples(samples, model, options=dict(DECODE))
-        res = evaluate([PageInput(s.id or key, [s.text], [h]) for s, h in zip(samples, hyps)], _norms())
+        def score(m, samples=samples, key=key):         # every line its own page: paired line by line
+            hyps = recognize_samples(samples, m, options=dict(DECODE))
+            return evaluate([PageInput(s.id or key, [s.text], [h]) for s, h in zip(samples, hyps)], _norms())
+
+        res = score(model)
         out[key] = _totals(res)
         print(f"  {key}: CER {res.totals['raw'].cer:.2%} on {len(samples)} lines", file=sys.stderr, flush=True)
         if base is not None:
-            bhyps = recognize_samples(samples, base, options=dict(DECODE))
-            bres = evaluate([PageInput(s.id or key, [s.text], [h]) for s, h in zip(samples, bhyps)], _norms())
-            units = paired_units(bres, res, "line")
-            out[key]["vs_baseline"] = {"baseline": base.name, "unit": "line", **_rounded(paired_difference(units))}
+            units = paired_units(score(base), res, "line")
+            out[key]["vs_baseline"] = versus(units, "line", base.name)
             if pooled is not None and not key.endswith("/validation"):
                 pooled.extend(units)
     return out
@@ -348,9 +350,9 @@ def main() -> int:
         res = gl.pop("result")
         write_report(res, args.out / "gt-lines", title=f"{info.name} on {len(pages)} dev pages (GT lines)")
         if base is not None:
-            base_res = bench_gt_lines(base, pages)["result"]
-            gl["vs_baseline"] = versus(base_res, res, "line", base.name)
-            pooled.extend(paired_units(base_res, res, "line"))
+            units = paired_units(bench_gt_lines(base, pages)["result"], res, "line")
+            gl["vs_baseline"] = versus(units, "line", base.name)
+            pooled.extend(units)
         out["gt_lines"] = gl
         print(f"GT lines: {gl['totals']}  rec {gl['rec_s_per_line_median']:.3f} s/line "
               f"({time.perf_counter() - t:.0f} s)", file=sys.stderr, flush=True)
@@ -358,8 +360,8 @@ def main() -> int:
         out["end_to_end"] = e2e = bench_e2e(info, pages, args.seg_cache, args.seg_height)
         res = e2e.pop("result")
         if base is not None:
-            e2e["vs_baseline"] = versus(bench_e2e(base, pages, args.seg_cache, args.seg_height)["result"], res,
-                                        "page", base.name)
+            e2e["vs_baseline"] = versus(paired_units(bench_e2e(base, pages, args.seg_cache, args.seg_height)["result"],
+                                                     res, "page"), "page", base.name)
         print(f"end to end: {out['end_to_end']['main_text']['totals']}", file=sys.stderr, flush=True)
     if args.lines:
         if args.per_source:
@@ -373,9 +375,9 @@ def main() -> int:
     if base is not None and pooled:
         # every line neither model was trained on or chosen by: the dev GT lines and the test and
         # held-out lines of the line set (not the validation wills that picked the checkpoint)
-        out["vs_baseline_pooled"] = {"baseline": base.name, "unit": "line", **_rounded(paired_difference(pooled))}
-        print(f"pooled unseen lines, minus {base.name}: {paired_difference(pooled).describe()}",
-              file=sys.stderr, flush=True)
+        diff = paired_difference(pooled)
+        out["vs_baseline_pooled"] = {"baseline": base.name, "unit": "line", **_rounded(diff)}
+        print(f"pooled unseen lines, minus {base.name}: {diff.describe()}", file=sys.stderr, flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_htr.json").write_text(json.dumps(out, ensure_ascii=False, indent=2, default=str),
                                              encoding="utf-8")
