@@ -65,11 +65,13 @@ def test_max_steps_shorter_than_an_epoch_still_validates_and_registers(tmp_path,
 
 def test_a_time_limit_reached_in_the_first_epoch_still_ends_with_a_validated_model(tmp_path, capsys):
     """The same risk through ``--time-limit`` (checked with the fix above): a limit that passes
-    inside the first epoch still ends with one validation and a registered model."""
+    inside the first epoch still ends with one validation and a registered model.  The limit
+    (60 microseconds) is passed by any first batch however busy the machine; ``--max-steps`` bounds
+    the work should the limit ever not stop it (then ``stopped`` says so and the test fails)."""
     folder = write_line_folder(tmp_path / "lines", tiny_samples(24, 5, "pg"))
     ck = tmp_path / "run"
     rc = main(["-q", "train", "--from-folder", str(folder), "--name", "limit-t", "--checkpoint-dir", str(ck),
-               "--spec", TINY_SPEC, "--batch-size", "2", "--time-limit", "0.000001", "--epochs", "50",
+               "--spec", TINY_SPEC, "--batch-size", "2", "--time-limit", "0.000001", "--epochs", "50", "--max-steps", "40",
                "--threads", "1", "--device", "cpu", "--json"])
     assert rc == 0
     res = json.loads(capsys.readouterr().out)
