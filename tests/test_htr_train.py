@@ -235,3 +235,59 @@ def test_validating_every_few_steps_counts_epochs_not_validations(tmp_path):
     again = register_checkpoint(tmp_path / "ck", "val-steps-reg")
     assert again.epochs == 1 and len(again.history) == 4
     registry.remove("val-steps-reg")
+
+
+def test_average_models_is_the_mean_of_a_runs_checkpoints_and_reads(tiny, tmp_path):
+    """digitizer average-models: checkpoints of one run (.ckpt) and its registered model averaged
+    weight by weight into one model that still reads; another network is refused in one line."""
+    import subprocess
+
+    import torch
+
+    from _batch_helpers import digitizer_cmd
+    from digitizer.engines.kraken.tvcompat import ensure_torchvision
+    from digitizer.htr.train import _convert
+    ensure_torchvision()
+    from kraken.models import load_models
+
+    ckdir = Path(tiny.checkpoint_dir)
+    best = sorted(ckdir.glob("best-*.ckpt"))[-1]
+    sources = [str(best), str(ckdir / "last.ckpt"), tiny.model_path]
+    out = tmp_path / "mean.safetensors"
+    res = subprocess.run(digitizer_cmd("-q", "average-models", str(out), *sources), capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "mean of 3 models" in res.stdout
+    nets = [load_models(_convert(best, tmp_path / "best.safetensors"))[0],
+            load_models(_convert(ckdir / "last.ckpt", tmp_path / "last.safetensors"))[0],
+            load_models(tiny.model_path)[0]]
+    mean = load_models(out)[0]
+    states = [n.nn.state_dict() for n in nets]
+    floats = [k for k, v in states[0].items() if v.is_floating_point()]
+    assert floats and mean.codec.c2l == nets[0].codec.c2l
+    for k in floats:
+        want = torch.stack([s[k].double() for s in states]).mean(0).float()
+        assert torch.allclose(mean.nn.state_dict()[k], want, atol=1e-6), k
+    # the checkpoints differ (else the mean proves nothing), and the mean reads unseen lines
+    assert any(not states[0][k].equal(states[1][k]) for k in floats)
+    held_out = tiny_samples(12, 98, "a")
+    page, layout = synthetic_page(held_out)
+    refs = " ".join(s.text for s in held_out)
+
+    def read(model: str) -> float:
+        lines = KrakenEngine().recognize(page, layout, RecognitionOptions(model=model, extra={"lm": False}))
+        return cer(refs, " ".join(ln.text for ln in lines))
+
+    assert read(str(out)) <= max(read(tiny.model_path), read(str(tmp_path / "last.safetensors"))) + 0.05
+
+    # another network (the shipped model) is refused with one line naming it; nothing is written
+    other = tmp_path / "other.safetensors"
+    shipped = registry.get("poilus-fr-v1").path
+    res = subprocess.run(digitizer_cmd("-q", "average-models", str(other), tiny.model_path, str(shipped)),
+                         capture_output=True, text=True)
+    assert res.returncode != 0 and not other.exists()
+    assert str(shipped) in res.stderr and "another network" in res.stderr
+    assert len(res.stderr.strip().splitlines()) <= 2, res.stderr           # the error (and a hint at most)
+    # one model is not an average
+    res = subprocess.run(digitizer_cmd("-q", "average-models", str(other), tiny.model_path),
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "at least two" in res.stderr and not other.exists()
