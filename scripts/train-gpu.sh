@@ -11,8 +11,8 @@
 #   scripts/train-gpu.sh DATA_DIR|DATA.tar.gz RUN_DIR [MINUTES]
 #
 # Environment: NAME (manuscript-fr-gpu); BASE: registry name or model file to fine-tune (default
-# manuscript-fr-v6, the shipped model); GROW=1: first grow BASE by one BiLSTM layer on the spot
-# (GROW_KEEP layers kept, default 13 = all but v6's output layer; GROW_SPEC the new ones); LR
+# manuscript-fr-v7, the shipped model); GROW=1: first grow BASE by one BiLSTM layer on the spot
+# (GROW_KEEP layers kept, default 13 = all but v7's output layer; GROW_SPEC the new ones); LR
 # (0.0005), BATCH (16), VAL_EVERY (250 steps), WORKERS (6), AUGMENT (1; 0 = off), MIX (sources trained on, regex, or 'all';
 # the kit has only those), RESUME (a .ckpt to continue), RETURN (folder to copy the results into),
 # ALLOW_CPU=1 (rehearse the whole run on this machine's CPU; tests/test_train_gpu_script.py).
@@ -70,7 +70,7 @@ fi
 if [[ -n "${RESUME:-}" ]]; then
     SRC=(--resume "$RESUME")
 else
-    BASE=${BASE:-manuscript-fr-v6}
+    BASE=${BASE:-manuscript-fr-v7}
     if [[ "${GROW:-0}" == "1" ]]; then
         rm -f "$RUN/grown.safetensors"
         "${DIG[@]}" -q grow-model "$BASE" "$RUN/grown.safetensors" --keep "${GROW_KEEP:-13}" \

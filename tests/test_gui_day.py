@@ -358,25 +358,25 @@ def test_an_afternoon_of_layout_fixes_a_drawn_line_and_another_model(qtbot, sett
         assert st.events(page_id=page, action="ocr")[-1].parameters["line"] == drawn
     assert win.editor.row(drawn).edit.text() == "over the lazy dog today"
 
-    # 13. the will reads badly with poilus-fr-v1: Models (Ctrl+Alt+M), manuscript-fr-v6, "Use for item…",
+    # 13. the will reads badly with poilus-fr-v1: Models (Ctrl+Alt+M), manuscript-fr-v7, "Use for item…",
     #     the item wills, Switch…, Yes; its page (nobody worked on it) is recognised again with that model
     _key(qtbot, win, Qt.Key.Key_M, CTRL | ALT)
     models = win.model_actions.models_dialog
-    index = models.table.model().index(models.row_of("manuscript-fr-v6"), 0)
+    index = models.table.model().index(models.row_of("manuscript-fr-v7"), 0)
     qtbot.mouseClick(models.table.viewport(), LEFT, pos=models.table.visualRect(index).center())
-    assert models.current_name() == "manuscript-fr-v6"
+    assert models.current_name() == "manuscript-fr-v7"
     _click(qtbot, models.use_button)
     use = win.model_actions.use_dialog
     _choose(qtbot, use.item_combo, "wills")
-    assert use.values() == (wills.id, "manuscript-fr-v6")
+    assert use.values() == (wills.id, "manuscript-fr-v7")
     seen = answer_box(qtbot, button=QMessageBox.StandardButton.Yes)
     _click(qtbot, _ok(use))
     assert "1 page(s) nobody has worked on will be processed again" in seen["text"]
     qtbot.waitUntil(lambda: not win.queue.busy(), timeout=600_000)
     with _stored(root) as st:
-        assert st.get_page(wills.pages[0].id).engine_override == "kraken:manuscript-fr-v6"
+        assert st.get_page(wills.pages[0].id).engine_override == "kraken:manuscript-fr-v7"
         event = st.events(page_id=wills.pages[0].id, action="recognize")[-1]
-        assert (event.tool, event.model) == ("kraken", "manuscript-fr-v6")
+        assert (event.tool, event.model) == ("kraken", "manuscript-fr-v7")
         assert len(st.load_layout(wills.pages[0].id).steps) == will_steps     # a new layout, same steps
         switched = st.events(action="switch-model")
         assert len(switched) == 1 and switched[0].parameters["reprocess"] == [wills.pages[0].id]

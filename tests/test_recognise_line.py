@@ -105,13 +105,13 @@ def test_kraken_reads_a_drawn_line_with_the_pages_model(tmp_path):
     store, pid = _project(tmp_path, HANDWRITTEN_PAGE, "manuscript")
     lid, gt = _draw_over(store, pid, 5)             # GT: "pendant sa vie de mes droits dans la succession"
     res = recognise_line(store, pid, lid)
-    assert res.engine == "kraken" and res.model == "manuscript-fr-v6"
+    assert res.engine == "kraken" and res.model == "manuscript-fr-v7"
     line = store.load_layout(pid).find_line(lid)
     assert line.text == res.text and line.words
     assert line.words[0].char_confidences                              # kraken gives per-character confidences
     assert cer(gt.text, line.text) < 0.5, (gt.text, line.text)       # the model's documented CER is ~40 %
     assert _words_found(gt.text, line.text) >= 0.25
     htr = store.events(page_id=pid, action="htr")[-1]
-    assert htr.model == "manuscript-fr-v6" and htr.model_sha256 and htr.parameters["line"] == lid
+    assert htr.model == "manuscript-fr-v7" and htr.model_sha256 and htr.parameters["line"] == lid
     assert workflow.line_states(store, pid)[lid] == "machine"
     assert store.get_page(pid).status == "processed"

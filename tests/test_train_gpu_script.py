@@ -50,7 +50,7 @@ def test_kit_and_train_gpu_script_rehearsed_on_cpu(test_data, tmp_path):
                              capture_output=True, text=True, env=env)
     assert refused.returncode == 3 and "no Python here sees a CUDA GPU" in refused.stderr
     assert not (tmp_path / "no").exists()
-    # the rehearsal: python -m digitizer from the checkout, the shipped manuscript-fr-v6 grown by
+    # the rehearsal: python -m digitizer from the checkout, the shipped manuscript-fr-v7 grown by
     # one layer (GROW=1), a few steps with a data-loading worker, the model copied to the return folder
     back = tmp_path / "back"
     env.update(ALLOW_CPU="1", PYTHON=sys.executable, MAX_STEPS="6", BATCH="4", WORKERS="1", AUGMENT="0",
@@ -62,9 +62,9 @@ def test_kit_and_train_gpu_script_rehearsed_on_cpu(test_data, tmp_path):
                                                       "train.log"]
     sidecar = json.loads((back / "rehearsal.json").read_text())
     assert sidecar["training"]["train_lines"] == 16 and sidecar["training"]["val_lines"] == 9
-    assert sidecar["base_model"].startswith("grown (sha256 ")          # fine-tuned from the grown v6
+    assert sidecar["base_model"].startswith("grown (sha256 ")          # fine-tuned from the grown v7
     assert 0.0 <= sidecar["cer"] <= 1.0
-    # the model that came back is the grown network (5 BiLSTM layers, v6 has 4), loadable here
+    # the model that came back is the grown network (5 BiLSTM layers, v7 has 4), loadable here
     from digitizer.engines.kraken import _exec
 
     spec = _exec.load_recognizer(str(back / "rehearsal.safetensors")).net.spec
